@@ -1,0 +1,1 @@
+//! timewarp-analysis (see DESIGN.md).

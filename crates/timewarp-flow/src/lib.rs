@@ -1,0 +1,1 @@
+//! timewarp-flow (see DESIGN.md).

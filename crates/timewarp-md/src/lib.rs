@@ -1,0 +1,1 @@
+//! timewarp-md (see DESIGN.md).

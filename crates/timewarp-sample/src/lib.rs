@@ -1,0 +1,1 @@
+//! timewarp-sample (see DESIGN.md).
