@@ -3,6 +3,7 @@
 //!
 //! Units: nanometres for positions (PDB files store ångström; the readers convert).
 
+pub mod builder;
 pub mod element;
 pub mod topology;
 
