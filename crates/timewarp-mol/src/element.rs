@@ -67,7 +67,9 @@ impl Element {
     /// Parse a symbol, case-insensitively ("CL", "Cl" and "cl" are chlorine).
     pub fn from_symbol(symbol: &str) -> Option<Element> {
         let s = symbol.trim();
-        Element::ALL.into_iter().find(|e| e.symbol().eq_ignore_ascii_case(s))
+        Element::ALL
+            .into_iter()
+            .find(|e| e.symbol().eq_ignore_ascii_case(s))
     }
 
     /// Atomic mass in dalton, as in OpenMM's `element.py`.

@@ -24,6 +24,11 @@ pub struct Residue {
     pub insertion_code: char,
     pub chain: char,
     pub atoms: Range<usize>,
+    /// Index of the chain this residue belongs to: a run of residues ended by a `TER` record
+    /// or a change of chain id. Consecutive residues are linked (peptide bond) only within a
+    /// chain. Residues with different `chain` ids are in different chains whatever this says.
+    #[serde(default)]
+    pub chain_index: usize,
 }
 
 /// Atoms, residues and bonds of a molecule. Bonds are stored once, with `i < j`.
@@ -46,7 +51,36 @@ impl Topology {
 
     /// Index of the atom called `name` in residue `residue`, if any.
     pub fn find_atom(&self, residue: usize, name: &str) -> Option<usize> {
-        self.residues[residue].atoms.clone().find(|&i| self.atoms[i].name == name)
+        self.residues[residue]
+            .atoms
+            .clone()
+            .find(|&i| self.atoms[i].name == name)
+    }
+
+    /// Add the bond `i`–`j` (stored as `(min, max)`) unless it is already there.
+    pub fn add_bond(&mut self, i: usize, j: usize) {
+        let b = (i.min(j), i.max(j));
+        if !self.bonds.contains(&b) {
+            self.bonds.push(b);
+        }
+    }
+
+    /// Whether residues `a` and `b` belong to the same chain.
+    pub fn same_chain(&self, a: usize, b: usize) -> bool {
+        let (ra, rb) = (&self.residues[a], &self.residues[b]);
+        ra.chain_index == rb.chain_index && ra.chain == rb.chain
+    }
+
+    /// Residue index ranges of the chains, in order.
+    pub fn chains(&self) -> Vec<Range<usize>> {
+        let mut chains: Vec<Range<usize>> = Vec::new();
+        for r in 0..self.residues.len() {
+            match chains.last_mut() {
+                Some(c) if self.same_chain(c.end - 1, r) => c.end = r + 1,
+                _ => chains.push(r..r + 1),
+            }
+        }
+        chains
     }
 
     /// Neighbour lists built from [`Topology::bonds`].
