@@ -4,6 +4,7 @@
 //! Units: nanometres for positions (PDB files store ångström; the readers convert).
 
 pub mod bonds;
+pub mod builder;
 pub mod element;
 pub mod error;
 pub mod pdb;
