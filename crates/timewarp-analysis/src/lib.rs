@@ -1,1 +1,26 @@
-//! timewarp-analysis (see DESIGN.md).
+//! Analysis of Timewarp and MD trajectories: what a user looks at to judge whether a model is
+//! good and whether it was worth it.
+//!
+//! * [`dihedral`]: φ/ψ/ω/χ1 of capped peptides (IUPAC / mdtraj signs);
+//! * [`histogram`]: 1D/2D histograms with periodic angles, free energies −ln p in kT;
+//! * [`jsd`]: Jensen–Shannon divergence (nats) between φ/ψ distributions;
+//! * [`basins`]: alanine-dipeptide basin populations (αL, αR, β/C7eq);
+//! * [`features`] and [`tica`]: time-lagged independent component analysis;
+//! * [`autocorr`]: autocorrelation, τ_int and effective sample size (official estimator);
+//! * [`coverage`]: metastable states that the samples miss (official rule and named states);
+//! * [`bonds`]: bond-length statistics that reveal broken molecules;
+//! * [`plots`] and [`report`]: figures and the self-contained HTML report (`analyze`).
+
+pub mod autocorr;
+pub mod basins;
+pub mod coverage;
+pub mod dihedral;
+pub mod error;
+pub mod features;
+pub mod fft;
+pub mod histogram;
+pub mod jsd;
+pub mod linalg;
+pub mod tica;
+
+pub use error::AnalysisError;
