@@ -1,1 +1,26 @@
-//! timewarp-md (see DESIGN.md).
+//! Molecular dynamics for timewarp: OpenMM's LangevinMiddle integrator, an L-BFGS minimiser,
+//! Maxwell–Boltzmann velocities, centre-of-mass motion removal, frame spacing (regular or the
+//! official Timewarp logarithmic scheme), and the `timewarp md` driver that writes trajectories
+//! in the official Timewarp layout with atomic checkpoints and parallel replicas.
+//!
+//! Units (OpenMM's): nm, ps, kJ/mol, K, dalton. Everything is written against
+//! [`timewarp_ff::Potential`], so it runs on the amber14 `System` as well as on the analytic
+//! potentials of [`analytic`].
+
+pub mod analytic;
+mod atomic;
+pub mod checkpoint;
+pub mod cmm;
+mod error;
+pub mod integrator;
+pub mod minimize;
+pub mod spacing;
+pub mod velocities;
+
+pub use error::MdError;
+pub use integrator::{LangevinMiddle, LangevinMiddleIntegrator, MdState};
+pub use minimize::{minimize, MinimizeOptions, MinimizeReport};
+pub use spacing::{Spacing, SpacingKind};
+
+/// Boltzmann's constant in kJ/(mol·K), OpenMM's `BOLTZ` (k_B · N_A / 1000 with SI-2019 values).
+pub const BOLTZ: f64 = 0.00831446261815324;

@@ -1,0 +1,31 @@
+//! Errors of the MD engine. Each names the step, replica or file at fault.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MdError {
+    /// Inconsistent or out-of-range settings.
+    #[error("invalid MD configuration: {0}")]
+    Config(String),
+    /// The minimiser could not start.
+    #[error("energy minimisation failed: {0}")]
+    Minimization(String),
+    /// Non-finite or absurd energy or coordinates during dynamics.
+    #[error("simulation blew up in replica {replica} at step {step}: {what}")]
+    BlowUp { replica: usize, step: u64, what: String },
+    /// Reading or writing a file.
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    /// A checkpoint that cannot be used to resume.
+    #[error("checkpoint {}: {reason}", path.display())]
+    Checkpoint { path: PathBuf, reason: String },
+    /// A molecule or trajectory file error from timewarp-mol.
+    #[error(transparent)]
+    Mol(#[from] timewarp_mol::MolError),
+}
+
+impl MdError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        MdError::Io { path: path.into(), source }
+    }
+}
