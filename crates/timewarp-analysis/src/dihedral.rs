@@ -177,12 +177,11 @@ fn alpha_carbon_or_cap_methyl(top: &Topology, r: usize) -> Option<usize> {
 }
 
 fn previous_residue(top: &Topology, r: usize) -> Option<usize> {
-    (r > 0 && top.residues[r - 1].chain == top.residues[r].chain).then(|| r - 1)
+    (r > 0 && top.same_chain(r - 1, r)).then(|| r - 1)
 }
 
 fn next_residue(top: &Topology, r: usize) -> Option<usize> {
-    (r + 1 < top.residues.len() && top.residues[r + 1].chain == top.residues[r].chain)
-        .then(|| r + 1)
+    (r + 1 < top.residues.len() && top.same_chain(r, r + 1)).then(|| r + 1)
 }
 
 /// True if `i`–`j` is a bond, or if the topology carries no bonds at all (then chain

@@ -13,6 +13,7 @@
 
 pub mod autocorr;
 pub mod basins;
+pub mod bonds;
 pub mod coverage;
 pub mod dihedral;
 pub mod error;
@@ -21,6 +22,7 @@ pub mod fft;
 pub mod histogram;
 pub mod jsd;
 pub mod linalg;
+pub mod plots;
 pub mod tica;
 
 pub use error::AnalysisError;
