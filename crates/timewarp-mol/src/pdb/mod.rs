@@ -3,8 +3,10 @@
 
 pub mod names;
 mod read;
+mod write;
 
 pub use read::{parse_pdb, read_pdb};
+pub use write::{write_pdb, write_pdb_file, write_pdb_models, PdbTrajectoryWriter};
 
 /// A PDB file: its topology (names normalised, standard bonds built) and the coordinates of
 /// every model, in nm.

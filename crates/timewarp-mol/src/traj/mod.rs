@@ -1,0 +1,96 @@
+//! Trajectory formats: the official Timewarp NPZ layout ([`TrajArrays`]) with its state-0 PDB,
+//! and XTC for viewers ([`XtcWriter`]).
+//!
+//! A Timewarp trajectory folder holds, for a trajectory called `<name>`,
+//! `<name>-traj-state0.pdb` (topology and first frame) and `<name>-traj-arrays.npz`.
+
+mod npz;
+mod xtc;
+
+pub use npz::{TrajArrays, KEYS};
+pub use xtc::{read_xtc, XtcFrame, XtcWriter};
+
+use crate::pdb::{read_pdb, PdbFile};
+use crate::MolError;
+use std::path::{Path, PathBuf};
+
+const STATE0_SUFFIX: &str = "-traj-state0.pdb";
+const ARRAYS_SUFFIX: &str = "-traj-arrays.npz";
+
+/// `<dir>/<name>-traj-state0.pdb`.
+pub fn state0_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{name}{STATE0_SUFFIX}"))
+}
+
+/// `<dir>/<name>-traj-arrays.npz`.
+pub fn arrays_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{name}{ARRAYS_SUFFIX}"))
+}
+
+/// Names of the complete trajectories (state-0 PDB and arrays both present) in `dir`, sorted.
+pub fn traj_names(dir: &Path) -> Result<Vec<String>, MolError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| MolError::io(dir, e))?;
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| MolError::io(dir, e))?;
+        let file_name = entry.file_name();
+        let Some(file_name) = file_name.to_str() else {
+            continue;
+        };
+        if let Some(name) = file_name.strip_suffix(ARRAYS_SUFFIX) {
+            if state0_path(dir, name).is_file() {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Read trajectory `name` of `dir`: its state-0 PDB and its arrays, checked to hold the same
+/// number of atoms.
+pub fn read_traj(dir: &Path, name: &str) -> Result<(PdbFile, TrajArrays), MolError> {
+    let pdb = read_pdb(&state0_path(dir, name))?;
+    let arrays_file = arrays_path(dir, name);
+    let arrays = TrajArrays::read_npz(&arrays_file)?;
+    if arrays.n_atoms != pdb.topology.n_atoms() {
+        return Err(MolError::AtomCount {
+            context: format!(
+                "{} (positions) vs {}",
+                arrays_file.display(),
+                state0_path(dir, name).display()
+            ),
+            expected: pdb.topology.n_atoms(),
+            found: arrays.n_atoms,
+        });
+    }
+    Ok((pdb, arrays))
+}
+
+/// Read the one trajectory of `dir` (see [`read_traj`]); an error when there is none or more
+/// than one.
+///
+/// ```
+/// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata");
+/// # if !std::path::Path::new(dir).exists() { return; }
+/// let (state0, arrays) = timewarp_mol::traj::read_traj_dir(std::path::Path::new(dir)).unwrap();
+/// assert_eq!(arrays.n_atoms, state0.topology.n_atoms());
+/// ```
+pub fn read_traj_dir(dir: &Path) -> Result<(PdbFile, TrajArrays), MolError> {
+    let names = traj_names(dir)?;
+    match names.as_slice() {
+        [name] => read_traj(dir, name),
+        [] => Err(MolError::TrajDir {
+            dir: dir.to_path_buf(),
+            reason: format!("no <name>{STATE0_SUFFIX} with a matching <name>{ARRAYS_SUFFIX}"),
+        }),
+        many => Err(MolError::TrajDir {
+            dir: dir.to_path_buf(),
+            reason: format!(
+                "{} trajectories ({}); name one",
+                many.len(),
+                many.join(", ")
+            ),
+        }),
+    }
+}
