@@ -24,7 +24,14 @@ pub struct HarmonicChain {
 
 impl HarmonicChain {
     pub fn new(n: usize) -> Self {
-        Self { n, mass: 12.0, k_bond: 2.0e5, r_bond: 0.15, k_13: 5.0e4, r_13: 0.25 }
+        Self {
+            n,
+            mass: 12.0,
+            k_bond: 2.0e5,
+            r_bond: 0.15,
+            k_13: 5.0e4,
+            r_13: 0.25,
+        }
     }
 
     pub fn masses(&self) -> Vec<f64> {
@@ -36,7 +43,9 @@ impl HarmonicChain {
         // alternate ±h in y with x spacing d: d² + (2h)² = r_b², (2d)² = r_13²
         let d = 0.5 * self.r_13;
         let h = 0.5 * (self.r_bond * self.r_bond - d * d).sqrt();
-        (0..self.n).map(|i| [i as f64 * d, if i % 2 == 0 { h } else { -h }, 0.0]).collect()
+        (0..self.n)
+            .map(|i| [i as f64 * d, if i % 2 == 0 { h } else { -h }, 0.0])
+            .collect()
     }
 
     pub fn centre_of_mass(&self, x: &[[f64; 3]]) -> [f64; 3] {
@@ -92,7 +101,11 @@ pub struct LennardJonesCluster {
 
 impl LennardJonesCluster {
     pub fn new(n: usize) -> Self {
-        Self { n, sigma: 0.34, epsilon: 1.0 }
+        Self {
+            n,
+            sigma: 0.34,
+            epsilon: 1.0,
+        }
     }
 
     /// Particles on a slightly irregular cubic lattice of spacing 1.3 σ (a non-minimum start).
@@ -103,7 +116,11 @@ impl LennardJonesCluster {
             .map(|i| {
                 let (ix, iy, iz) = (i % side, (i / side) % side, i / (side * side));
                 let jitter = 0.01 * self.sigma * ((i * 7919 % 13) as f64 / 13.0 - 0.5);
-                [ix as f64 * a + jitter, iy as f64 * a - jitter, iz as f64 * a + 0.5 * jitter]
+                [
+                    ix as f64 * a + jitter,
+                    iy as f64 * a - jitter,
+                    iz as f64 * a + 0.5 * jitter,
+                ]
             })
             .collect()
     }
@@ -153,7 +170,11 @@ mod tests {
                 xp[i][k] -= 2.0 * h;
                 let em = p.energy_forces(&xp, &mut scratch);
                 let fd = -(ep - em) / (2.0 * h);
-                assert!((fd - f[i][k]).abs() < 1e-4 * (1.0 + f[i][k].abs()), "atom {i} comp {k}: {fd} vs {}", f[i][k]);
+                assert!(
+                    (fd - f[i][k]).abs() < 1e-4 * (1.0 + f[i][k].abs()),
+                    "atom {i} comp {k}: {fd} vs {}",
+                    f[i][k]
+                );
             }
         }
     }

@@ -8,18 +8,27 @@ use std::path::{Path, PathBuf};
 
 /// The temporary name used while `path` is being replaced.
 pub fn tmp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".tmp");
     path.with_file_name(name)
 }
 
 /// Make a finished temporary file durable and move it over `path`.
 pub fn commit(tmp: &Path, path: &Path) -> Result<(), MdError> {
-    File::open(tmp).and_then(|f| f.sync_all()).map_err(|e| MdError::io(tmp, e))?;
+    File::open(tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| MdError::io(tmp, e))?;
     fs::rename(tmp, path).map_err(|e| MdError::io(path, e))?;
     if let Some(dir) = path.parent() {
         // persisting the rename needs the directory entry synced (ignored where unsupported)
-        if let Ok(d) = File::open(if dir.as_os_str().is_empty() { Path::new(".") } else { dir }) {
+        if let Ok(d) = File::open(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        }) {
             let _ = d.sync_all();
         }
     }
@@ -27,12 +36,17 @@ pub fn commit(tmp: &Path, path: &Path) -> Result<(), MdError> {
 }
 
 /// Atomically replace `path` by the bytes written by `write`.
-pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), MdError> {
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), MdError> {
     let tmp = tmp_path(path);
     {
         let f = File::create(&tmp).map_err(|e| MdError::io(&tmp, e))?;
         let mut w = std::io::BufWriter::new(f);
-        write(&mut w).and_then(|_| w.flush()).map_err(|e| MdError::io(&tmp, e))?;
+        write(&mut w)
+            .and_then(|_| w.flush())
+            .map_err(|e| MdError::io(&tmp, e))?;
     }
     commit(&tmp, path)
 }

@@ -13,8 +13,8 @@
 
 use crate::atomic::write_atomic;
 use crate::MdError;
-use rand_chacha::ChaCha8Rng;
 use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -36,18 +36,29 @@ pub struct RngState {
 impl RngState {
     pub fn capture(rng: &ChaCha8Rng) -> Self {
         let key_hex = rng.get_seed().iter().map(|b| format!("{b:02x}")).collect();
-        Self { key_hex, stream: rng.get_stream(), word_pos: rng.get_word_pos().to_string() }
+        Self {
+            key_hex,
+            stream: rng.get_stream(),
+            word_pos: rng.get_word_pos().to_string(),
+        }
     }
 
     pub fn restore(&self) -> Result<ChaCha8Rng, String> {
         if self.key_hex.len() != 64 {
-            return Err(format!("rng key must be 64 hex digits, got {}", self.key_hex.len()));
+            return Err(format!(
+                "rng key must be 64 hex digits, got {}",
+                self.key_hex.len()
+            ));
         }
         let mut key = [0u8; 32];
         for (i, b) in key.iter_mut().enumerate() {
-            *b = u8::from_str_radix(&self.key_hex[2 * i..2 * i + 2], 16).map_err(|e| format!("rng key: {e}"))?;
+            *b = u8::from_str_radix(&self.key_hex[2 * i..2 * i + 2], 16)
+                .map_err(|e| format!("rng key: {e}"))?;
         }
-        let word_pos: u128 = self.word_pos.parse().map_err(|e| format!("rng word_pos {:?}: {e}", self.word_pos))?;
+        let word_pos: u128 = self
+            .word_pos
+            .parse()
+            .map_err(|e| format!("rng word_pos {:?}: {e}", self.word_pos))?;
         let mut rng = ChaCha8Rng::from_seed(key);
         rng.set_stream(self.stream);
         rng.set_word_pos(word_pos);
@@ -102,16 +113,25 @@ impl Checkpoint {
 
     /// Write atomically (tmp + fsync + rename).
     pub fn save(&self, path: &Path) -> Result<(), MdError> {
-        write_atomic(path, |w| serde_json::to_writer(w, self).map_err(std::io::Error::other))
+        write_atomic(path, |w| {
+            serde_json::to_writer(w, self).map_err(std::io::Error::other)
+        })
     }
 
     /// Read and check the format; `n_atoms` must match the molecule being simulated.
     pub fn load(path: &Path, n_atoms: usize) -> Result<Self, MdError> {
-        let bad = |reason: String| MdError::Checkpoint { path: path.to_path_buf(), reason };
+        let bad = |reason: String| MdError::Checkpoint {
+            path: path.to_path_buf(),
+            reason,
+        };
         let text = std::fs::read_to_string(path).map_err(|e| MdError::io(path, e))?;
-        let c: Checkpoint = serde_json::from_str(&text).map_err(|e| bad(format!("not a valid checkpoint: {e}")))?;
+        let c: Checkpoint =
+            serde_json::from_str(&text).map_err(|e| bad(format!("not a valid checkpoint: {e}")))?;
         if c.format != FORMAT || c.version != VERSION {
-            return Err(bad(format!("format {:?} version {} is not {FORMAT:?} version {VERSION}", c.format, c.version)));
+            return Err(bad(format!(
+                "format {:?} version {} is not {FORMAT:?} version {VERSION}",
+                c.format, c.version
+            )));
         }
         if c.positions.len() != n_atoms || c.velocities.len() != n_atoms {
             return Err(bad(format!(
@@ -120,7 +140,12 @@ impl Checkpoint {
                 c.velocities.len()
             )));
         }
-        if c.positions.iter().chain(&c.velocities).flatten().any(|v| !v.is_finite()) {
+        if c.positions
+            .iter()
+            .chain(&c.velocities)
+            .flatten()
+            .any(|v| !v.is_finite())
+        {
             return Err(bad("holds non-finite coordinates".into()));
         }
         c.rng.restore().map_err(bad)?;
@@ -140,9 +165,21 @@ mod tests {
         for _ in 0..37 {
             let _: u32 = rng.random();
         }
-        let pos = vec![[0.1 + 1e-17, -2.0 / 3.0, std::f64::consts::PI], [1e-300, 5e-324, -0.0]];
+        let pos = vec![
+            [0.1 + 1e-17, -2.0 / 3.0, std::f64::consts::PI],
+            [1e-300, 5e-324, -0.0],
+        ];
         let vel = vec![[1.0 / 7.0, 2.0f64.sqrt(), -1e10 / 3.0], [0.3, 0.2, 0.1]];
-        let c = Checkpoint::new(5, 1234, 17, 2.5, &pos, &vel, &rng, serde_json::json!({"a": 1}));
+        let c = Checkpoint::new(
+            5,
+            1234,
+            17,
+            2.5,
+            &pos,
+            &vel,
+            &rng,
+            serde_json::json!({"a": 1}),
+        );
         let dir = std::env::temp_dir().join(format!("twmd-ckpt-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join(CHECKPOINT_FILE);
@@ -156,9 +193,15 @@ mod tests {
         let a: [u64; 8] = std::array::from_fn(|_| rng.random());
         let b: [u64; 8] = std::array::from_fn(|_| r2.random());
         assert_eq!(a, b);
-        assert!(matches!(Checkpoint::load(&p, 3), Err(MdError::Checkpoint { .. })));
+        assert!(matches!(
+            Checkpoint::load(&p, 3),
+            Err(MdError::Checkpoint { .. })
+        ));
         std::fs::write(&p, "{\"format\": 1").unwrap();
-        assert!(matches!(Checkpoint::load(&p, 2), Err(MdError::Checkpoint { .. })));
+        assert!(matches!(
+            Checkpoint::load(&p, 2),
+            Err(MdError::Checkpoint { .. })
+        ));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -47,7 +47,12 @@ mod tests {
     #[test]
     fn removes_total_momentum_and_keeps_relative_motion() {
         let masses = [1.0, 2.0, 3.0, 0.0];
-        let mut v = [[1.0, 0.0, -2.0], [0.5, 1.0, 0.0], [-1.0, 2.0, 3.0], [7.0, 7.0, 7.0]];
+        let mut v = [
+            [1.0, 0.0, -2.0],
+            [0.5, 1.0, 0.0],
+            [-1.0, 2.0, 3.0],
+            [7.0, 7.0, 7.0],
+        ];
         let before = [v[0][0] - v[1][0], v[0][1] - v[1][1], v[0][2] - v[1][2]];
         remove_cm_motion(&masses, &mut v);
         let p = centre_of_mass_velocity(&masses, &v);

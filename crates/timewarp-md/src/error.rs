@@ -12,10 +12,17 @@ pub enum MdError {
     Minimization(String),
     /// Non-finite or absurd energy or coordinates during dynamics.
     #[error("simulation blew up in replica {replica} at step {step}: {what}")]
-    BlowUp { replica: usize, step: u64, what: String },
+    BlowUp {
+        replica: usize,
+        step: u64,
+        what: String,
+    },
     /// Reading or writing a file.
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// A checkpoint that cannot be used to resume.
     #[error("checkpoint {}: {reason}", path.display())]
     Checkpoint { path: PathBuf, reason: String },
@@ -26,6 +33,9 @@ pub enum MdError {
 
 impl MdError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        MdError::Io { path: path.into(), source }
+        MdError::Io {
+            path: path.into(),
+            source,
+        }
     }
 }

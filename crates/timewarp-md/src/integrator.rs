@@ -41,7 +41,9 @@ pub struct LangevinMiddle {
 impl LangevinMiddle {
     /// Check the parameters; the error names the offending one.
     pub fn validate(&self) -> Result<(), MdError> {
-        let bad = |what: &str, v: f64| MdError::Config(format!("{what} must be finite and >= 0, got {v}"));
+        let bad = |what: &str, v: f64| {
+            MdError::Config(format!("{what} must be finite and >= 0, got {v}"))
+        };
         if !(self.temperature_k.is_finite() && self.temperature_k >= 0.0) {
             return Err(bad("temperature (K)", self.temperature_k));
         }
@@ -49,7 +51,10 @@ impl LangevinMiddle {
             return Err(bad("friction (1/ps)", self.friction_per_ps));
         }
         if !(self.dt_ps.is_finite() && self.dt_ps > 0.0) {
-            return Err(MdError::Config(format!("time step must be finite and > 0 ps, got {}", self.dt_ps)));
+            return Err(MdError::Config(format!(
+                "time step must be finite and > 0 ps, got {}",
+                self.dt_ps
+            )));
         }
         Ok(())
     }
@@ -70,7 +75,11 @@ pub struct MdState {
 
 impl MdState {
     /// A state at `positions` with the given velocities; evaluates forces and energy once.
-    pub fn new(potential: &dyn Potential, positions: Vec<[f64; 3]>, velocities: Vec<[f64; 3]>) -> Result<Self, MdError> {
+    pub fn new(
+        potential: &dyn Potential,
+        positions: Vec<[f64; 3]>,
+        velocities: Vec<[f64; 3]>,
+    ) -> Result<Self, MdError> {
         let n = potential.n_atoms();
         if positions.len() != n || velocities.len() != n {
             return Err(MdError::Config(format!(
@@ -81,7 +90,12 @@ impl MdState {
         }
         let mut forces = vec![[0.0; 3]; n];
         let potential_energy = potential.energy_forces(&positions, &mut forces);
-        Ok(Self { positions, velocities, forces, potential_energy })
+        Ok(Self {
+            positions,
+            velocities,
+            forces,
+            potential_energy,
+        })
     }
 
     /// Kinetic energy ½ Σ m v² of the stored (half-step) velocities, in kJ/mol — what OpenMM
@@ -113,7 +127,11 @@ pub fn instantaneous_temperature(kinetic_energy: f64, n_dof: usize) -> f64 {
 /// the centre-of-mass motion is removed (OpenMM's convention).
 pub fn degrees_of_freedom(masses: &[f64], remove_cm_motion: bool) -> usize {
     let n = 3 * masses.iter().filter(|&&m| m != 0.0).count();
-    if remove_cm_motion { n.saturating_sub(3) } else { n }
+    if remove_cm_motion {
+        n.saturating_sub(3)
+    } else {
+        n
+    }
 }
 
 /// LangevinMiddle with its per-particle constants precomputed for one set of masses.
@@ -134,18 +152,34 @@ pub struct LangevinMiddleIntegrator {
 
 impl LangevinMiddleIntegrator {
     /// Precompute the per-particle constants. Masses in dalton; a zero mass fixes a particle.
-    pub fn new(params: LangevinMiddle, masses: &[f64], remove_cm_motion: bool) -> Result<Self, MdError> {
+    pub fn new(
+        params: LangevinMiddle,
+        masses: &[f64],
+        remove_cm_motion: bool,
+    ) -> Result<Self, MdError> {
         params.validate()?;
         if let Some(i) = masses.iter().position(|m| !(m.is_finite() && *m >= 0.0)) {
-            return Err(MdError::Config(format!("mass of atom {i} is {} (must be finite and >= 0)", masses[i])));
+            return Err(MdError::Config(format!(
+                "mass of atom {i} is {} (must be finite and >= 0)",
+                masses[i]
+            )));
         }
         let a = (-params.friction_per_ps * params.dt_ps).exp();
         let kt = BOLTZ * params.temperature_k;
         let one_minus_a2 = (1.0 - a * a).max(0.0);
-        let dt_over_mass = masses.iter().map(|&m| if m == 0.0 { 0.0 } else { params.dt_ps / m }).collect();
+        let dt_over_mass = masses
+            .iter()
+            .map(|&m| if m == 0.0 { 0.0 } else { params.dt_ps / m })
+            .collect();
         let noise_sd = masses
             .iter()
-            .map(|&m| if m == 0.0 { 0.0 } else { (kt / m).sqrt() * one_minus_a2.sqrt() })
+            .map(|&m| {
+                if m == 0.0 {
+                    0.0
+                } else {
+                    (kt / m).sqrt() * one_minus_a2.sqrt()
+                }
+            })
             .collect();
         Ok(Self {
             params,
@@ -174,15 +208,30 @@ impl LangevinMiddleIntegrator {
     ///
     /// Allocation-free. Random numbers: 3 standard normals per massive particle, in atom order
     /// x, y, z, drawn from `rng` only when T > 0 and γ > 0.
-    pub fn step<R: Rng + ?Sized>(&self, potential: &dyn Potential, state: &mut MdState, rng: &mut R) {
+    pub fn step<R: Rng + ?Sized>(
+        &self,
+        potential: &dyn Potential,
+        state: &mut MdState,
+        rng: &mut R,
+    ) {
         let half_dt = 0.5 * self.params.dt_ps;
-        let MdState { positions, velocities, forces, potential_energy } = state;
+        let MdState {
+            positions,
+            velocities,
+            forces,
+            potential_energy,
+        } = state;
 
         if self.remove_cm_motion {
             remove_cm_motion(&self.masses, velocities);
         }
         // B + A: v ← v + Δt F/m;  x ← x + v Δt/2
-        for (((x, v), f), &dtm) in positions.iter_mut().zip(velocities.iter_mut()).zip(forces.iter()).zip(&self.dt_over_mass) {
+        for (((x, v), f), &dtm) in positions
+            .iter_mut()
+            .zip(velocities.iter_mut())
+            .zip(forces.iter())
+            .zip(&self.dt_over_mass)
+        {
             if dtm == 0.0 {
                 continue;
             }
@@ -193,7 +242,11 @@ impl LangevinMiddleIntegrator {
         }
         // O: Ornstein–Uhlenbeck velocity update, then A: x ← x + v Δt/2
         let a = self.velocity_scale;
-        for ((x, v), (&sd, &dtm)) in positions.iter_mut().zip(velocities.iter_mut()).zip(self.noise_sd.iter().zip(&self.dt_over_mass)) {
+        for ((x, v), (&sd, &dtm)) in positions
+            .iter_mut()
+            .zip(velocities.iter_mut())
+            .zip(self.noise_sd.iter().zip(&self.dt_over_mass))
+        {
             if dtm == 0.0 {
                 continue;
             }
@@ -226,7 +279,9 @@ mod tests {
         let mut x = chain.equilibrium();
         x[0][1] += 0.01;
         x[2][2] -= 0.02;
-        let v = (0..chain.n).map(|i| [0.1 * i as f64, -0.2, 0.05 * (i % 3) as f64]).collect();
+        let v = (0..chain.n)
+            .map(|i| [0.1 * i as f64, -0.2, 0.05 * (i % 3) as f64])
+            .collect();
         MdState::new(chain, x, v).unwrap()
     }
 
@@ -235,7 +290,11 @@ mod tests {
         // With γ = 0 the update is v(t+Δt/2) = v(t−Δt/2) + Δt F(x(t))/m, x(t+Δt) = x(t) + Δt v(t+Δt/2).
         let chain = HarmonicChain::new(5);
         let masses = chain.masses();
-        let p = LangevinMiddle { temperature_k: 300.0, friction_per_ps: 0.0, dt_ps: 0.001 };
+        let p = LangevinMiddle {
+            temperature_k: 300.0,
+            friction_per_ps: 0.0,
+            dt_ps: 0.001,
+        };
         let integ = LangevinMiddleIntegrator::new(p, &masses, false).unwrap();
         let mut s = chain_state(&chain);
         let mut x = s.positions.clone();
@@ -264,7 +323,11 @@ mod tests {
     fn zero_temperature_damps_deterministically() {
         let chain = HarmonicChain::new(4);
         let masses = chain.masses();
-        let p = LangevinMiddle { temperature_k: 0.0, friction_per_ps: 50.0, dt_ps: 0.001 };
+        let p = LangevinMiddle {
+            temperature_k: 0.0,
+            friction_per_ps: 50.0,
+            dt_ps: 0.001,
+        };
         let integ = LangevinMiddleIntegrator::new(p, &masses, true).unwrap();
         let mut a = chain_state(&chain);
         let mut b = a.clone();
@@ -284,7 +347,11 @@ mod tests {
     fn cm_motion_removed_every_step() {
         let chain = HarmonicChain::new(6);
         let masses = chain.masses();
-        let p = LangevinMiddle { temperature_k: 310.0, friction_per_ps: 1.0, dt_ps: 0.0005 };
+        let p = LangevinMiddle {
+            temperature_k: 310.0,
+            friction_per_ps: 1.0,
+            dt_ps: 0.0005,
+        };
         let integ = LangevinMiddleIntegrator::new(p, &masses, true).unwrap();
         let mut s = chain_state(&chain);
         let mut rng = ChaCha8Rng::seed_from_u64(3);
@@ -294,7 +361,10 @@ mod tests {
         }
         // the chain's centre of mass moves only by the noise of the last O-steps (no drift)
         let com1 = chain.centre_of_mass(&s.positions);
-        let d = ((com1[0] - com0[0]).powi(2) + (com1[1] - com0[1]).powi(2) + (com1[2] - com0[2]).powi(2)).sqrt();
+        let d = ((com1[0] - com0[0]).powi(2)
+            + (com1[1] - com0[1]).powi(2)
+            + (com1[2] - com0[2]).powi(2))
+        .sqrt();
         // initial CM velocity ~0.2 nm/ps would have moved it 0.02 nm in 0.1 ps
         assert!(d < 2e-3, "centre of mass drifted {d} nm");
     }
@@ -302,10 +372,32 @@ mod tests {
     #[test]
     fn rejects_bad_parameters() {
         let m = [1.0, 2.0];
-        let ok = LangevinMiddle { temperature_k: 300.0, friction_per_ps: 1.0, dt_ps: 0.001 };
-        assert!(LangevinMiddleIntegrator::new(LangevinMiddle { dt_ps: 0.0, ..ok }, &m, true).is_err());
-        assert!(LangevinMiddleIntegrator::new(LangevinMiddle { temperature_k: -1.0, ..ok }, &m, true).is_err());
-        assert!(LangevinMiddleIntegrator::new(LangevinMiddle { friction_per_ps: f64::NAN, ..ok }, &m, true).is_err());
+        let ok = LangevinMiddle {
+            temperature_k: 300.0,
+            friction_per_ps: 1.0,
+            dt_ps: 0.001,
+        };
+        assert!(
+            LangevinMiddleIntegrator::new(LangevinMiddle { dt_ps: 0.0, ..ok }, &m, true).is_err()
+        );
+        assert!(LangevinMiddleIntegrator::new(
+            LangevinMiddle {
+                temperature_k: -1.0,
+                ..ok
+            },
+            &m,
+            true
+        )
+        .is_err());
+        assert!(LangevinMiddleIntegrator::new(
+            LangevinMiddle {
+                friction_per_ps: f64::NAN,
+                ..ok
+            },
+            &m,
+            true
+        )
+        .is_err());
         assert!(LangevinMiddleIntegrator::new(ok, &[1.0, -1.0], true).is_err());
     }
 }

@@ -11,15 +11,22 @@ pub mod analytic;
 mod atomic;
 pub mod checkpoint;
 pub mod cmm;
+pub mod config;
 mod error;
 pub mod integrator;
 pub mod minimize;
+pub mod replicas;
+pub mod reporter;
+mod run;
 pub mod spacing;
 pub mod velocities;
 
+pub use config::MdConfig;
 pub use error::MdError;
 pub use integrator::{LangevinMiddle, LangevinMiddleIntegrator, MdState};
 pub use minimize::{minimize, MinimizeOptions, MinimizeReport};
+pub use replicas::ReplicaSummary;
+pub use run::{name_from_path, replica_dir, run_md, MdSummary, RUN_JSON};
 pub use spacing::{Spacing, SpacingKind};
 
 /// Boltzmann's constant in kJ/(mol·K), OpenMM's `BOLTZ` (k_B · N_A / 1000 with SI-2019 values).

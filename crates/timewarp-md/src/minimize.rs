@@ -37,7 +37,12 @@ pub struct MinimizeOptions {
 
 impl Default for MinimizeOptions {
     fn default() -> Self {
-        Self { tolerance: 2.0, max_iterations: 10_000, memory: 10, max_displacement_nm: 0.05 }
+        Self {
+            tolerance: 2.0,
+            max_iterations: 10_000,
+            memory: 10,
+            max_displacement_nm: 0.05,
+        }
     }
 }
 
@@ -61,13 +66,19 @@ pub fn rms_force(forces: &[[f64; 3]]) -> f64 {
     if forces.is_empty() {
         return 0.0;
     }
-    let s: f64 = forces.iter().map(|f| f[0] * f[0] + f[1] * f[1] + f[2] * f[2]).sum();
+    let s: f64 = forces
+        .iter()
+        .map(|f| f[0] * f[0] + f[1] * f[1] + f[2] * f[2])
+        .sum();
     (s / (3 * forces.len()) as f64).sqrt()
 }
 
 /// max_i |F_i|.
 pub fn max_force(forces: &[[f64; 3]]) -> f64 {
-    forces.iter().map(|f| (f[0] * f[0] + f[1] * f[1] + f[2] * f[2]).sqrt()).fold(0.0, f64::max)
+    forces
+        .iter()
+        .map(|f| (f[0] * f[0] + f[1] * f[1] + f[2] * f[2]).sqrt())
+        .fold(0.0, f64::max)
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
@@ -75,7 +86,9 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 fn max_atom_norm(v: &[f64]) -> f64 {
-    v.chunks_exact(3).map(|c| (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]).sqrt()).fold(0.0, f64::max)
+    v.chunks_exact(3)
+        .map(|c| (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]).sqrt())
+        .fold(0.0, f64::max)
 }
 
 /// Energy and gradient g = −F at flat coordinates `x` (3N).
@@ -107,21 +120,41 @@ impl Objective<'_> {
 /// Fails only when U or a force is not finite at the starting positions. When no further
 /// decrease can be found before the tolerance is met (e.g. it is below the numerical noise of
 /// U), it stops with `converged = false` at the lowest energy found.
-pub fn minimize(potential: &dyn Potential, positions: &mut [[f64; 3]], opts: &MinimizeOptions) -> Result<MinimizeReport, MdError> {
+pub fn minimize(
+    potential: &dyn Potential,
+    positions: &mut [[f64; 3]],
+    opts: &MinimizeOptions,
+) -> Result<MinimizeReport, MdError> {
     let n = positions.len();
     if potential.n_atoms() != n {
-        return Err(MdError::Config(format!("the potential has {} atoms but {n} positions were given", potential.n_atoms())));
+        return Err(MdError::Config(format!(
+            "the potential has {} atoms but {n} positions were given",
+            potential.n_atoms()
+        )));
     }
     let dim = 3 * n;
-    let mut obj = Objective { potential, pos: positions.to_vec(), forces: vec![[0.0; 3]; n], evaluations: 0 };
+    let mut obj = Objective {
+        potential,
+        pos: positions.to_vec(),
+        forces: vec![[0.0; 3]; n],
+        evaluations: 0,
+    };
     let mut x: Vec<f64> = positions.iter().flatten().copied().collect();
     let mut g = vec![0.0; dim];
     let mut f = obj.eval(&x, &mut g);
     if !f.is_finite() || g.iter().any(|v| !v.is_finite()) {
-        return Err(MdError::Minimization(format!("non-finite energy ({f}) or forces at the starting structure")));
+        return Err(MdError::Minimization(format!(
+            "non-finite energy ({f}) or forces at the starting structure"
+        )));
     }
     let initial_energy = f;
-    let grad_rms = |g: &[f64]| if g.is_empty() { 0.0 } else { (dot(g, g) / g.len() as f64).sqrt() };
+    let grad_rms = |g: &[f64]| {
+        if g.is_empty() {
+            0.0
+        } else {
+            (dot(g, g) / g.len() as f64).sqrt()
+        }
+    };
 
     let mut history: VecDeque<(Vec<f64>, Vec<f64>, f64)> = VecDeque::with_capacity(opts.memory); // (s, y, 1/(y·s))
     let mut d = vec![0.0; dim];
@@ -171,16 +204,27 @@ pub fn minimize(potential: &dyn Potential, positions: &mut [[f64; 3]], opts: &Mi
         let mut alpha = 1.0;
         let mut accepted = None;
         for _ in 0..40 {
-            x_new.iter_mut().zip(&x).zip(&d).for_each(|((xn, xi), di)| *xn = xi + alpha * di);
+            x_new
+                .iter_mut()
+                .zip(&x)
+                .zip(&d)
+                .for_each(|((xn, xi), di)| *xn = xi + alpha * di);
             let f_new = obj.eval(&x_new, &mut g_new);
-            if f_new.is_finite() && g_new.iter().all(|v| v.is_finite()) && f_new <= f + c1 * alpha * slope {
+            if f_new.is_finite()
+                && g_new.iter().all(|v| v.is_finite())
+                && f_new <= f + c1 * alpha * slope
+            {
                 accepted = Some(f_new);
                 break;
             }
             // minimiser of the quadratic through f, slope and f_new, kept within [0.1α, 0.5α]
             let next = if f_new.is_finite() {
                 let denom = 2.0 * (f_new - f - slope * alpha);
-                if denom > 0.0 { -slope * alpha * alpha / denom } else { 0.5 * alpha }
+                if denom > 0.0 {
+                    -slope * alpha * alpha / denom
+                } else {
+                    0.5 * alpha
+                }
             } else {
                 0.1 * alpha
             };
@@ -247,7 +291,10 @@ mod tests {
             p[0] += 0.02 * ((i * 37 % 11) as f64 / 11.0 - 0.5);
             p[2] += 0.03 * ((i * 53 % 7) as f64 / 7.0 - 0.5);
         }
-        let opts = MinimizeOptions { tolerance: 1e-3, ..Default::default() };
+        let opts = MinimizeOptions {
+            tolerance: 1e-3,
+            ..Default::default()
+        };
         let r = minimize(&c, &mut x, &opts).unwrap();
         assert!(r.converged, "{r:?}");
         assert!(r.rms_force <= 1e-3);
@@ -264,7 +311,15 @@ mod tests {
     fn lj_cluster_lowers_energy_to_tolerance() {
         let lj = LennardJonesCluster::new(13);
         let mut x = lj.lattice();
-        let r = minimize(&lj, &mut x, &MinimizeOptions { tolerance: 0.01, ..Default::default() }).unwrap();
+        let r = minimize(
+            &lj,
+            &mut x,
+            &MinimizeOptions {
+                tolerance: 0.01,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert!(r.converged, "{r:?}");
         assert!(r.final_energy < r.initial_energy);
         // 13 atoms: the lattice start relaxes to a bound cluster of at least ~ −30 ε
@@ -286,6 +341,9 @@ mod tests {
         let c = HarmonicChain::new(3);
         let mut x = c.equilibrium();
         x[1][0] = f64::NAN;
-        assert!(matches!(minimize(&c, &mut x, &MinimizeOptions::default()), Err(MdError::Minimization(_))));
+        assert!(matches!(
+            minimize(&c, &mut x, &MinimizeOptions::default()),
+            Err(MdError::Minimization(_))
+        ));
     }
 }

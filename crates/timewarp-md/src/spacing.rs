@@ -33,11 +33,19 @@ pub struct Spacing {
 
 impl Spacing {
     pub fn regular(interval: u64) -> Self {
-        Self { kind: SpacingKind::Regular, interval: interval.max(1), factor: 10 }
+        Self {
+            kind: SpacingKind::Regular,
+            interval: interval.max(1),
+            factor: 10,
+        }
     }
 
     pub fn log(interval: u64) -> Self {
-        Self { kind: SpacingKind::Log, interval: interval.max(1), factor: 10 }
+        Self {
+            kind: SpacingKind::Log,
+            interval: interval.max(1),
+            factor: 10,
+        }
     }
 
     /// Whether production step `p` is saved.
@@ -96,7 +104,10 @@ mod tests {
         // implicit-2olx-traj-arrays.npz: steps 20000, 20001, 20010, 20100, 21000, ... with burn-in 20000
         let s = Spacing::log(1000);
         let frames: Vec<u64> = (0..=3000).filter(|&p| s.is_frame(p)).collect();
-        assert_eq!(frames, [0, 1, 10, 100, 1000, 1001, 1010, 1100, 2000, 2001, 2010, 2100, 3000]);
+        assert_eq!(
+            frames,
+            [0, 1, 10, 100, 1000, 1001, 1010, 1100, 2000, 2001, 2010, 2100, 3000]
+        );
         assert_eq!(s.count_frames(3000), 13);
         assert_eq!(s.count_frames(2050), 11);
     }
@@ -107,7 +118,11 @@ mod tests {
         let frames: Vec<u64> = (0..=500).filter(|&p| s.is_frame(p)).collect();
         assert_eq!(frames, [0, 1, 10, 100, 250, 251, 260, 350, 500]);
         for steps in [0, 1, 9, 10, 99, 100, 249, 250, 251, 999, 1234] {
-            assert_eq!(s.count_frames(steps), (0..=steps).filter(|&p| s.is_frame(p)).count() as u64, "{steps}");
+            assert_eq!(
+                s.count_frames(steps),
+                (0..=steps).filter(|&p| s.is_frame(p)).count() as u64,
+                "{steps}"
+            );
         }
     }
 

@@ -48,18 +48,29 @@ mod tests {
 
     #[test]
     fn temperature_and_momentum() {
-        let masses: Vec<f64> = (0..3000).map(|i| [1.008, 12.01, 14.01, 16.0][i % 4]).collect();
+        let masses: Vec<f64> = (0..3000)
+            .map(|i| [1.008, 12.01, 14.01, 16.0][i % 4])
+            .collect();
         let mut v = vec![[0.0; 3]; masses.len()];
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         maxwell_boltzmann(&masses, 310.0, true, &mut rng, &mut v);
         let p = centre_of_mass_velocity(&masses, &v);
         assert!(p.iter().all(|c| c.abs() < 1e-14));
-        let t = instantaneous_temperature(kinetic_energy(&masses, &v), degrees_of_freedom(&masses, true));
+        let t = instantaneous_temperature(
+            kinetic_energy(&masses, &v),
+            degrees_of_freedom(&masses, true),
+        );
         // relative s.d. of T over 9000 dof is √(2/9000) ≈ 1.5 %; allow 4 s.d.
         assert!((t - 310.0).abs() < 0.06 * 310.0, "T = {t}");
         // same seed, same velocities
         let mut w = vec![[0.0; 3]; masses.len()];
-        maxwell_boltzmann(&masses, 310.0, true, &mut ChaCha8Rng::seed_from_u64(7), &mut w);
+        maxwell_boltzmann(
+            &masses,
+            310.0,
+            true,
+            &mut ChaCha8Rng::seed_from_u64(7),
+            &mut w,
+        );
         assert_eq!(v, w);
     }
 }
