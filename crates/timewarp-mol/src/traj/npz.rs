@@ -125,6 +125,36 @@ impl TrajArrays {
         }
     }
 
+    /// Keep only the first `n_frames` frames (e.g. to resume a run from a checkpoint taken at
+    /// that frame). Does nothing when there are fewer.
+    pub fn truncate_frames(&mut self, n_frames: usize) {
+        let n3 = 3 * self.n_atoms;
+        self.step.truncate(n_frames);
+        self.time.truncate(n_frames);
+        self.energies.truncate(n_frames);
+        self.positions.truncate(n_frames * n3);
+        self.velocities.truncate(n_frames * n3);
+        self.forces.truncate(n_frames * n3);
+    }
+
+    /// Append the frames of `other` (same atom count, same optional arrays present).
+    pub fn append(&mut self, other: &TrajArrays) -> Result<(), MolError> {
+        if other.n_atoms != self.n_atoms {
+            return Err(MolError::AtomCount {
+                context: "appending trajectory frames".into(),
+                expected: self.n_atoms,
+                found: other.n_atoms,
+            });
+        }
+        self.step.extend_from_slice(&other.step);
+        self.time.extend_from_slice(&other.time);
+        self.energies.extend_from_slice(&other.energies);
+        self.positions.extend_from_slice(&other.positions);
+        self.velocities.extend_from_slice(&other.velocities);
+        self.forces.extend_from_slice(&other.forces);
+        Ok(())
+    }
+
     /// Check that every non-empty array has T frames and N atoms; `file` names the source or
     /// destination in the error.
     pub fn validate(&self, file: &Path) -> Result<(), MolError> {
@@ -428,5 +458,41 @@ mod tests {
         assert!(
             matches!(t.validate(Path::new("x")), Err(MolError::BadArray { key, .. }) if key == "velocities")
         );
+    }
+
+    #[test]
+    fn append_and_truncate() {
+        let frame = |k: f64| [[k, 0.0, 0.0], [0.0, k, 0.0]];
+        let mut a = TrajArrays::new(2);
+        let mut b = TrajArrays::new(2);
+        for k in 0..3 {
+            a.push_frame(
+                k,
+                k as f64,
+                [0.0, 1.0],
+                &frame(k as f64),
+                Some(&frame(1.0)),
+                None,
+            );
+            b.push_frame(
+                10 + k,
+                5.0,
+                [2.0, 3.0],
+                &frame(-1.0),
+                Some(&frame(2.0)),
+                None,
+            );
+        }
+        let mut c = a.clone();
+        c.append(&b).unwrap();
+        assert_eq!(c.n_frames(), 6);
+        c.validate(Path::new("c")).unwrap();
+        assert_eq!(c.frame_positions(4), b.frame_positions(1));
+        c.truncate_frames(3);
+        assert_eq!(c, a);
+        assert!(matches!(
+            c.append(&TrajArrays::new(3)),
+            Err(MolError::AtomCount { .. })
+        ));
     }
 }
