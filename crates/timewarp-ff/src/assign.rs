@@ -291,8 +291,14 @@ fn assign_templates(ff: &FfxmlData, top: &Topology, neighbours: &[Vec<usize>]) -
         template_atom: vec![0; n],
         residue: vec![0; n],
     };
-    for (r, res) in top.residues.iter().enumerate() {
-        let m = match_residue(ff, top, r, neighbours)?;
+    let matches: Vec<_> = (0..top.residues.len()).map(|r| match_residue(ff, top, r, neighbours)).collect();
+    // An unknown residue also breaks its neighbours (no bonds to it are perceived, so they look
+    // like wrong termini): report it rather than the first casualty.
+    if let Some(Err(e)) = matches.iter().find(|m| matches!(m, Err(FfError::UnknownResidue { .. }))) {
+        return Err(e.clone());
+    }
+    for (r, (res, m)) in top.residues.iter().zip(matches).enumerate() {
+        let m = m?;
         let tmpl = &ff.templates[m.template];
         for (k, i) in res.atoms.clone().enumerate() {
             let ta = &tmpl.atoms[m.atom_map[k]];
