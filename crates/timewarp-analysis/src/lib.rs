@@ -15,14 +15,18 @@ pub mod autocorr;
 pub mod basins;
 pub mod bonds;
 pub mod coverage;
+pub mod dataset;
 pub mod dihedral;
 pub mod error;
 pub mod features;
 pub mod fft;
 pub mod histogram;
+pub mod html;
 pub mod jsd;
 pub mod linalg;
 pub mod plots;
+pub mod report;
 pub mod tica;
 
 pub use error::AnalysisError;
+pub use report::{analyze, AnalyzeOptions, DatasetMetrics, Metrics};

@@ -1,0 +1,156 @@
+//! An output folder of a timewarp command (`md`, `sample`, `explore`): its trajectories in the
+//! official layout (`<name>-traj-state0.pdb` + `<name>-traj-arrays.npz`, one pair per
+//! trajectory, e.g. per replica or chain) and the `run.json` that every command writes:
+//! `{"command": "md"|"sample"|"explore", "wall_seconds": f64, ...}`, plus
+//! `"acceptance_rate": f64` for `sample`.
+
+use crate::error::AnalysisError;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use timewarp_mol::traj::{read_traj, traj_names};
+use timewarp_mol::Topology;
+
+/// What `run.json` says about the command that produced a folder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub command: String,
+    /// Wall-clock time of the whole command in seconds.
+    pub wall_seconds: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acceptance_rate: Option<f64>,
+    /// True for exploration runs: not samples of the Boltzmann distribution.
+    #[serde(default)]
+    pub biased: bool,
+}
+
+/// One trajectory: topology from its state-0 PDB and the frames of its NPZ.
+#[derive(Debug, Clone)]
+pub struct Trajectory {
+    /// Folder holding the two files.
+    pub dir: PathBuf,
+    pub name: String,
+    pub topology: Topology,
+    pub n_atoms: usize,
+    /// Positions in nm, `n_frames × n_atoms × 3`.
+    pub positions: Vec<f32>,
+    /// Potential energy per frame in kJ/mol (empty when the file has none).
+    pub potential_energy: Vec<f64>,
+}
+
+impl Trajectory {
+    pub fn n_frames(&self) -> usize {
+        if self.n_atoms == 0 {
+            0
+        } else {
+            self.positions.len() / (3 * self.n_atoms)
+        }
+    }
+}
+
+/// A folder's trajectories and run information.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub dir: PathBuf,
+    pub run: Option<RunInfo>,
+    pub trajectories: Vec<Trajectory>,
+}
+
+impl Dataset {
+    pub fn n_frames(&self) -> usize {
+        self.trajectories.iter().map(Trajectory::n_frames).sum()
+    }
+
+    /// Topology of the first trajectory (all are checked to agree).
+    pub fn topology(&self) -> &Topology {
+        &self.trajectories[0].topology
+    }
+}
+
+/// Read every trajectory of `dir` (and of its immediate subfolders) and its `run.json`
+/// (absent `run.json` gives `run: None`).
+pub fn load_dataset(dir: &Path) -> Result<Dataset, AnalysisError> {
+    let mol_err = |path: &Path, e: timewarp_mol::MolError| AnalysisError::Mol { path: path.to_path_buf(), message: e.to_string() };
+    if !dir.is_dir() {
+        return Err(AnalysisError::io(dir, std::io::Error::new(std::io::ErrorKind::NotFound, "no such folder")));
+    }
+    let mut dirs = vec![dir.to_path_buf()];
+    let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| AnalysisError::io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    subdirs.sort();
+    dirs.extend(subdirs);
+    let mut trajectories = Vec::new();
+    for d in &dirs {
+        for name in traj_names(d).map_err(|e| mol_err(d, e))? {
+            let (pdb, arrays) = read_traj(d, &name).map_err(|e| mol_err(d, e))?;
+            let traj = Trajectory {
+                dir: d.clone(),
+                topology: pdb.topology,
+                n_atoms: arrays.n_atoms,
+                potential_energy: arrays.energies.iter().map(|e| e[0]).collect(),
+                positions: arrays.positions,
+                name,
+            };
+            check_finite(&traj)?;
+            trajectories.push(traj);
+        }
+    }
+    if trajectories.is_empty() {
+        return Err(AnalysisError::NoTrajectory { dir: dir.to_path_buf() });
+    }
+    let first = &trajectories[0];
+    for t in &trajectories[1..] {
+        check_same_molecule(first, t)?;
+    }
+    Ok(Dataset { dir: dir.to_path_buf(), run: read_run_info(dir)?, trajectories })
+}
+
+/// `dir/run.json`, or `None` if the file does not exist.
+pub fn read_run_info(dir: &Path) -> Result<Option<RunInfo>, AnalysisError> {
+    let path = dir.join("run.json");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(AnalysisError::io(path, e)),
+    };
+    serde_json::from_str(&text).map(Some).map_err(|source| AnalysisError::Json { path, source })
+}
+
+/// Both trajectories describe the same molecule: same atom count, names and elements.
+pub fn check_same_molecule(a: &Trajectory, b: &Trajectory) -> Result<(), AnalysisError> {
+    let file = |t: &Trajectory| timewarp_mol::traj::state0_path(&t.dir, &t.name);
+    if a.n_atoms != b.n_atoms {
+        return Err(AnalysisError::AtomCountMismatch {
+            path: file(b),
+            found: b.n_atoms,
+            expected: a.n_atoms,
+            expected_from: file(a),
+        });
+    }
+    for (i, (x, y)) in a.topology.atoms.iter().zip(&b.topology.atoms).enumerate() {
+        if x.name != y.name || x.element != y.element {
+            return Err(AnalysisError::Topology(format!(
+                "{}: atom {} is {}, but in {} it is {}",
+                file(b).display(),
+                i + 1,
+                b.topology.atom_label(i),
+                file(a).display(),
+                a.topology.atom_label(i)
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_finite(t: &Trajectory) -> Result<(), AnalysisError> {
+    if let Some(k) = t.positions.iter().position(|v| !v.is_finite()) {
+        let path = timewarp_mol::traj::arrays_path(&t.dir, &t.name);
+        return Err(AnalysisError::NonFinite {
+            what: format!("{} positions, atom {}", path.display(), t.topology.atom_label((k / 3) % t.n_atoms)),
+            frame: k / (3 * t.n_atoms),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,248 @@
+//! The self-contained `report.html`: metric tables and the figures as base64 PNG, no external
+//! resources (the SVG versions sit next to it in `plots/` for papers).
+
+use crate::basins::Basin;
+use crate::plots::Rendered;
+use crate::report::{DatasetMetrics, Metrics};
+use base64::Engine;
+use std::fmt::Write;
+
+/// Escape text for HTML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn num(v: Option<f64>, digits: usize) -> String {
+    match v {
+        Some(x) if x.is_finite() => {
+            if x != 0.0 && (x.abs() >= 1e5 || x.abs() < 1e-3) {
+                format!("{x:.*e}", digits.min(3))
+            } else {
+                format!("{x:.digits$}")
+            }
+        }
+        Some(x) if x.is_infinite() => if x > 0.0 { "∞" } else { "−∞" }.to_string(),
+        _ => "—".to_string(),
+    }
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.1} %", 100.0 * v)
+}
+
+const STYLE: &str = r#"
+body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; margin: 2em auto; max-width: 1300px; color: #222; padding: 0 1em; }
+h1 { font-size: 1.7em; margin-bottom: 0.2em; }
+h2 { font-size: 1.25em; border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 1.8em; }
+.sub { color: #666; margin-top: 0; }
+.cards { display: flex; flex-wrap: wrap; gap: 1em; margin: 1.2em 0; }
+.card { border: 1px solid #ddd; border-radius: 6px; padding: 0.8em 1.2em; min-width: 12em; background: #fafafa; }
+.card .v { font-size: 1.6em; font-weight: bold; }
+.card .k { color: #555; font-size: 0.9em; }
+.good { color: #1a7f37; } .bad { color: #c62828; }
+table { border-collapse: collapse; margin: 0.6em 0; }
+th, td { border: 1px solid #ddd; padding: 0.3em 0.7em; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+th { background: #f0f0f0; }
+.warn { background: #fff4e5; border-left: 4px solid #f0a020; padding: 0.5em 1em; margin: 0.4em 0; }
+figure { margin: 1.2em 0; }
+figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { color: #555; font-size: 0.9em; }
+.methods { font-size: 0.9em; color: #444; }
+code { background: #f3f3f3; padding: 0 0.2em; }
+"#;
+
+/// The whole page.
+pub fn report_html(m: &Metrics, figures: &[Rendered], svg_written: bool) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Timewarp analysis</title><style>{STYLE}</style></head><body>\n"
+    );
+    let _ = write!(
+        h,
+        "<h1>Timewarp analysis</h1><p class=\"sub\">MD: <code>{}</code> &nbsp;·&nbsp; samples: <code>{}</code></p>\n",
+        escape(&m.md.dir.display().to_string()),
+        escape(&m.samples.dir.display().to_string())
+    );
+    cards(&mut h, m);
+    for w in &m.warnings {
+        let _ = write!(h, "<div class=\"warn\">{}</div>\n", escape(w));
+    }
+    datasets_table(&mut h, m);
+    populations_table(&mut h, m);
+    coverage_section(&mut h, m);
+    if let Some(t) = &m.tica {
+        let _ = write!(
+            h,
+            "<h2>TICA model (fitted on MD)</h2><p>{} features (C/N/S distances, sin/cos of φ, ψ, ω), lag {} frames.</p><table><tr><th>component</th><th>eigenvalue λ</th><th>implied timescale / frames</th></tr>",
+            t.n_features, t.lag_frames
+        );
+        for (i, (l, ts)) in t.eigenvalues.iter().zip(&t.timescales_frames).enumerate() {
+            let _ = write!(h, "<tr><td>TIC{i}</td><td>{}</td><td>{}</td></tr>", num(Some(*l), 4), num(Some(*ts), 1));
+        }
+        h.push_str("</table>\n");
+    }
+    h.push_str("<h2>Figures</h2>\n");
+    let b64 = base64::engine::general_purpose::STANDARD;
+    for f in figures {
+        let svg_link = if svg_written {
+            format!(" (<a href=\"plots/{0}.svg\">SVG</a>, <a href=\"plots/{0}.png\">PNG</a>)", escape(&f.name))
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            h,
+            "<figure><img alt=\"{0}\" src=\"data:image/png;base64,{1}\"><figcaption>{0}{2}</figcaption></figure>\n",
+            escape(&f.title),
+            b64.encode(&f.png),
+            svg_link
+        );
+    }
+    methods(&mut h, m);
+    h.push_str("</body></html>\n");
+    h
+}
+
+fn cards(h: &mut String, m: &Metrics) {
+    h.push_str("<div class=\"cards\">");
+    let card = |h: &mut String, k: &str, v: String, class: &str| {
+        let _ = write!(h, "<div class=\"card\"><div class=\"v {class}\">{v}</div><div class=\"k\">{k}</div></div>");
+    };
+    let obs = m.ess_observable.as_deref().unwrap_or("—");
+    let class = match m.speedup {
+        Some(s) if s >= 1.0 && !m.coverage.missed_states => "good",
+        Some(_) => "bad",
+        None => "",
+    };
+    card(h, &format!("speed-up (ESS/s on {}, model ÷ MD)", escape(obs)), m.speedup.map_or("—".into(), |s| format!("{}×", num(Some(s), 2))), class);
+    card(h, "MH acceptance rate", m.acceptance_rate.map_or("—".into(), pct), "");
+    let mean_jsd = if m.jsd_phi_psi.is_empty() { None } else { Some(m.jsd_phi_psi.iter().sum::<f64>() / m.jsd_phi_psi.len() as f64) };
+    card(h, "mean JSD of φ/ψ (nats, ≤ ln 2)", num(mean_jsd, 4), "");
+    let (txt, class) = if m.coverage.missed_states || !m.coverage.missed_basins.is_empty() {
+        ("yes", "bad")
+    } else if m.coverage.max_min_distance.is_some() || !m.residues.is_empty() {
+        ("none", "good")
+    } else {
+        ("—", "")
+    };
+    card(h, "missed metastable states", txt.to_string(), class);
+    let b = &m.samples.bonds;
+    card(h, "sample frames with a broken bond (>20 %)", pct(b.outlier_fraction), if b.frames_with_outlier > 0 { "bad" } else { "good" });
+    h.push_str("</div>\n");
+}
+
+fn datasets_table(h: &mut String, m: &Metrics) {
+    h.push_str("<h2>Data sets</h2><table><tr><th></th><th>MD</th><th>samples</th></tr>");
+    let row = |h: &mut String, k: &str, f: &dyn Fn(&DatasetMetrics) -> String| {
+        let _ = write!(h, "<tr><td>{k}</td><td>{}</td><td>{}</td></tr>", f(&m.md), f(&m.samples));
+    };
+    row(h, "command", &|d| escape(d.command.as_deref().unwrap_or("—")));
+    row(h, "wall time / s", &|d| num(d.wall_seconds, 1));
+    row(h, "trajectories", &|d| d.n_trajectories.to_string());
+    row(h, "frames", &|d| d.n_frames.to_string());
+    let obs = escape(m.ess_observable.as_deref().unwrap_or("—"));
+    row(h, &format!("τ<sub>int</sub> of {obs} / frames"), &|d| num(d.ess.map(|e| e.tau_int), 2));
+    row(h, &format!("ESS of {obs}"), &|d| num(d.ess.map(|e| e.ess), 1));
+    row(h, &format!("ESS/s of {obs}"), &|d| num(d.ess_per_second, 4));
+    if m.md.ess_tic1.is_some() {
+        row(h, "ESS of TIC1", &|d| num(d.ess_tic1.map(|e| e.ess), 1));
+        row(h, "ESS/s of TIC1", &|d| num(d.ess_per_second_tic1, 4));
+    }
+    row(h, "potential energy / kJ mol⁻¹ (mean ± sd)", &|d| {
+        d.potential_energy.map_or("—".into(), |s| format!("{} ± {}", num(Some(s.mean), 1), num(Some(s.std), 1)))
+    });
+    row(h, "frames with a bond off by > 20 %", &|d| format!("{} ({})", d.bonds.frames_with_outlier, pct(d.bonds.outlier_fraction)));
+    row(h, "largest relative bond deviation", &|d| {
+        format!("{}{}", num(Some(d.bonds.max_relative_deviation), 3), d.bonds.worst_bond.as_ref().map_or(String::new(), |b| format!("<br><small>{}</small>", escape(b))))
+    });
+    h.push_str("</table>\n");
+    let _ = write!(
+        h,
+        "<p>Speed-up (ESS/s model ÷ MD): {} on {obs}, {} on TIC1; official (0 if states are missed): {}.</p>\n",
+        num(m.speedup, 3),
+        num(m.speedup_tic1, 3),
+        num(m.speedup_official, 3)
+    );
+}
+
+fn populations_table(h: &mut String, m: &Metrics) {
+    if m.residues.is_empty() {
+        return;
+    }
+    h.push_str("<h2>Ramachandran basins and φ/ψ divergence</h2><table><tr><th>residue</th><th>JSD (nats)</th>");
+    for b in Basin::ALL {
+        let _ = write!(h, "<th>{} MD</th><th>{} model</th>", b.key(), b.key());
+    }
+    h.push_str("</tr>");
+    for (r, label) in m.residues.iter().enumerate() {
+        let _ = write!(h, "<tr><td>{}</td><td>{}</td>", escape(label), num(m.jsd_phi_psi.get(r).copied(), 4));
+        for b in Basin::ALL {
+            let md = m.md.populations_per_residue[r].populations.get(b);
+            let sm = m.samples.populations_per_residue[r].populations.get(b);
+            let _ = write!(h, "<td>{}</td><td>{}</td>", pct(md), pct(sm));
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</table>\n");
+}
+
+fn coverage_section(h: &mut String, m: &Metrics) {
+    let c = &m.coverage;
+    h.push_str("<h2>Coverage of metastable states</h2>");
+    let _ = write!(
+        h,
+        "<p>Official rule: largest distance from an MD frame to the nearest sample on TIC0/TIC1 (scaled by the MD range, every 10th frame) D = {} ({} threshold {}).</p>",
+        num(c.max_min_distance, 3),
+        if c.missed_states { "≥" } else { "<" },
+        c.threshold
+    );
+    if !c.tica_states.is_empty() {
+        h.push_str("<table><tr><th>TICA state (minimum at TIC0, TIC1)</th><th>F / kT</th><th>MD</th><th>model</th><th></th></tr>");
+        for s in &c.tica_states {
+            let _ = write!(
+                h,
+                "<tr><td>({}, {})</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>",
+                num(Some(s.minimum[0]), 2),
+                num(Some(s.minimum[1]), 2),
+                num(Some(s.free_energy_kt), 2),
+                pct(s.md_population),
+                pct(s.samples_population),
+                if s.missed { "bad" } else { "good" },
+                if s.missed { "missed" } else { "visited" }
+            );
+        }
+        h.push_str("</table>");
+    }
+    if c.missed_basins.is_empty() {
+        h.push_str("<p>Every Ramachandran basin that MD populates is visited by the samples.</p>\n");
+    } else {
+        let _ = write!(h, "<p class=\"bad\">Ramachandran basins populated by MD but never sampled: {}.</p>\n", escape(&c.missed_basins.join(", ")));
+    }
+}
+
+fn methods(h: &mut String, m: &Metrics) {
+    let _ = write!(
+        h,
+        "<h2>Methods</h2><div class=\"methods\"><p>Dihedrals follow the IUPAC sign convention (as mdtraj). \
+Free energies are F = −ln p in units of kT, zero at the most populated bin; white cells were never visited. \
+JSD is the Jensen–Shannon divergence with the natural logarithm (nats, 0 … ln 2 ≈ 0.693) between 36 × 36-bin φ/ψ histograms. \
+Basins: αL: φ &gt; 0; αR: φ ≤ 0 and −120° &lt; ψ ≤ 50°; β/C7eq: the rest. \
+TICA: symmetrised mean-free covariances, C0 regularised by dropping eigenvalues ≤ 10⁻⁶; \
+ESS = N/τ<sub>int</sub> with τ<sub>int</sub> = −1 + 2 Σ<sub>k&lt;k₀</sub> ρ<sub>k</sub> summed up to the first non-positive autocorrelation (official Timewarp estimator), chains combined by adding their ESS; \
+ESS/s divides by the command's wall time from run.json. Bond deviations are relative to each bond's mean MD length. \
+The ESS observable of this report is {}.</p></div>\n",
+        escape(m.ess_observable.as_deref().unwrap_or("—"))
+    );
+}
