@@ -377,9 +377,22 @@ fn read_array<R: Read + Seek>(
         key: key.to_string(),
         reason,
     };
-    let Some(npy) = archive.by_name(key).map_err(|e| err(e.to_string()))? else {
-        return Ok(None);
+    // Inflate the whole entry first: element-wise reads through the decompressor are slow.
+    let bytes = {
+        let name = npyz::npz::file_name_from_array_name(key);
+        let mut entry = match archive.zip_archive().by_name(&name) {
+            Ok(entry) => entry,
+            Err(npyz::zip::result::ZipError::FileNotFound) => return Ok(None),
+            Err(e) => return Err(err(e.to_string())),
+        };
+        // The declared size only sizes the first allocation (a corrupt header cannot force a huge one).
+        let mut bytes = Vec::with_capacity(entry.size().min(1 << 28) as usize);
+        entry
+            .read_to_end(&mut bytes)
+            .map_err(|e| err(e.to_string()))?;
+        bytes
     };
+    let npy = npyz::NpyFile::new(&bytes[..]).map_err(|e| err(e.to_string()))?;
     let shape = npy.shape().to_vec();
     if shape.len() > 1 && npy.order() == npyz::Order::Fortran {
         return Err(err(
