@@ -19,7 +19,12 @@ pub enum BuildError {
         "'{variant}' at position {position} is not a protonation state of '{letter}'; \
          '{letter}' accepts {accepted}"
     )]
-    UnknownVariant { variant: String, letter: char, position: usize, accepted: String },
+    UnknownVariant {
+        variant: String,
+        letter: char,
+        position: usize,
+        accepted: String,
+    },
 
     #[error("'(' at position {position} must follow a one-letter code, e.g. `H(HID)`")]
     VariantWithoutLetter { position: usize },
@@ -33,7 +38,11 @@ pub enum BuildError {
     #[error(
         "unknown residue '{name}' (residue {index} of the list); the builder knows {accepted}"
     )]
-    UnknownResidue { name: String, index: usize, accepted: String },
+    UnknownResidue {
+        name: String,
+        index: usize,
+        accepted: String,
+    },
 
     #[error("backbone dihedral {which} = {value}° is not a finite angle")]
     InvalidDihedral { which: &'static str, value: f64 },

@@ -40,11 +40,23 @@ pub struct Backbone {
 impl Backbone {
     /// Polyproline II, the most common conformation of short peptides in water:
     /// φ = −75°, ψ = 145°, trans peptide bonds.
-    pub const POLYPROLINE_II: Backbone = Backbone { phi: -75.0, psi: 145.0, omega: 180.0 };
+    pub const POLYPROLINE_II: Backbone = Backbone {
+        phi: -75.0,
+        psi: 145.0,
+        omega: 180.0,
+    };
     /// β strand: φ = −120°, ψ = 130°.
-    pub const BETA_STRAND: Backbone = Backbone { phi: -120.0, psi: 130.0, omega: 180.0 };
+    pub const BETA_STRAND: Backbone = Backbone {
+        phi: -120.0,
+        psi: 130.0,
+        omega: 180.0,
+    };
     /// Right-handed α helix: φ = −57°, ψ = −47°.
-    pub const ALPHA_HELIX: Backbone = Backbone { phi: -57.0, psi: -47.0, omega: 180.0 };
+    pub const ALPHA_HELIX: Backbone = Backbone {
+        phi: -57.0,
+        psi: -47.0,
+        omega: 180.0,
+    };
 
     fn check(&self) -> Result<(), BuildError> {
         for (which, value) in [("phi", self.phi), ("psi", self.psi), ("omega", self.omega)] {
@@ -73,12 +85,19 @@ pub fn build_peptide(sequence: &str) -> Result<(Topology, Vec<[f64; 3]>), BuildE
 /// the 20 standard amino acids and their protonation states (ALA, ..., HID, HIE, HIP, ASH, GLH,
 /// LYN, CYM).
 pub fn known_residues() -> impl Iterator<Item = &'static str> {
-    templates::ALL.iter().filter(|t| t.code.is_some()).map(|t| t.name)
+    templates::ALL
+        .iter()
+        .filter(|t| t.code.is_some())
+        .map(|t| t.name)
 }
 
 fn template(name: &str, index: usize) -> Result<&'static ResidueTemplate, BuildError> {
     let upper = name.trim().to_ascii_uppercase();
-    let upper = if upper == "HIS" { "HIE".to_string() } else { upper };
+    let upper = if upper == "HIS" {
+        "HIE".to_string()
+    } else {
+        upper
+    };
     templates::ALL
         .iter()
         .copied()
@@ -111,8 +130,14 @@ pub fn build_residues<S: AsRef<str>>(
     let mut positions: Vec<Vec3> = Vec::new();
     for (index, t) in chain.iter().enumerate() {
         let start = topology.atoms.len();
-        let previous = index.checked_sub(1).map(|p| (chain[p], topology.residues[p].atoms.start));
-        let placed = place_residue(t, previous.map(|(pt, s)| (pt, &positions[s..start])), backbone);
+        let previous = index
+            .checked_sub(1)
+            .map(|p| (chain[p], topology.residues[p].atoms.start));
+        let placed = place_residue(
+            t,
+            previous.map(|(pt, s)| (pt, &positions[s..start])),
+            backbone,
+        );
         for (atom, xyz) in t.atoms.iter().zip(placed) {
             topology.atoms.push(Atom {
                 name: atom.name.to_string(),
@@ -196,8 +221,12 @@ fn place_residue(
             if placed[i].is_some() {
                 continue;
             }
-            let refs: Option<Vec<Vec3>> =
-                atom.place.references().iter().map(|r| lookup(&placed, r)).collect();
+            let refs: Option<Vec<Vec3>> = atom
+                .place
+                .references()
+                .iter()
+                .map(|r| lookup(&placed, r))
+                .collect();
             let Some(refs) = refs else { continue };
             placed[i] = Some(match atom.place {
                 Place::Origin => [0.0, 0.0, 0.0],
@@ -217,9 +246,13 @@ fn place_residue(
                     };
                     place_torsion(refs[2], refs[1], refs[0], r, theta, tau)
                 }
-                Place::Branch { r, theta1, theta2, side, .. } => {
-                    place_branch(refs[0], refs[1], theta1, refs[2], theta2, r, side)
-                }
+                Place::Branch {
+                    r,
+                    theta1,
+                    theta2,
+                    side,
+                    ..
+                } => place_branch(refs[0], refs[1], theta1, refs[2], theta2, r, side),
                 Place::Trigonal { r, .. } => place_trigonal(refs[0], refs[1], refs[2], r),
             });
             progress = true;
@@ -260,8 +293,10 @@ fn template_bonds(chain: &[&ResidueTemplate], topology: &Topology) -> Vec<(usize
             bonds.push((global(a), global(b)));
         }
     }
-    let mut bonds: Vec<(usize, usize)> =
-        bonds.into_iter().map(|(i, j)| (i.min(j), i.max(j))).collect();
+    let mut bonds: Vec<(usize, usize)> = bonds
+        .into_iter()
+        .map(|(i, j)| (i.min(j), i.max(j)))
+        .collect();
     bonds.sort_unstable();
     bonds.dedup();
     bonds
@@ -283,7 +318,12 @@ mod tests {
             for t in templates::ALL.iter().filter(|t| t.name != "ACE") {
                 let xyz = place_residue(t, Some((p, &p_xyz)), Backbone::default());
                 assert_eq!(xyz.len(), t.atoms.len());
-                assert!(xyz.iter().flatten().all(|x| x.is_finite()), "{} after {}", t.name, p.name);
+                assert!(
+                    xyz.iter().flatten().all(|x| x.is_finite()),
+                    "{} after {}",
+                    t.name,
+                    p.name
+                );
             }
         }
     }
@@ -294,18 +334,33 @@ mod tests {
             build_residues(&["ALA", "XYZ"], Backbone::default()),
             Err(BuildError::UnknownResidue { index: 2, .. })
         ));
-        assert_eq!(build_residues::<&str>(&[], Backbone::default()), Err(BuildError::EmptySequence));
-        let nan = Backbone { phi: f64::NAN, ..Backbone::default() };
-        assert!(matches!(build_residues(&["ALA"], nan), Err(BuildError::InvalidDihedral { .. })));
+        assert_eq!(
+            build_residues::<&str>(&[], Backbone::default()),
+            Err(BuildError::EmptySequence)
+        );
+        let nan = Backbone {
+            phi: f64::NAN,
+            ..Backbone::default()
+        };
+        assert!(matches!(
+            build_residues(&["ALA"], nan),
+            Err(BuildError::InvalidDihedral { .. })
+        ));
         assert!(build_residues(&["his", "Ala"], Backbone::default()).is_ok());
     }
 
     #[test]
     fn standard_bonds_are_the_template_tree_plus_ring_closures() {
         for t in templates::ALL.iter().filter(|t| t.code.is_some()) {
-            let (topology, _) = build_residues(&[t.name, "GLY", t.name], Backbone::default()).unwrap();
+            let (topology, _) =
+                build_residues(&[t.name, "GLY", t.name], Backbone::default()).unwrap();
             let chain = [&templates::ACE, t, &templates::GLY, t, &templates::NME];
-            assert_eq!(topology.bonds, template_bonds(&chain, &topology), "{}", t.name);
+            assert_eq!(
+                topology.bonds,
+                template_bonds(&chain, &topology),
+                "{}",
+                t.name
+            );
         }
     }
 }

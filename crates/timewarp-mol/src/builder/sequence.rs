@@ -46,7 +46,10 @@ const CODES: [(char, &str, &[&str]); 20] = [
 /// that is not one of the 20 standard codes. Case-insensitive.
 pub fn default_residue(letter: char) -> Option<&'static str> {
     let upper = letter.to_ascii_uppercase();
-    CODES.iter().find(|(c, _, _)| *c == upper).map(|(_, name, _)| *name)
+    CODES
+        .iter()
+        .find(|(c, _, _)| *c == upper)
+        .map(|(_, name, _)| *name)
 }
 
 /// Resolve `variant` written after `letter` to an ff14SB residue name (`HIS` → `HIE`).
@@ -62,7 +65,9 @@ fn resolve_variant(letter: char, variant: &str, position: usize) -> Result<Strin
     if others.contains(&wanted.as_str()) {
         return Ok(wanted);
     }
-    let accepted: Vec<&str> = std::iter::once(*default).chain(others.iter().copied()).collect();
+    let accepted: Vec<&str> = std::iter::once(*default)
+        .chain(others.iter().copied())
+        .collect();
     Err(BuildError::UnknownVariant {
         variant: variant.trim().to_string(),
         letter,
@@ -85,7 +90,9 @@ pub fn parse_sequence(sequence: &str) -> Result<Vec<String>, BuildError> {
         if ch.is_whitespace() {
             i += 1;
         } else if ch == '(' {
-            let letter = last.take().ok_or(BuildError::VariantWithoutLetter { position })?;
+            let letter = last
+                .take()
+                .ok_or(BuildError::VariantWithoutLetter { position })?;
             let close = chars[i + 1..]
                 .iter()
                 .position(|&c| c == ')')
@@ -95,15 +102,23 @@ pub fn parse_sequence(sequence: &str) -> Result<Vec<String>, BuildError> {
                 resolve_variant(letter, &variant, position)?;
             i += close + 2;
         } else if ch.is_ascii_alphabetic() {
-            let name = default_residue(ch)
-                .ok_or(BuildError::UnknownLetter { letter: ch, position })?;
+            let name = default_residue(ch).ok_or(BuildError::UnknownLetter {
+                letter: ch,
+                position,
+            })?;
             residues.push(name.to_string());
             last = Some(ch.to_ascii_uppercase());
             i += 1;
         } else if ch.is_alphabetic() {
-            return Err(BuildError::UnknownLetter { letter: ch, position });
+            return Err(BuildError::UnknownLetter {
+                letter: ch,
+                position,
+            });
         } else {
-            return Err(BuildError::UnexpectedCharacter { character: ch, position });
+            return Err(BuildError::UnexpectedCharacter {
+                character: ch,
+                position,
+            });
         }
     }
     if residues.is_empty() {
@@ -130,7 +145,10 @@ mod tests {
     #[test]
     fn variants_in_parentheses_override_the_default() {
         assert_eq!(names("AH(HID)E"), ["ALA", "HID", "GLU"]);
-        assert_eq!(names("h(hip)k(lyn)D(ash)e(GLH)c( cym )"), ["HIP", "LYN", "ASH", "GLH", "CYM"]);
+        assert_eq!(
+            names("h(hip)k(lyn)D(ash)e(GLH)c( cym )"),
+            ["HIP", "LYN", "ASH", "GLH", "CYM"]
+        );
         assert_eq!(names("H(HIS)D(ASP)"), ["HIE", "ASP"]);
     }
 
@@ -138,17 +156,29 @@ mod tests {
     fn errors_name_the_letter_and_its_position() {
         assert_eq!(
             parse_sequence("AKXE"),
-            Err(BuildError::UnknownLetter { letter: 'X', position: 3 })
+            Err(BuildError::UnknownLetter {
+                letter: 'X',
+                position: 3
+            })
         );
         let err = parse_sequence("AB").unwrap_err();
         assert!(err.to_string().contains("'B' at position 2"), "{err}");
         assert_eq!(
             parse_sequence("AK-E"),
-            Err(BuildError::UnexpectedCharacter { character: '-', position: 3 })
+            Err(BuildError::UnexpectedCharacter {
+                character: '-',
+                position: 3
+            })
         );
         assert_eq!(parse_sequence("  "), Err(BuildError::EmptySequence));
-        assert_eq!(parse_sequence("(HID)"), Err(BuildError::VariantWithoutLetter { position: 1 }));
-        assert_eq!(parse_sequence("AH(HID"), Err(BuildError::UnclosedVariant { position: 3 }));
+        assert_eq!(
+            parse_sequence("(HID)"),
+            Err(BuildError::VariantWithoutLetter { position: 1 })
+        );
+        assert_eq!(
+            parse_sequence("AH(HID"),
+            Err(BuildError::UnclosedVariant { position: 3 })
+        );
         assert_eq!(
             parse_sequence("AH(HID)(HIP)"),
             Err(BuildError::VariantWithoutLetter { position: 8 })
@@ -165,6 +195,9 @@ mod tests {
         );
         let err = parse_sequence("C(CYX)").unwrap_err();
         assert!(err.to_string().contains("accepts CYS, CYM"), "{err}");
-        assert!(matches!(parse_sequence("Aé"), Err(BuildError::UnknownLetter { letter: 'é', .. })));
+        assert!(matches!(
+            parse_sequence("Aé"),
+            Err(BuildError::UnknownLetter { letter: 'é', .. })
+        ));
     }
 }

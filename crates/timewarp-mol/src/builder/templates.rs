@@ -48,6 +48,8 @@ pub(crate) struct ResidueTemplate {
     /// The atom the next residue's N placement calls `-CA` (CH3 in ACE).
     pub alpha: &'static str,
     /// Ring bonds not in the Z-matrix spanning tree (each ring is closed by one such bond).
+    /// Topologies take their bonds from residues.xml; the tests check these against it.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub ring_closures: &'static [(&'static str, &'static str)],
     pub atoms: &'static [ZAtom],
 }
@@ -792,4 +794,7 @@ pub(crate) const VAL: ResidueTemplate = ResidueTemplate {
 };
 
 /// Every template, caps first.
-pub(crate) const ALL: [&ResidueTemplate; 28] = [&ACE, &NME, &ALA, &ARG, &ASH, &ASN, &ASP, &CYM, &CYS, &GLH, &GLN, &GLU, &GLY, &HID, &HIE, &HIP, &ILE, &LEU, &LYN, &LYS, &MET, &PHE, &PRO, &SER, &THR, &TRP, &TYR, &VAL];
+pub(crate) const ALL: [&ResidueTemplate; 28] = [
+    &ACE, &NME, &ALA, &ARG, &ASH, &ASN, &ASP, &CYM, &CYS, &GLH, &GLN, &GLU, &GLY, &HID, &HIE, &HIP,
+    &ILE, &LEU, &LYN, &LYS, &MET, &PHE, &PRO, &SER, &THR, &TRP, &TYR, &VAL,
+];

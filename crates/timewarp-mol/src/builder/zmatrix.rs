@@ -35,7 +35,12 @@ pub(crate) enum Place {
     OnAxis { bond: &'static str, r: f64 },
     /// Third atom of the chain: in the xy plane (y > 0), `r` from `bond`, with the angle
     /// (angle, bond, atom) = `theta`.
-    InPlane { bond: &'static str, r: f64, angle: &'static str, theta: f64 },
+    InPlane {
+        bond: &'static str,
+        r: f64,
+        angle: &'static str,
+        theta: f64,
+    },
     /// Classic Z-matrix line: |atom − bond| = r, ∠(angle, bond, atom) = θ and
     /// dihedral(dihedral, angle, bond, atom) = τ.
     Torsion {
@@ -61,7 +66,12 @@ pub(crate) enum Place {
     /// Trigonal (sp2) substituent: in the plane of (a1, centre, a2), along the bisector of the
     /// exterior angle, so that ∠(a1, centre, atom) = ∠(a2, centre, atom) = 180° − ∠(a1,centre,a2)/2.
     /// Used for ring hydrogens, whose two force-field angles cannot both be met in a planar ring.
-    Trigonal { centre: &'static str, r: f64, a1: &'static str, a2: &'static str },
+    Trigonal {
+        centre: &'static str,
+        r: f64,
+        a1: &'static str,
+        a2: &'static str,
+    },
 }
 
 impl Place {
@@ -71,13 +81,19 @@ impl Place {
             Place::Origin => vec![],
             Place::OnAxis { bond, .. } => vec![bond],
             Place::InPlane { bond, angle, .. } => vec![bond, angle],
-            Place::Torsion { bond, angle, dihedral, .. } => vec![bond, angle, dihedral],
+            Place::Torsion {
+                bond,
+                angle,
+                dihedral,
+                ..
+            } => vec![bond, angle, dihedral],
             Place::Branch { centre, a1, a2, .. } => vec![centre, a1, a2],
             Place::Trigonal { centre, a1, a2, .. } => vec![centre, a1, a2],
         }
     }
 
     /// The atom this one is covalently bonded to in the spanning tree of the template.
+    #[cfg(test)]
     pub(crate) fn bonded_to(&self) -> Option<&'static str> {
         self.references().first().copied()
     }
@@ -91,11 +107,17 @@ pub(crate) struct ZAtom {
 }
 
 pub(crate) const fn origin(name: &'static str) -> ZAtom {
-    ZAtom { name, place: Place::Origin }
+    ZAtom {
+        name,
+        place: Place::Origin,
+    }
 }
 
 pub(crate) const fn on_axis(name: &'static str, bond: &'static str, r: f64) -> ZAtom {
-    ZAtom { name, place: Place::OnAxis { bond, r } }
+    ZAtom {
+        name,
+        place: Place::OnAxis { bond, r },
+    }
 }
 
 pub(crate) const fn in_plane(
@@ -105,7 +127,15 @@ pub(crate) const fn in_plane(
     angle: &'static str,
     theta: f64,
 ) -> ZAtom {
-    ZAtom { name, place: Place::InPlane { bond, r, angle, theta } }
+    ZAtom {
+        name,
+        place: Place::InPlane {
+            bond,
+            r,
+            angle,
+            theta,
+        },
+    }
 }
 
 pub(crate) const fn torsion(
@@ -117,7 +147,17 @@ pub(crate) const fn torsion(
     dihedral: &'static str,
     tau: Torsion,
 ) -> ZAtom {
-    ZAtom { name, place: Place::Torsion { bond, r, angle, theta, dihedral, tau } }
+    ZAtom {
+        name,
+        place: Place::Torsion {
+            bond,
+            r,
+            angle,
+            theta,
+            dihedral,
+            tau,
+        },
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -131,7 +171,18 @@ pub(crate) const fn branch(
     theta2: f64,
     side: Side,
 ) -> ZAtom {
-    ZAtom { name, place: Place::Branch { centre, r, a1, theta1, a2, theta2, side } }
+    ZAtom {
+        name,
+        place: Place::Branch {
+            centre,
+            r,
+            a1,
+            theta1,
+            a2,
+            theta2,
+            side,
+        },
+    }
 }
 
 pub(crate) const fn trigonal(
@@ -141,7 +192,10 @@ pub(crate) const fn trigonal(
     a1: &'static str,
     a2: &'static str,
 ) -> ZAtom {
-    ZAtom { name, place: Place::Trigonal { centre, r, a1, a2 } }
+    ZAtom {
+        name,
+        place: Place::Trigonal { centre, r, a1, a2 },
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -166,7 +220,11 @@ fn dot(a: Vec3, b: Vec3) -> f64 {
 }
 
 fn cross(a: Vec3, b: Vec3) -> Vec3 {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
 }
 
 fn unit(a: Vec3) -> Vec3 {
@@ -175,6 +233,7 @@ fn unit(a: Vec3) -> Vec3 {
 
 /// Dihedral angle (degrees, in (−180°, 180°]) of p0–p1–p2–p3, IUPAC sign convention: positive
 /// when, looking along p1→p2, the bond to p3 is rotated clockwise from the bond to p0.
+#[cfg(test)]
 pub(crate) fn dihedral(p0: Vec3, p1: Vec3, p2: Vec3, p3: Vec3) -> f64 {
     let b1 = unit(sub(p2, p1));
     let v = sub(sub(p0, p1), scale(b1, dot(sub(p0, p1), b1)));
