@@ -1,7 +1,7 @@
 //! Batched potential energies: all proposals of an iteration in one call.
 
 use rayon::prelude::*;
-use timewarp_ff::Potential;
+use timewarp_ff::{Potential, System};
 
 /// Potential energies of a batch of conformations.
 pub trait BatchEnergy: Sync {
@@ -35,5 +35,16 @@ impl<P: Potential + ?Sized> BatchEnergy for PotentialBatch<'_, P> {
                 || vec![[0.0; 3]; n],
                 |forces, (e, x)| *e = self.0.energy_forces(x, forces),
             );
+    }
+}
+
+/// The force field: energies only (no forces), conformations in parallel.
+impl BatchEnergy for System {
+    fn n_atoms(&self) -> usize {
+        System::n_atoms(self)
+    }
+
+    fn energies(&self, positions: &[[f64; 3]], energies: &mut [f64]) {
+        self.energy_forces_batch(positions, None, energies);
     }
 }

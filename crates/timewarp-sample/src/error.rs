@@ -15,10 +15,10 @@ pub enum SampleError {
     Json { path: PathBuf, message: String },
     #[error("invalid configuration: {0}")]
     Config(String),
-    #[error("{0}")]
-    Molecule(String),
-    #[error("force field: {0}")]
-    ForceField(String),
+    #[error(transparent)]
+    Molecule(#[from] timewarp_mol::MolError),
+    #[error(transparent)]
+    ForceField(#[from] timewarp_ff::FfError),
     #[error("model: {0}")]
     Model(String),
     #[error(

@@ -3,17 +3,22 @@
 
 pub mod checkpoint;
 pub mod chirality;
+pub mod config;
 pub mod energy;
 mod error;
 pub mod kernel;
 pub mod mh;
+pub mod output;
 pub mod rng;
+pub mod run;
 pub mod sampler;
 
 pub use checkpoint::{ChainSnapshot, SamplerSnapshot};
+pub use config::{ChainSettings, ExploreConfig, ModelDevice, SampleConfig};
 pub use chirality::{ChiralityGuard, StereoCentre};
 pub use energy::{BatchEnergy, PotentialBatch};
 pub use error::SampleError;
 pub use kernel::{ProposalKernel, ProposalRequest, Proposals};
 pub use mh::{AdaptiveBatch, VelocityRefresh, BOLTZ};
 pub use sampler::{AcceptanceRule, ChainState, ChainStats, Recorded, Sampler, Timing};
+pub use run::{run_chains, ChainSummary, Command, RunControl, RunInput, SampleSummary, CHECKPOINT_JSON, RUN_JSON};
