@@ -97,6 +97,16 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError>
     Ok(out)
 }
 
+/// Tick label with at most 3 decimals and no trailing zeros: 150, 0.5, −0.25.
+fn tick(v: &f64) -> String {
+    if v.abs() >= 1e4 || (v.abs() < 1e-3 && *v != 0.0) {
+        return format!("{v:.1e}");
+    }
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".to_string() } else { s.replace('-', "−") }
+}
+
 fn font(size: f64) -> TextStyle<'static> {
     (FAMILY, size).into_font().into()
 }
@@ -189,6 +199,8 @@ impl Figure for FreeEnergyMaps {
             chart
                 .configure_mesh()
                 .disable_mesh()
+                .x_label_formatter(&tick)
+                .y_label_formatter(&tick)
                 .x_desc(self.x_desc.as_str())
                 .y_desc(self.y_desc.as_str())
                 .label_style(font(14.0))
@@ -237,6 +249,7 @@ where
         .configure_mesh()
         .disable_mesh()
         .disable_x_axis()
+        .y_label_formatter(&tick)
         .y_desc("F / kT")
         .label_style(font(14.0))
         .axis_desc_style(font(17.0))
@@ -345,6 +358,8 @@ where
             let mut chart = $chart;
             chart
                 .configure_mesh()
+                .x_label_formatter(&tick)
+                .y_label_formatter(&tick)
                 .x_desc(p.x_desc.as_str())
                 .y_desc(p.y_desc.as_str())
                 .label_style(font(14.0))
@@ -405,6 +420,15 @@ fn segments(x: &[f64], y: &[f64], usable: &dyn Fn(f64) -> bool) -> Vec<Vec<(f64,
 mod tests {
     use super::*;
     use crate::histogram::Axis;
+
+    #[test]
+    fn tick_labels() {
+        assert_eq!(tick(&150.0), "150");
+        assert_eq!(tick(&-0.25), "−0.25");
+        assert_eq!(tick(&-0.0), "0");
+        assert_eq!(tick(&0.001), "0.001");
+        assert_eq!(tick(&2.5e-5), "2.5e-5");
+    }
 
     #[test]
     fn viridis_ends_and_clamps() {
