@@ -10,7 +10,7 @@ use crate::gb_params::{mbondi2_radius, obc_screen};
 use crate::params::{AtomParams, HarmonicAngle, HarmonicBond, Pair14, PeriodicTorsion};
 use crate::system::{NonbondedMethod, System, SystemOptions};
 use crate::template::match_residue;
-use crate::terms::gbsa_obc::GbParams;
+use crate::terms::gbsa_obc::{skip_threshold, GbParams};
 use crate::terms::nonbonded::{NonbondedParams, ReactionField};
 use crate::FfError;
 use timewarp_mol::Topology;
@@ -181,6 +181,10 @@ pub(crate) fn create_system(ff: &FfxmlData, top: &Topology, opts: &SystemOptions
     let gb_radius: Vec<f64> =
         (0..n).map(|i| mbondi2_radius(top.atoms[i].element, first_partner[i])).collect();
     let gb_scale: Vec<f64> = (0..n).map(|i| obc_screen(top.atoms[i].element)).collect();
+    let gb_cutoff = match opts.nonbonded {
+        NonbondedMethod::NoCutoff => None,
+        NonbondedMethod::CutoffNonPeriodic { cutoff_nm } => Some(cutoff_nm),
+    };
     let gb = opts.gb.map(|model| {
         let (alpha, beta, gamma) = model.alpha_beta_gamma();
         let offset_radius: Vec<f64> = gb_radius.iter().map(|r| r - GB_DIELECTRIC_OFFSET).collect();
@@ -195,10 +199,8 @@ pub(crate) fn create_system(ff: &FfxmlData, top: &Topology, opts: &SystemOptions
             offset_radius,
             radius,
             prefactor: -GB_COULOMB * (1.0 / SOLUTE_DIELECTRIC - 1.0 / SOLVENT_DIELECTRIC),
-            cutoff: match opts.nonbonded {
-                NonbondedMethod::NoCutoff => None,
-                NonbondedMethod::CutoffNonPeriodic { cutoff_nm } => Some(cutoff_nm),
-            },
+            cutoff: gb_cutoff,
+            skip_r2: skip_threshold(gb_cutoff),
         }
     });
 

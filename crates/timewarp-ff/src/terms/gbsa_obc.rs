@@ -38,6 +38,22 @@ pub(crate) struct GbParams {
     /// P = −K_GB (1/ε_in − 1/ε_out), kJ mol⁻¹ nm e⁻²
     pub prefactor: f64,
     pub cutoff: Option<f64>,
+    /// [`skip_threshold`] of `cutoff`: pairs with r² ≥ this are skipped.
+    pub skip_r2: f64,
+}
+
+/// The smallest r² whose rounded square root is ≥ r_c, so that `r2 >= t` is exactly OpenMM's
+/// `r >= cutoff` test (`r = sqrt(r2)`) without taking the square root.
+pub(crate) fn skip_threshold(cutoff: Option<f64>) -> f64 {
+    let Some(rc) = cutoff else { return f64::INFINITY };
+    let mut t = rc * rc;
+    while t.sqrt() < rc {
+        t = t.next_up();
+    }
+    while t.next_down().sqrt() >= rc {
+        t = t.next_down();
+    }
+    t
 }
 
 /// Work arrays of one evaluation (kept per thread, grown on demand, never shrunk).
@@ -85,8 +101,9 @@ fn descreening<const DERIV: bool>(r: f64, inv_r: f64, or_i: f64, sr_j: f64) -> (
     let u = r + sr_j;
     let d = (r - sr_j).abs();
     let l = if d > or_i { d } else { or_i };
-    let inv_u = 1.0 / u;
-    let inv_l = 1.0 / l;
+    let inv_ul = 1.0 / (u * l);
+    let inv_u = l * inv_ul;
+    let inv_l = u * inv_ul;
     let inv_u2 = inv_u * inv_u;
     let inv_l2 = inv_l * inv_l;
     let log_lu = (l * inv_u).ln();
@@ -112,18 +129,19 @@ fn descreening<const DERIV: bool>(r: f64, inv_r: f64, or_i: f64, sr_j: f64) -> (
 fn born_radii_pass<const FORCES: bool>(p: &GbParams, pos: &[[f64; 3]], s: &mut GbScratch) {
     let n = pos.len();
     s.prepare(n, FORCES);
-    let cutoff = p.cutoff.unwrap_or(f64::INFINITY);
+    let skip_r2 = p.skip_r2;
     let mut pair = 0;
     for i in 0..n {
         let (or_i, sr_i) = (p.offset_radius[i], p.scaled_radius[i]);
         let mut integral_i = 0.0;
         for j in i + 1..n {
             let d = sub(pos[i], pos[j]);
-            let r = dot(d, d).sqrt();
-            if r >= cutoff {
+            let r2 = dot(d, d);
+            if r2 >= skip_r2 {
                 pair += 1;
                 continue;
             }
+            let r = r2.sqrt();
             let inv_r = 1.0 / r;
             let (g_ij, dg_ij) = descreening::<FORCES>(r, inv_r, or_i, p.scaled_radius[j]);
             let (g_ji, dg_ji) = descreening::<FORCES>(r, inv_r, p.offset_radius[j], sr_i);
@@ -182,7 +200,7 @@ pub(crate) fn gbsa_obc<const FORCES: bool>(
     }
 
     // Pass 2: pair term, its explicit forces and its ∂E/∂B.
-    let cutoff = p.cutoff.unwrap_or(f64::INFINITY);
+    let skip_r2 = p.skip_r2;
     let shift = p.cutoff.map_or(0.0, |c| 1.0 / c);
     let mut e_pair = 0.0;
     for i in 0..n {
@@ -193,7 +211,7 @@ pub(crate) fn gbsa_obc<const FORCES: bool>(
         for j in i + 1..n {
             let d = sub(pos[i], pos[j]);
             let r2 = dot(d, d);
-            if p.cutoff.is_some() && r2.sqrt() >= cutoff {
+            if r2 >= skip_r2 {
                 continue;
             }
             let bj = s.born[j];
@@ -244,4 +262,31 @@ pub(crate) fn gbsa_obc<const FORCES: bool>(
         }
     }
     GbEnergy { self_energy: e_self, pair: e_pair, surface: e_sa }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skip_threshold_reproduces_sqrt_test() {
+        for rc in [0.3, 0.5, 0.8, 1.1, 2.0, 2.5, 1.0 / 3.0] {
+            let t = skip_threshold(Some(rc));
+            assert!(t.sqrt() >= rc && t.next_down().sqrt() < rc, "rc = {rc}");
+        }
+        assert_eq!(skip_threshold(None), f64::INFINITY);
+    }
+
+    /// ∂g/∂r of the descreening integral against a central difference, in all three regimes
+    /// of L = max(or_i, |r − sr_j|) and the engulfed case.
+    #[test]
+    fn descreening_derivative() {
+        for (r, or_i, sr_j) in [(0.3, 0.15, 0.1), (0.12, 0.15, 0.1), (0.05, 0.15, 0.3), (0.1, 0.3, 0.05)] {
+            let h = 1e-6;
+            let (g, dg) = descreening::<true>(r, 1.0 / r, or_i, sr_j);
+            let gp = descreening::<false>(r + h, 1.0 / (r + h), or_i, sr_j).0;
+            let gm = descreening::<false>(r - h, 1.0 / (r - h), or_i, sr_j).0;
+            assert!(((gp - gm) / (2.0 * h) - dg).abs() < 1e-6 * dg.abs().max(1.0), "{r} {or_i} {sr_j}: {g} {dg}");
+        }
+    }
 }
