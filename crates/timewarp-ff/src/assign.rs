@@ -10,6 +10,7 @@ use crate::gb_params::{mbondi2_radius, obc_screen};
 use crate::params::{AtomParams, HarmonicAngle, HarmonicBond, Pair14, PeriodicTorsion};
 use crate::system::{NonbondedMethod, System, SystemOptions};
 use crate::template::match_residue;
+use crate::terms::bonded::TorsionSet;
 use crate::terms::gbsa_obc::{skip_threshold, GbParams};
 use crate::terms::nonbonded::{NonbondedParams, ReactionField};
 use crate::FfError;
@@ -228,7 +229,7 @@ pub(crate) fn create_system(ff: &FfxmlData, top: &Topology, opts: &SystemOptions
         labels,
         bonds: harmonic_bonds,
         angles,
-        torsions,
+        torsions: TorsionSet::new(torsions),
         nonbonded,
         gb,
     })

@@ -2,7 +2,7 @@
 //! energy and forces, single or batched over conformations.
 
 use crate::params::{AtomParams, HarmonicAngle, HarmonicBond, Pair14, PeriodicTorsion};
-use crate::terms::bonded::{harmonic_angles, harmonic_bonds, periodic_torsions};
+use crate::terms::bonded::{harmonic_angles, harmonic_bonds, periodic_torsions, TorsionSet};
 use crate::terms::gbsa_obc::{self, GbParams, GbScratch};
 use crate::terms::nonbonded::{nonbonded, NonbondedParams};
 use crate::{FfError, Potential};
@@ -116,7 +116,7 @@ pub struct System {
     pub(crate) labels: Vec<String>,
     pub(crate) bonds: Vec<HarmonicBond>,
     pub(crate) angles: Vec<HarmonicAngle>,
-    pub(crate) torsions: Vec<PeriodicTorsion>,
+    pub(crate) torsions: TorsionSet,
     pub(crate) nonbonded: NonbondedParams,
     pub(crate) gb: Option<GbParams>,
 }
@@ -155,7 +155,7 @@ impl System {
 
     /// Proper and improper torsions, one entry per Fourier term.
     pub fn torsions(&self) -> &[PeriodicTorsion] {
-        &self.torsions
+        &self.torsions.terms
     }
 
     /// The scaled 1-4 pairs.

@@ -63,21 +63,51 @@ pub(crate) fn harmonic_angles<const FORCES: bool>(
     energy
 }
 
+/// Torsion terms grouped by atom quadruple, so that the dihedral geometry of a quadruple with
+/// several Fourier terms (ff14SB has up to four) is computed once.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TorsionSet {
+    /// One entry per Fourier term, as assigned (the public table).
+    pub terms: Vec<PeriodicTorsion>,
+    /// Consecutive runs of `terms` on the same atoms: (atoms, first term, end).
+    groups: Vec<([usize; 4], usize, usize)>,
+    /// Per term: (n, k, k cos φ0, k sin φ0).
+    fourier: Vec<(u32, f64, f64, f64)>,
+}
+
+impl TorsionSet {
+    pub fn new(terms: Vec<PeriodicTorsion>) -> Self {
+        let mut groups: Vec<([usize; 4], usize, usize)> = Vec::new();
+        for (t, term) in terms.iter().enumerate() {
+            match groups.last_mut() {
+                Some(g) if g.0 == term.atoms => g.2 = t + 1,
+                _ => groups.push((term.atoms, t, t + 1)),
+            }
+        }
+        let fourier =
+            terms.iter().map(|t| (t.periodicity, t.k, t.k * t.phase.cos(), t.k * t.phase.sin())).collect();
+        TorsionSet { terms, groups, fourier }
+    }
+}
+
 /// E = Σ k (1 + cos(n φ − φ0)) with φ the IUPAC dihedral of atoms (i, j, k, l):
 /// r_ij = x_i − x_j, r_kj = x_k − x_j, r_kl = x_k − x_l, m = r_ij × r_kj, n = r_kj × r_kl,
-/// φ = atan2(|r_kj| r_ij·n, m·n).
+/// cos φ = m·n / (|m||n|), sin φ = |r_kj| r_ij·n / (|m||n|)  (i.e. φ = atan2(|r_kj| r_ij·n, m·n)).
+/// cos nφ and sin nφ follow by the angle-addition recurrence, and
+/// k cos(nφ − φ0) = cos nφ · k cos φ0 + sin nφ · k sin φ0, so no trigonometric call is needed.
 ///
-/// Forces (Bekker's decomposition, as in GROMACS): with φ' = dE/dφ,
+/// Forces (Bekker's decomposition, as in GROMACS): with φ' = dE/dφ = −Σ k n sin(nφ − φ0),
 /// f_i = −φ' |r_kj| m/|m|², f_l = φ' |r_kj| n/|n|², s = (r_ij·r_kj) f_i/|r_kj|² −
 /// (r_kl·r_kj) f_l/|r_kj|²; F_i = f_i, F_j = s − f_i, F_k = −f_l − s, F_l = f_l.
+/// For collinear atoms (m or n = 0) φ is undefined; like atan2(0, 0) it is taken as 0, without
+/// force.
 pub(crate) fn periodic_torsions<const FORCES: bool>(
-    torsions: &[PeriodicTorsion],
+    set: &TorsionSet,
     pos: &[[f64; 3]],
     forces: &mut [[f64; 3]],
 ) -> f64 {
     let mut energy = 0.0;
-    for t in torsions {
-        let [i, j, k, l] = t.atoms;
+    for &([i, j, k, l], first, end) in &set.groups {
         let r_ij = sub(pos[i], pos[j]);
         let r_kj = sub(pos[k], pos[j]);
         let r_kl = sub(pos[k], pos[l]);
@@ -85,16 +115,25 @@ pub(crate) fn periodic_torsions<const FORCES: bool>(
         let n = cross(r_kj, r_kl);
         let kj2 = dot(r_kj, r_kj);
         let kj = kj2.sqrt();
-        let phi = (kj * dot(r_ij, n)).atan2(dot(m, n));
-        let arg = t.periodicity as f64 * phi - t.phase;
-        energy += t.k * (1.0 + arg.cos());
-        if FORCES {
-            let m2 = dot(m, m);
-            let n2 = dot(n, n);
-            if m2 == 0.0 || n2 == 0.0 {
-                continue; // collinear: dihedral undefined
+        let m2 = dot(m, m);
+        let n2 = dot(n, n);
+        let defined = m2 > 0.0 && n2 > 0.0;
+        let (cos_phi, sin_phi) = if defined {
+            let inv_mn = 1.0 / (m2 * n2).sqrt();
+            (dot(m, n) * inv_mn, kj * dot(r_ij, n) * inv_mn)
+        } else {
+            (1.0, 0.0)
+        };
+        let mut de_dphi = 0.0;
+        for &(per, kf, k_cos0, k_sin0) in &set.fourier[first..end] {
+            let (mut c, mut s) = (1.0, 0.0);
+            for _ in 0..per {
+                (c, s) = (c * cos_phi - s * sin_phi, s * cos_phi + c * sin_phi);
             }
-            let de_dphi = -t.k * t.periodicity as f64 * arg.sin();
+            energy += kf + c * k_cos0 + s * k_sin0;
+            de_dphi -= per as f64 * (s * k_cos0 - c * k_sin0);
+        }
+        if FORCES && defined {
             let fi_s = -de_dphi * kj / m2;
             let fl_s = de_dphi * kj / n2;
             let p = dot(r_ij, r_kj) / kj2;
