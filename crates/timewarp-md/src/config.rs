@@ -127,7 +127,7 @@ impl MdConfig {
                 self.minimize_tolerance
             ));
         }
-        if !(self.max_abs_energy > 0.0) {
+        if self.max_abs_energy.is_nan() || self.max_abs_energy <= 0.0 {
             return bad(format!(
                 "max_abs_energy must be > 0 kJ/mol, got {}",
                 self.max_abs_energy
