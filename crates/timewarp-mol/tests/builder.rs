@@ -343,14 +343,14 @@ fn check_peptide(ff: &ForceFieldData, residues: &[String], stats: &mut Stats) {
             if heavy {
                 stats.closest_heavy = stats.closest_heavy.min(d);
                 assert!(
-                    d > 0.25,
+                    d > 0.28,
                     "heavy atoms {} and {} {d} nm apart",
                     label(i),
                     label(j)
                 );
             } else {
                 stats.closest_with_h = stats.closest_with_h.min(d);
-                assert!(d > 0.12, "{} and {} {d} nm apart", label(i), label(j));
+                assert!(d > 0.17, "{} and {} {d} nm apart", label(i), label(j));
             }
         }
     }

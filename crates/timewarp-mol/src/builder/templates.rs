@@ -443,7 +443,8 @@ pub(crate) const HIP: ResidueTemplate = ResidueTemplate {
     ],
 };
 
-/// Isoleucine, rotamer mt.
+/// Isoleucine, rotamer pt. (The commoner mt puts Cγ2 anti to N, where it hits the Cδ of a
+/// following proline in PPII.)
 pub(crate) const ILE: ResidueTemplate = ResidueTemplate {
     name: "ILE",
     pdb_name: "ILE",
@@ -463,7 +464,7 @@ pub(crate) const ILE: ResidueTemplate = ResidueTemplate {
         torsion("HG21", "CG2", 0.109, "CB", 109.5, "CA", Fixed(180.0)),
         torsion("HG22", "CG2", 0.109, "CB", 109.5, "CA", Fixed(-60.0)),
         torsion("HG23", "CG2", 0.109, "CB", 109.5, "CA", Fixed(60.0)),
-        torsion("CG1", "CB", 0.1526, "CA", 109.5, "N", Fixed(-65.0)),
+        torsion("CG1", "CB", 0.1526, "CA", 109.5, "N", Fixed(62.0)),
         branch("HG12", "CG1", 0.109, "CB", 109.5, "CD1", 109.5, Minus),
         branch("HG13", "CG1", 0.109, "CB", 109.5, "CD1", 109.5, Plus),
         torsion("CD1", "CG1", 0.1526, "CB", 109.5, "CA", Fixed(170.0)),
@@ -492,7 +493,7 @@ pub(crate) const LEU: ResidueTemplate = ResidueTemplate {
         branch("HB3", "CB", 0.109, "CA", 109.5, "CG", 109.5, Plus),
         torsion("CG", "CB", 0.1526, "CA", 109.5, "N", Fixed(-65.0)),
         branch("HG", "CG", 0.109, "CB", 109.5, "CD1", 109.5, Minus),
-        torsion("CD1", "CG", 0.1526, "CB", 109.5, "CA", Fixed(175.0)),
+        torsion("CD1", "CG", 0.1526, "CB", 109.5, "CA", Fixed(165.0)),
         torsion("HD11", "CD1", 0.109, "CG", 109.5, "CB", Fixed(180.0)),
         torsion("HD12", "CD1", 0.109, "CG", 109.5, "CB", Fixed(-60.0)),
         torsion("HD13", "CD1", 0.109, "CG", 109.5, "CB", Fixed(60.0)),
@@ -705,7 +706,7 @@ pub(crate) const TRP: ResidueTemplate = ResidueTemplate {
     pdb_name: "TRP",
     code: Some('W'),
     alpha: "CA",
-    ring_closures: &[("CD2", "CE2"), ("CD2", "CE3")],
+    ring_closures: &[("CD1", "NE1"), ("CZ3", "CH2")],
     atoms: &[
         torsion("N", "-C", 0.1335, "-CA", 116.6, "-O", Fixed(180.0)),
         torsion("H", "N", 0.101, "CA", 118.04, "-C", Fixed(180.0)),
@@ -719,16 +720,16 @@ pub(crate) const TRP: ResidueTemplate = ResidueTemplate {
         torsion("CG", "CB", 0.1495, "CA", 115.6, "N", Fixed(-65.0)),
         torsion("CD1", "CG", 0.1352, "CB", 125.0, "CA", Fixed(95.0)),
         trigonal("HD1", "CD1", 0.108, "CG", "NE1"),
-        torsion("NE1", "CD1", 0.1381, "CG", 108.7, "CB", Fixed(180.0)),
+        torsion("NE1", "CE2", 0.138, "CD2", 104.4, "CG", Fixed(0.0)),
         trigonal("HE1", "NE1", 0.101, "CD1", "CE2"),
-        torsion("CE2", "NE1", 0.138, "CD1", 111.6, "CG", Fixed(0.0)),
-        torsion("CZ2", "CE2", 0.14, "NE1", 132.8, "CD1", Fixed(180.0)),
+        torsion("CE2", "CD2", 0.1419, "CG", 108.8, "CB", Fixed(180.0)),
+        torsion("CZ2", "CE2", 0.14, "CD2", 122.7, "CG", Fixed(180.0)),
         trigonal("HZ2", "CZ2", 0.108, "CE2", "CH2"),
-        torsion("CH2", "CZ2", 0.14, "CE2", 120.0, "NE1", Fixed(180.0)),
+        torsion("CH2", "CZ2", 0.14, "CE2", 120.0, "CD2", Fixed(0.0)),
         trigonal("HH2", "CH2", 0.108, "CZ2", "CZ3"),
-        torsion("CZ3", "CH2", 0.14, "CZ2", 120.0, "CE2", Fixed(0.0)),
+        torsion("CZ3", "CE3", 0.14, "CD2", 120.0, "CG", Fixed(180.0)),
         trigonal("HZ3", "CZ3", 0.108, "CH2", "CE3"),
-        torsion("CE3", "CZ3", 0.14, "CH2", 120.0, "CZ2", Fixed(0.0)),
+        torsion("CE3", "CD2", 0.1404, "CG", 134.9, "CB", Fixed(0.0)),
         trigonal("HE3", "CE3", 0.108, "CZ3", "CD2"),
         torsion("CD2", "CG", 0.1459, "CB", 128.6, "CD1", Fixed(180.0)),
     ],
@@ -766,7 +767,8 @@ pub(crate) const TYR: ResidueTemplate = ResidueTemplate {
     ],
 };
 
-/// Valine, rotamer t.
+/// Valine, rotamer m. (The commoner t puts Cγ1 anti to N, where it hits the Cδ of a following
+/// proline in PPII.)
 pub(crate) const VAL: ResidueTemplate = ResidueTemplate {
     name: "VAL",
     pdb_name: "VAL",
@@ -782,7 +784,7 @@ pub(crate) const VAL: ResidueTemplate = ResidueTemplate {
         torsion("O", "C", 0.1229, "CA", 120.4, "N", Psi),
         branch("CB", "CA", 0.1526, "N", 109.7, "C", 111.1, Minus),
         branch("HB", "CB", 0.109, "CA", 109.5, "CG1", 109.5, Minus),
-        torsion("CG1", "CB", 0.1526, "CA", 109.5, "N", Fixed(175.0)),
+        torsion("CG1", "CB", 0.1526, "CA", 109.5, "N", Fixed(-60.0)),
         torsion("HG11", "CG1", 0.109, "CB", 109.5, "CA", Fixed(180.0)),
         torsion("HG12", "CG1", 0.109, "CB", 109.5, "CA", Fixed(-60.0)),
         torsion("HG13", "CG1", 0.109, "CB", 109.5, "CA", Fixed(60.0)),
