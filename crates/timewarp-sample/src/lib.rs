@@ -3,9 +3,11 @@
 
 pub mod checkpoint;
 pub mod chirality;
+pub mod commands;
 pub mod config;
 pub mod energy;
 mod error;
+pub mod flow_proposal;
 pub mod kernel;
 pub mod mh;
 pub mod output;
@@ -14,10 +16,12 @@ pub mod run;
 pub mod sampler;
 
 pub use checkpoint::{ChainSnapshot, SamplerSnapshot};
+pub use commands::{load_flow, resolve_model, run_explore, run_explore_with, run_sample, run_sample_with, ModelSource};
 pub use config::{ChainSettings, ExploreConfig, ModelDevice, SampleConfig};
 pub use chirality::{ChiralityGuard, StereoCentre};
 pub use energy::{BatchEnergy, PotentialBatch};
 pub use error::SampleError;
+pub use flow_proposal::FlowProposal;
 pub use kernel::{ProposalKernel, ProposalRequest, Proposals};
 pub use mh::{AdaptiveBatch, VelocityRefresh, BOLTZ};
 pub use sampler::{AcceptanceRule, ChainState, ChainStats, Recorded, Sampler, Timing};

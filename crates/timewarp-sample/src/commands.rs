@@ -1,0 +1,188 @@
+//! `run_sample` and `run_explore`: the PDB, the force field and the flow wired into
+//! [`run_chains`]. The CLI only parses flags and calls these.
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::backend::Backend;
+use serde::Serialize;
+use timewarp_ff::{ForceField, System};
+use timewarp_flow::{import_official, load_checkpoint, FlowConfig, TimewarpFlow};
+use timewarp_mol::{read_pdb, Topology};
+
+use crate::config::{ChainSettings, ExploreConfig, ModelDevice, SampleConfig};
+use crate::flow_proposal::FlowProposal;
+use crate::run::{run_chains, Command, RunControl, RunInput, SampleSummary};
+use crate::sampler::AcceptanceRule;
+use crate::SampleError;
+
+const CHECKPOINT_CONFIG: &str = "config.json";
+const CHECKPOINT_WEIGHTS: &str = "model.safetensors";
+
+/// Where a model's weights are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelSource {
+    /// A checkpoint folder (`config.json` + `model.safetensors`).
+    Checkpoint(PathBuf),
+    /// Official PyTorch weights (`.safetensors`, `.pt`, `.pth`) with a `config.json` (our
+    /// `FlowConfig`) in the same folder.
+    Official { weights: PathBuf, config: PathBuf },
+}
+
+/// Finds the model behind `path`: a checkpoint folder; a training run folder (its `best/`, else
+/// `last/` checkpoint, or their `.old` copies left by an interrupted save); or a weights file
+/// with `config.json` beside it.
+pub fn resolve_model(path: &Path) -> Result<ModelSource, SampleError> {
+    let is_checkpoint = |d: &Path| d.join(CHECKPOINT_CONFIG).is_file() && d.join(CHECKPOINT_WEIGHTS).is_file();
+    if path.is_dir() {
+        for sub in ["", "best", "best.old", "last", "last.old"] {
+            let d = if sub.is_empty() { path.to_path_buf() } else { path.join(sub) };
+            if is_checkpoint(&d) {
+                return Ok(ModelSource::Checkpoint(d));
+            }
+        }
+        return Err(SampleError::Model(format!(
+            "{}: no model checkpoint ({CHECKPOINT_CONFIG} + {CHECKPOINT_WEIGHTS}) in the folder or in its best/ or last/",
+            path.display()
+        )));
+    }
+    if path.is_file() {
+        let config = path.with_file_name(CHECKPOINT_CONFIG);
+        if !config.is_file() {
+            return Err(SampleError::Model(format!(
+                "{}: official weights need the model configuration as {} beside them",
+                path.display(),
+                config.display()
+            )));
+        }
+        return Ok(ModelSource::Official { weights: path.to_path_buf(), config });
+    }
+    Err(SampleError::Model(format!("{}: no such file or folder", path.display())))
+}
+
+/// Loads the flow behind `path` (see [`resolve_model`]) onto `device`.
+pub fn load_flow<B: Backend>(path: &Path, device: &B::Device) -> Result<TimewarpFlow<B>, SampleError> {
+    match resolve_model(path)? {
+        ModelSource::Checkpoint(dir) => {
+            load_checkpoint::<B>(&dir, device).map_err(|e| SampleError::Model(format!("{}: {e}", dir.display())))
+        }
+        ModelSource::Official { weights, config } => {
+            let cfg = FlowConfig::from_json_file(&config).map_err(|e| SampleError::Model(format!("{}: {e}", config.display())))?;
+            import_official::<B>(&weights, &cfg, device).map_err(|e| SampleError::Model(format!("{}: {e}", weights.display())))
+        }
+    }
+}
+
+/// The molecule of a run: topology, starting positions, force field, trajectory name.
+pub struct Molecule {
+    pub name: String,
+    pub topology: Topology,
+    pub start: Vec<[f64; 3]>,
+    pub system: System,
+}
+
+/// Reads `pdb`, takes model `settings.start_model` as the start, builds the force field.
+pub fn load_molecule(settings: &ChainSettings, pdb: &Path) -> Result<Molecule, SampleError> {
+    let file = read_pdb(pdb)?;
+    let start = file.models.get(settings.start_model).cloned().ok_or_else(|| {
+        SampleError::Config(format!(
+            "{}: start_model {} but the file has {} model(s)",
+            pdb.display(),
+            settings.start_model,
+            file.models.len()
+        ))
+    })?;
+    let system = ForceField::amber14().create_system(&file.topology, &settings.forcefield)?;
+    system.check_positions(&start)?;
+    let name = settings
+        .name
+        .clone()
+        .unwrap_or_else(|| pdb.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sample".into()));
+    Ok(Molecule { name, topology: file.topology, start, system })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_on_backend<B: Backend>(
+    command: Command,
+    settings: &ChainSettings,
+    rule: AcceptanceRule,
+    config: serde_json::Value,
+    model: &Path,
+    molecule: &Molecule,
+    out_dir: &Path,
+    control: &RunControl<'_>,
+    device: B::Device,
+) -> Result<SampleSummary, SampleError> {
+    let flow = load_flow::<B>(model, &device)?;
+    let mut kernel = FlowProposal::new(flow, &molecule.topology, device)?;
+    let input = RunInput { name: &molecule.name, topology: &molecule.topology, start: &molecule.start };
+    run_chains(command, settings, rule, config, input, &mut kernel, &molecule.system, out_dir, control)
+}
+
+/// Dispatches to the backend of `settings.device`: ndarray (f32) on the CPU, CUDA (f32) with
+/// the `cuda` feature.
+#[allow(clippy::too_many_arguments)]
+fn run_command(
+    command: Command,
+    settings: &ChainSettings,
+    rule: AcceptanceRule,
+    config: serde_json::Value,
+    model: &Path,
+    pdb: &Path,
+    out_dir: &Path,
+    control: &RunControl<'_>,
+) -> Result<SampleSummary, SampleError> {
+    let molecule = load_molecule(settings, pdb)?;
+    match settings.device {
+        ModelDevice::Cpu => run_on_backend::<burn::backend::NdArray<f32>>(
+            command, settings, rule, config, model, &molecule, out_dir, control, Default::default(),
+        ),
+        #[cfg(feature = "cuda")]
+        ModelDevice::Cuda => run_on_backend::<burn::backend::Cuda<f32>>(
+            command, settings, rule, config, model, &molecule, out_dir, control, Default::default(),
+        ),
+        #[cfg(not(feature = "cuda"))]
+        ModelDevice::Cuda => Err(SampleError::Config("device = cuda, but timewarp was built without the `cuda` feature".into())),
+    }
+}
+
+fn to_json<T: Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
+
+/// `timewarp sample`: exact MH-MCMC with flow proposals from the model at `model` (checkpoint
+/// folder, training run folder or official weights, see [`resolve_model`]) on the molecule of
+/// `pdb`, written into `out_dir`. `progress(done, total)` counts chain steps over all chains.
+pub fn run_sample(
+    cfg: &SampleConfig,
+    model: &Path,
+    pdb: &Path,
+    out_dir: &Path,
+    resume: bool,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<SampleSummary, SampleError> {
+    run_sample_with(cfg, model, pdb, out_dir, &RunControl { resume, progress, stop_after_iterations: None })
+}
+
+/// [`run_sample`] with full control (e.g. stop after a number of iterations).
+pub fn run_sample_with(cfg: &SampleConfig, model: &Path, pdb: &Path, out_dir: &Path, control: &RunControl<'_>) -> Result<SampleSummary, SampleError> {
+    cfg.validate()?;
+    run_command(Command::Sample, &cfg.settings(), cfg.rule(), to_json(cfg), model, pdb, out_dir, control)
+}
+
+/// `timewarp explore`: fast, biased exploration (energy threshold, no density ratio).
+pub fn run_explore(
+    cfg: &ExploreConfig,
+    model: &Path,
+    pdb: &Path,
+    out_dir: &Path,
+    resume: bool,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<SampleSummary, SampleError> {
+    run_explore_with(cfg, model, pdb, out_dir, &RunControl { resume, progress, stop_after_iterations: None })
+}
+
+/// [`run_explore`] with full control.
+pub fn run_explore_with(cfg: &ExploreConfig, model: &Path, pdb: &Path, out_dir: &Path, control: &RunControl<'_>) -> Result<SampleSummary, SampleError> {
+    cfg.validate()?;
+    run_command(Command::Explore, &cfg.settings(), cfg.rule(), to_json(cfg), model, pdb, out_dir, control)
+}

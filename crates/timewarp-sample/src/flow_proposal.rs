@@ -1,0 +1,115 @@
+//! The Timewarp flow as a [`ProposalKernel`].
+//!
+//! For proposal k with conditioning state (x_k, v_k) and base noise ε_k = (ε_p, ε_v) ~ N(0, I),
+//! the flow maps the latent z = (σ_p ε_p, σ_v ε_v) to (y_k, w_k) and returns
+//! log q(y_k, w_k | x_k, v_k) = log N(z; 0, σ²) + Σ log s (latent → data). The reverse density
+//! log q(x_k, v_k | y_k, w_k) is the flow's likelihood of the pair with the roles of the states
+//! exchanged (conditioning on (y_k, w_k), target (x_k, v_k)), without negating the velocities:
+//! they are auxiliary N(0, I) variables, as in the official sampler's random-velocity mode.
+//! All B proposals (of all chains) go through the flow as one batch in each direction.
+
+use burn::tensor::backend::Backend;
+use burn::tensor::{Int, Tensor, TensorData};
+use timewarp_flow::{atom_type_of, FlowBatch, FlowCondition, TimewarpFlow};
+use timewarp_mol::Topology;
+
+use crate::kernel::{ProposalKernel, ProposalRequest, Proposals};
+use crate::SampleError;
+
+/// The flow proposal on burn backend `B`.
+pub struct FlowProposal<B: Backend> {
+    flow: TimewarpFlow<B>,
+    device: B::Device,
+    atom_types: Vec<i64>,
+    /// Base-density scales (σ_p, σ_v).
+    sigma: (f64, f64),
+}
+
+impl<B: Backend> FlowProposal<B> {
+    /// Wraps `flow` for the molecule `topology`; every element must be one the model knows.
+    pub fn new(flow: TimewarpFlow<B>, topology: &Topology, device: B::Device) -> Result<Self, SampleError> {
+        let atom_types = topology
+            .atoms
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                atom_type_of(a.element).ok_or_else(|| {
+                    SampleError::Model(format!(
+                        "{}: element {} is not in the model's vocabulary (C, H, N, O, S)",
+                        topology.atom_label(i),
+                        a.element
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let sigma = flow.prior_scales();
+        if !(sigma.0.is_finite() && sigma.1.is_finite()) {
+            return Err(SampleError::Model(format!("non-finite prior scales {sigma:?}")));
+        }
+        Ok(FlowProposal { flow, device, atom_types, sigma })
+    }
+
+    pub fn flow(&self) -> &TimewarpFlow<B> {
+        &self.flow
+    }
+
+    /// A [b, n, 3] tensor from flat host vectors, each multiplied by `scale`.
+    fn vectors(&self, v: &[[f64; 3]], b: usize, scale: f64) -> Tensor<B, 3> {
+        let n = self.atom_types.len();
+        let flat: Vec<f64> = v.iter().flat_map(|a| a.map(|c| c * scale)).collect();
+        Tensor::from_data(TensorData::new(flat, [b, n, 3]), &self.device)
+    }
+}
+
+/// Copies a [b, n, 3] tensor into flat host vectors.
+fn read_vectors<B: Backend>(t: Tensor<B, 3>, out: &mut [[f64; 3]]) {
+    let data = t.into_data();
+    for (o, v) in out.iter_mut().flat_map(|a| a.iter_mut()).zip(data.iter::<f64>()) {
+        *o = v;
+    }
+}
+
+fn read_scalars<B: Backend>(t: Tensor<B, 1>, out: &mut [f64]) {
+    for (o, v) in out.iter_mut().zip(t.into_data().iter::<f64>()) {
+        *o = v;
+    }
+}
+
+impl<B: Backend> ProposalKernel for FlowProposal<B> {
+    fn n_atoms(&self) -> usize {
+        self.atom_types.len()
+    }
+
+    fn propose(&mut self, req: &ProposalRequest<'_>, out: &mut Proposals) -> Result<(), SampleError> {
+        let (b, n) = (out.len(), self.atom_types.len());
+        if b == 0 {
+            return Ok(());
+        }
+        let types: Vec<i64> = (0..b).flat_map(|_| self.atom_types.iter().copied()).collect();
+        let atom_types = Tensor::<B, 2, Int>::from_data(TensorData::new(types, [b, n]), &self.device);
+        let mask = Tensor::<B, 2>::ones([b, n], &self.device);
+        let x = self.vectors(req.x, b, 1.0);
+        let v = self.vectors(req.v, b, 1.0);
+        let cond = FlowCondition { atom_types: atom_types.clone(), mask: mask.clone(), x_coords: x.clone(), x_velocs: v.clone() };
+        let z_p = self.vectors(req.z_x, b, self.sigma.0);
+        let z_v = self.vectors(req.z_v, b, self.sigma.1);
+        let sample = self.flow.sample_with_latents(&cond, z_p, z_v);
+        read_scalars(sample.log_prob, &mut out.log_q_forward);
+        if req.reverse_density {
+            let reverse = FlowBatch {
+                atom_types,
+                mask,
+                x_coords: sample.y_coords.clone(),
+                x_velocs: sample.y_velocs.clone(),
+                y_coords: x,
+                y_velocs: v,
+            };
+            read_scalars(self.flow.log_prob(&reverse), &mut out.log_q_reverse);
+        } else {
+            out.log_q_reverse.fill(f64::NAN);
+        }
+        read_vectors(sample.y_coords, &mut out.y);
+        read_vectors(sample.y_velocs, &mut out.w);
+        Ok(())
+    }
+}
