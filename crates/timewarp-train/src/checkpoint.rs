@@ -1,0 +1,162 @@
+//! Run folders and resumable checkpoints.
+//!
+//! Layout of a run folder:
+//! ```text
+//! RUN/
+//!   config.toml      effective configuration (written by the CLI)
+//!   metrics.csv      one row per logged step
+//!   loss.png, loss.svg
+//!   run.json         summary
+//!   last/            the newest state: flow checkpoint + optimiser.bin + state.json
+//!   best/            the flow checkpoint with the lowest validation NLL (+ state.json)
+//! ```
+//! A checkpoint folder is written as `NAME.tmp/`, then the old `NAME/` is renamed to
+//! `NAME.old/`, `NAME.tmp/` to `NAME/`, and `NAME.old/` removed. A run killed at any moment
+//! leaves either `NAME/` or `NAME.old/` complete, and [`find_checkpoint`] takes whichever exists.
+
+use crate::error::TrainError;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Training progress, saved next to the weights so that `resume` continues exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainState {
+    /// Optimiser steps done.
+    pub step: u64,
+    /// Current epoch (pass over the training pairs) and the next batch in its order.
+    pub epoch: u64,
+    pub batch_in_epoch: u64,
+    /// State of the augmentation random stream (ChaCha8: seed, stream, word position).
+    pub rng_seed: [u8; 32],
+    pub rng_stream: u64,
+    pub rng_word_pos: u128,
+    /// Best validation NLL per atom so far and the step it was reached.
+    pub best_val_nll: Option<f64>,
+    pub best_step: Option<u64>,
+    /// Validations since the best one (early stopping).
+    pub validations_since_best: u64,
+    /// Wall-clock seconds spent in earlier sessions of this run.
+    pub wall_seconds: f64,
+    /// Training pairs processed so far.
+    pub pairs_seen: u64,
+}
+
+pub const STATE_FILE: &str = "state.json";
+pub const OPTIMISER_FILE: &str = "optimiser.bin";
+pub const LAST_DIR: &str = "last";
+pub const BEST_DIR: &str = "best";
+
+/// Writes `bytes` to `path` atomically (temporary file, fsync, rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp-write");
+    {
+        let mut f = std::fs::File::create(&tmp).map_err(TrainError::io(&tmp))?;
+        f.write_all(bytes).map_err(TrainError::io(&tmp))?;
+        f.sync_all().map_err(TrainError::io(&tmp))?;
+    }
+    std::fs::rename(&tmp, path).map_err(TrainError::io(path))
+}
+
+/// Writes a checkpoint folder `run/name/` atomically: `fill` writes the contents into a
+/// temporary folder, which then replaces the old one.
+pub fn write_checkpoint_dir(
+    run: &Path,
+    name: &str,
+    fill: impl FnOnce(&Path) -> Result<(), TrainError>,
+) -> Result<PathBuf, TrainError> {
+    let dst = run.join(name);
+    let tmp = run.join(format!("{name}.tmp"));
+    let old = run.join(format!("{name}.old"));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(TrainError::io(&tmp))?;
+    }
+    std::fs::create_dir_all(&tmp).map_err(TrainError::io(&tmp))?;
+    fill(&tmp)?;
+    sync_dir(&tmp);
+    if dst.exists() {
+        if old.exists() {
+            std::fs::remove_dir_all(&old).map_err(TrainError::io(&old))?;
+        }
+        std::fs::rename(&dst, &old).map_err(TrainError::io(&dst))?;
+    }
+    std::fs::rename(&tmp, &dst).map_err(TrainError::io(&tmp))?;
+    sync_dir(run);
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(TrainError::io(&old))?;
+    }
+    Ok(dst)
+}
+
+/// The complete checkpoint folder `run/name/`, or `run/name.old/` if a kill interrupted the
+/// swap; `None` if neither exists.
+pub fn find_checkpoint(run: &Path, name: &str) -> Option<PathBuf> {
+    [run.join(name), run.join(format!("{name}.old"))].into_iter().find(|p| p.join(STATE_FILE).is_file())
+}
+
+/// Reads `state.json` of a checkpoint folder.
+pub fn read_state(dir: &Path) -> Result<TrainState, TrainError> {
+    let path = dir.join(STATE_FILE);
+    let text = std::fs::read_to_string(&path).map_err(TrainError::io(&path))?;
+    serde_json::from_str(&text).map_err(|e| TrainError::Checkpoint { path, detail: e.to_string() })
+}
+
+/// Writes `state.json` into a checkpoint folder being filled.
+pub fn write_state(dir: &Path, state: &TrainState) -> Result<(), TrainError> {
+    let path = dir.join(STATE_FILE);
+    let text = serde_json::to_string_pretty(state).expect("TrainState serialises");
+    std::fs::write(&path, text).map_err(TrainError::io(&path))
+}
+
+fn sync_dir(dir: &Path) {
+    // Durability of the rename; not available on every platform, so failures are ignored.
+    if let Ok(f) = std::fs::File::open(dir) {
+        let _ = f.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(step: u64) -> TrainState {
+        TrainState {
+            step,
+            epoch: 1,
+            batch_in_epoch: 2,
+            rng_seed: [7; 32],
+            rng_stream: 0,
+            rng_word_pos: 123456789012345678901234567890,
+            best_val_nll: Some(-1.5),
+            best_step: Some(3),
+            validations_since_best: 0,
+            wall_seconds: 1.0,
+            pairs_seen: 10,
+        }
+    }
+
+    #[test]
+    fn checkpoint_dir_is_replaced_atomically() {
+        let run = std::env::temp_dir().join(format!("tw-train-ckpt-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&run);
+        std::fs::create_dir_all(&run).unwrap();
+        assert!(find_checkpoint(&run, LAST_DIR).is_none());
+        write_checkpoint_dir(&run, LAST_DIR, |d| write_state(d, &state(1))).unwrap();
+        write_checkpoint_dir(&run, LAST_DIR, |d| write_state(d, &state(2))).unwrap();
+        let found = find_checkpoint(&run, LAST_DIR).unwrap();
+        assert_eq!(found, run.join(LAST_DIR));
+        assert_eq!(read_state(&found).unwrap(), state(2));
+        assert!(!run.join("last.tmp").exists() && !run.join("last.old").exists());
+
+        // A kill between the two renames leaves only `last.old/`.
+        std::fs::rename(run.join(LAST_DIR), run.join("last.old")).unwrap();
+        let found = find_checkpoint(&run, LAST_DIR).unwrap();
+        assert_eq!(read_state(&found).unwrap().step, 2);
+
+        // A failing fill leaves the previous checkpoint in place.
+        let err = write_checkpoint_dir(&run, BEST_DIR, |_| Err(TrainError::Config("boom".into())));
+        assert!(err.is_err());
+        assert!(find_checkpoint(&run, BEST_DIR).is_none());
+        std::fs::remove_dir_all(&run).unwrap();
+    }
+}

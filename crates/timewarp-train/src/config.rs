@@ -1,0 +1,199 @@
+//! The training configuration (`[train]` of a TOML file; the CLI writes the effective one to
+//! `RUN/config.toml`).
+
+use crate::dataset::Split;
+use crate::error::TrainError;
+use crate::loss::AcceptanceConfig;
+use crate::schedule::{LrDecay, LrSchedule};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use timewarp_flow::FlowConfig;
+
+/// Which loss is minimised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LossKind {
+    /// Per-atom negative log-likelihood (the official first training stage).
+    #[default]
+    Nll,
+    /// w_nll·NLL + w_acc·acceptance loss (the official fine-tuning stage), see [`AcceptanceConfig`].
+    Acceptance,
+}
+
+/// Everything `timewarp train` can be told. Defaults follow the official
+/// `configs/kernel_transformer_nvp.yaml` where it applies (lag 1000 steps, batch 32, Adam,
+/// linear warm-up, random rotations and auxiliary velocities); learning rate, warm-up and step
+/// count are set for the small `demo` model trained in minutes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Model size: `tiny`, `demo`, `ad` (official alanine-dipeptide model) or `2aa`.
+    pub preset: String,
+    /// A full model configuration; overrides `preset` when given.
+    pub flow: Option<FlowConfig>,
+    /// Start from the weights of this flow checkpoint folder (warm start, e.g. acceptance
+    /// fine-tuning of an NLL-trained model); the optimiser starts fresh.
+    pub init_from: Option<PathBuf>,
+    /// Lag τ in MD steps (official `step_width`): pairs are frames whose steps differ by τ.
+    pub lag_steps: i64,
+    /// Optimiser steps.
+    pub steps: u64,
+    /// Pairs per batch.
+    pub batch: usize,
+    /// Peak learning rate.
+    pub lr: f64,
+    /// Linear warm-up steps.
+    pub warmup_steps: u64,
+    /// Decay after the warm-up.
+    pub lr_decay: LrDecay,
+    /// Clip the global gradient norm to this value (`None`: no clipping, as the official default).
+    pub clip_grad_norm: Option<f64>,
+    /// Validate every this many steps (and at the end).
+    pub val_every: u64,
+    /// At most this many validation pairs (evenly spaced subset).
+    pub val_max_pairs: usize,
+    /// Stop after this many validations without a new best (`None`: never).
+    pub patience: Option<u64>,
+    /// Write the resumable `last/` checkpoint every this many steps (and at the end).
+    pub checkpoint_every: u64,
+    /// Write a `metrics.csv` row every this many steps.
+    pub log_every: u64,
+    /// Seed of the initial weights, the data order and the augmentation.
+    pub seed: u64,
+    /// Training/validation split of the data (ignored when `val_data` is given).
+    pub split: Split,
+    /// Separate validation trajectories; when empty, the split divides `data`.
+    pub val_data: Vec<PathBuf>,
+    /// Random rotation + translation of every batch (official `data_augmentation`).
+    pub augment: bool,
+    /// Loss to minimise.
+    pub loss: LossKind,
+    /// Parameters of the acceptance loss.
+    pub acceptance: AcceptanceConfig,
+    /// Memory for cached trajectory positions (MiB).
+    pub cache_mb: usize,
+    /// At most this many training pairs are used to fit the Gaussian baseline.
+    pub baseline_max_pairs: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            preset: "demo".into(),
+            flow: None,
+            init_from: None,
+            lag_steps: 1000,
+            steps: 2000,
+            batch: 32,
+            lr: 5e-4,
+            warmup_steps: 100,
+            lr_decay: LrDecay::Cosine { min_factor: 0.1 },
+            clip_grad_norm: Some(10.0),
+            val_every: 200,
+            val_max_pairs: 2048,
+            patience: None,
+            checkpoint_every: 200,
+            log_every: 10,
+            seed: 0,
+            split: Split::default(),
+            val_data: Vec::new(),
+            augment: true,
+            loss: LossKind::Nll,
+            acceptance: AcceptanceConfig::default(),
+            cache_mb: 4096,
+            baseline_max_pairs: 200_000,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// The model configuration: `flow` if given, else the named preset.
+    pub fn flow_config(&self) -> Result<FlowConfig, TrainError> {
+        let cfg = match &self.flow {
+            Some(f) => f.clone(),
+            None => timewarp_flow::preset(&self.preset).ok_or_else(|| {
+                TrainError::Config(format!(
+                    "unknown preset '{}' (known: {})",
+                    self.preset,
+                    timewarp_flow::PRESET_NAMES.join(", ")
+                ))
+            })?,
+        };
+        cfg.validate().map_err(|e| TrainError::Config(e.to_string()))?;
+        Ok(cfg)
+    }
+
+    /// The learning-rate schedule.
+    pub fn schedule(&self) -> LrSchedule {
+        LrSchedule { base_lr: self.lr, warmup_steps: self.warmup_steps, total_steps: self.steps, decay: self.lr_decay }
+    }
+
+    /// Checks the values that would otherwise fail late or silently.
+    pub fn validate(&self) -> Result<(), TrainError> {
+        let bad = |m: String| Err(TrainError::Config(m));
+        if self.lag_steps <= 0 {
+            return bad(format!("lag_steps = {}: must be positive", self.lag_steps));
+        }
+        if self.batch == 0 {
+            return bad("batch = 0: must be at least 1".into());
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return bad(format!("lr = {}: must be positive", self.lr));
+        }
+        if let Some(c) = self.clip_grad_norm {
+            if !(c.is_finite() && c > 0.0) {
+                return bad(format!("clip_grad_norm = {c}: must be positive"));
+            }
+        }
+        for (name, v) in [("val_every", self.val_every), ("checkpoint_every", self.checkpoint_every), ("log_every", self.log_every)] {
+            if v == 0 {
+                return bad(format!("{name} = 0: must be at least 1"));
+            }
+        }
+        if self.val_max_pairs == 0 {
+            return bad("val_max_pairs = 0: must be at least 1".into());
+        }
+        if let LrDecay::Step { every: 0, .. } = self.lr_decay {
+            return bad("lr_decay.every = 0: must be at least 1".into());
+        }
+        if self.loss == LossKind::Acceptance {
+            let a = &self.acceptance;
+            if !(a.temperature_k.is_finite() && a.temperature_k > 0.0) {
+                return bad(format!("acceptance.temperature_k = {}: must be positive", a.temperature_k));
+            }
+            if a.nll_weight < 0.0 || a.acceptance_weight < 0.0 {
+                return bad("acceptance weights must be non-negative".into());
+            }
+        }
+        self.flow_config()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_round_trip() {
+        let c = TrainConfig::default();
+        c.validate().unwrap();
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(serde_json::from_str::<TrainConfig>(&json).unwrap(), c);
+        // Partial input takes the defaults for the rest.
+        let p: TrainConfig = serde_json::from_str(r#"{"preset": "tiny", "loss": "acceptance", "split": {"by": "peptide", "val_fraction": 0.2}}"#).unwrap();
+        assert_eq!(p.preset, "tiny");
+        assert_eq!(p.loss, LossKind::Acceptance);
+        assert_eq!(p.split, Split::Peptide { val_fraction: 0.2 });
+        assert_eq!(p.batch, 32);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let c = TrainConfig { preset: "huge".into(), ..TrainConfig::default() };
+        assert!(c.validate().unwrap_err().to_string().contains("huge"));
+        let c = TrainConfig { lag_steps: 0, ..TrainConfig::default() };
+        assert!(c.validate().unwrap_err().to_string().contains("lag_steps"));
+        assert!(serde_json::from_str::<TrainConfig>(r#"{"batchsize": 3}"#).is_err());
+    }
+}

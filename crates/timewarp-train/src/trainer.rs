@@ -1,0 +1,561 @@
+//! The training loop of `timewarp train`.
+//!
+//! One step: take the next batch of the epoch order, pad it, apply the random rigid motion,
+//! draw auxiliary velocities, evaluate the loss, back-propagate, clip the global gradient norm,
+//! and let Adam update the weights with the scheduled learning rate. Every `val_every` steps the
+//! validation NLL per atom is computed (no augmentation, fixed auxiliary velocities so that
+//! successive validations are comparable); the best model goes to `best/`, and `last/` is
+//! written every `checkpoint_every` steps with everything a resumed run needs.
+
+use crate::acceptance::EnergyBridge;
+use crate::augment::{auxiliary_velocities, random_rigid_motion};
+use crate::baseline::GaussianBaseline;
+use crate::checkpoint::{
+    find_checkpoint, read_state, write_atomic, write_checkpoint_dir, write_state, TrainState, BEST_DIR, LAST_DIR,
+    OPTIMISER_FILE,
+};
+use crate::config::{LossKind, TrainConfig};
+use crate::dataset::{discover, epoch_batches, split_pairs, subsample, PairBatch, PairDataset, PairRef, Trajectory};
+use crate::error::{DataError, TrainError};
+use crate::loss::{acceptance_loss, nll_loss, nll_per_molecule, to_flow_batch, LossTerms, ScalarF64};
+use crate::metrics::{plot_loss, MetricsLog, MetricsRow};
+use crate::optim::{clip_global_norm, global_grad_norm, Optim};
+use burn::module::AutodiffModule;
+use burn::optim::GradientsParams;
+use burn::tensor::backend::{AutodiffBackend, Backend};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use timewarp_flow::{load_checkpoint, save_checkpoint, FlowConfig, TimewarpFlow};
+
+/// Salt of the validation velocity stream (independent of the training stream).
+const VAL_SALT: u64 = 0x7661_6c69_6461_7465;
+
+/// What a finished (or early-stopped) run reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrainSummary {
+    pub run_dir: PathBuf,
+    /// Optimiser steps done (all sessions).
+    pub steps: u64,
+    pub best_val_nll: Option<f64>,
+    pub best_step: Option<u64>,
+    /// Validation NLL per atom of the final weights.
+    pub final_val_nll: Option<f64>,
+    /// Validation NLL per atom of the fitted Gaussian displacement baseline.
+    pub baseline_val_nll: f64,
+    pub wall_seconds: f64,
+    /// Training throughput of this session (pairs per second of step time).
+    pub pairs_per_s: f64,
+    pub train_pairs: usize,
+    pub val_pairs: usize,
+    pub num_params: usize,
+    pub stopped_early: bool,
+    /// Step the run was resumed from, if it was.
+    pub resumed_from: Option<u64>,
+}
+
+/// Live status of the run, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrainStatus {
+    pub step: u64,
+    pub total: u64,
+    pub epoch: u64,
+    pub train_loss: f64,
+    pub train_nll: f64,
+    pub val_nll: Option<f64>,
+    pub best_val_nll: Option<f64>,
+    pub lr: f64,
+    pub grad_norm: f64,
+    pub pairs_per_s: f64,
+}
+
+/// `progress(done, total)` after every step.
+pub type ProgressFn = dyn Fn(u64, u64) + Sync;
+/// Called after every logged step with the current [`TrainStatus`].
+pub type StatusFn = dyn Fn(&TrainStatus) + Sync;
+
+/// Training data after indexing and splitting.
+pub struct PreparedData {
+    pub dataset: PairDataset,
+    pub train: Vec<PairRef>,
+    pub val: Vec<PairRef>,
+    /// Force field of the acceptance loss; built from the trajectories' topologies when `None`.
+    pub energy: Option<EnergyBridge>,
+}
+
+impl PreparedData {
+    /// Indexes the trajectories under `data` (and `cfg.val_data`) and splits them.
+    pub fn from_paths(cfg: &TrainConfig, data: &[PathBuf]) -> Result<Self, TrainError> {
+        if data.is_empty() {
+            return Err(TrainError::Config("no training data given".into()));
+        }
+        let train_files = discover(data)?;
+        let val_files = if cfg.val_data.is_empty() { Vec::new() } else { discover(&cfg.val_data)? };
+        let n_train_files = train_files.len();
+        let all: Vec<_> = train_files.into_iter().chain(val_files).collect();
+        let dataset = PairDataset::from_files(&all, cfg.lag_steps, &timewarp_flow::atom_type_of, cfg.cache_mb << 20)?;
+        let (train, val) = if cfg.val_data.is_empty() {
+            let s = split_pairs(&dataset.trajectories, &cfg.split, cfg.seed)?;
+            (s.train, s.val)
+        } else {
+            let (mut train, mut val) = (Vec::new(), Vec::new());
+            for (t, info) in dataset.trajectories.iter().enumerate() {
+                let dst = if t < n_train_files { &mut train } else { &mut val };
+                dst.extend(info.pairs.iter().map(|&(x, y)| PairRef { traj: t as u32, x, y }));
+            }
+            (train, val)
+        };
+        Self::checked(dataset, train, val, cfg)
+    }
+
+    /// Splits in-memory trajectories (synthetic data, tests, benchmarks).
+    pub fn from_memory(cfg: &TrainConfig, trajs: Vec<Trajectory>) -> Result<Self, TrainError> {
+        let dataset = PairDataset::from_memory(trajs, cfg.lag_steps, &timewarp_flow::atom_type_of)?;
+        let s = split_pairs(&dataset.trajectories, &cfg.split, cfg.seed)?;
+        Self::checked(dataset, s.train, s.val, cfg)
+    }
+
+    fn checked(dataset: PairDataset, train: Vec<PairRef>, val: Vec<PairRef>, cfg: &TrainConfig) -> Result<Self, TrainError> {
+        if train.is_empty() {
+            return Err(DataError::NoTrainingPairs { lag: cfg.lag_steps }.into());
+        }
+        if val.is_empty() {
+            return Err(DataError::NoValidationPairs { lag: cfg.lag_steps }.into());
+        }
+        let val = subsample(&val, cfg.val_max_pairs);
+        Ok(PreparedData { dataset, train, val, energy: None })
+    }
+}
+
+/// Trains on the trajectories under `data` into the run folder `out`; see [`train_on`].
+pub fn train<B: AutodiffBackend>(
+    cfg: &TrainConfig,
+    data: &[PathBuf],
+    out: &Path,
+    resume: bool,
+    device: &B::Device,
+    progress: &ProgressFn,
+) -> Result<TrainSummary, TrainError> {
+    train_with_status::<B>(cfg, data, out, resume, device, progress, &|_| {})
+}
+
+/// [`train`] with a status callback (loss, learning rate, pairs/s) after every logged step.
+pub fn train_with_status<B: AutodiffBackend>(
+    cfg: &TrainConfig,
+    data: &[PathBuf],
+    out: &Path,
+    resume: bool,
+    device: &B::Device,
+    progress: &ProgressFn,
+    status: &StatusFn,
+) -> Result<TrainSummary, TrainError> {
+    cfg.validate()?;
+    let prepared = PreparedData::from_paths(cfg, data)?;
+    train_on::<B>(cfg, prepared, out, resume, device, progress, status)
+}
+
+/// [`train`] on the CPU (`Autodiff<NdArray<f32>>`).
+pub fn train_cpu(
+    cfg: &TrainConfig,
+    data: &[PathBuf],
+    out: &Path,
+    resume: bool,
+    progress: &ProgressFn,
+) -> Result<TrainSummary, TrainError> {
+    train::<crate::CpuBackend>(cfg, data, out, resume, &Default::default(), progress)
+}
+
+/// [`train`] on the first CUDA GPU (`Autodiff<Cuda>`).
+#[cfg(feature = "cuda")]
+pub fn train_cuda(
+    cfg: &TrainConfig,
+    data: &[PathBuf],
+    out: &Path,
+    resume: bool,
+    progress: &ProgressFn,
+) -> Result<TrainSummary, TrainError> {
+    train::<crate::CudaBackend>(cfg, data, out, resume, &Default::default(), progress)
+}
+
+/// Losses and norms of one step.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StepStats {
+    pub terms: LossTerms,
+    pub grad_norm: f64,
+    pub lr: f64,
+}
+
+/// What one optimiser step needs besides the model.
+pub struct StepContext<'a, B: AutodiffBackend> {
+    pub cfg: &'a TrainConfig,
+    pub optim: &'a mut Optim<TimewarpFlow<B>, B>,
+    pub dataset: &'a mut PairDataset,
+    pub host: &'a mut PairBatch,
+    pub rng: &'a mut ChaCha8Rng,
+    pub energy: Option<&'a mut EnergyBridge>,
+    pub device: &'a B::Device,
+}
+
+/// One optimiser step on the pairs `refs` with learning rate `lr`.
+pub fn train_step<B: AutodiffBackend>(
+    model: TimewarpFlow<B>,
+    refs: &[PairRef],
+    lr: f64,
+    step: u64,
+    ctx: &mut StepContext<'_, B>,
+) -> Result<(TimewarpFlow<B>, StepStats), TrainError> {
+    ctx.dataset.fill_batch(refs, ctx.host)?;
+    if ctx.cfg.augment {
+        random_rigid_motion(ctx.rng, ctx.host);
+    }
+    auxiliary_velocities(ctx.rng, ctx.host);
+    let batch = to_flow_batch::<B>(ctx.host, ctx.device);
+    let (loss, terms) = match ctx.cfg.loss {
+        LossKind::Nll => {
+            let loss = nll_loss(&model, &batch);
+            let v = loss.clone().into_scalar_f64();
+            (loss, LossTerms { loss: v, nll: v, ..LossTerms::default() })
+        }
+        LossKind::Acceptance => {
+            let bridge = ctx.energy.as_deref_mut().expect("acceptance loss has an energy bridge");
+            let infos = &ctx.dataset.trajectories;
+            acceptance_loss(&model, ctx.host, &batch, infos, bridge, &ctx.cfg.acceptance, ctx.rng)?
+        }
+    };
+    if !terms.loss.is_finite() {
+        return Err(TrainError::NonFinite { step: step + 1, value: terms.loss });
+    }
+    let mut grads = GradientsParams::from_grads(loss.backward(), &model);
+    let grad_norm = match ctx.cfg.clip_grad_norm {
+        Some(c) => clip_global_norm::<B, _>(&model, &mut grads, c),
+        None => global_grad_norm::<B, _>(&model, &grads),
+    };
+    if !grad_norm.is_finite() {
+        return Err(TrainError::NonFinite { step: step + 1, value: grad_norm });
+    }
+    let model = ctx.optim.step(lr, model, grads);
+    Ok((model, StepStats { terms, grad_norm, lr }))
+}
+
+/// Validation NLL per atom: mean over `pairs` of −log p(y | x)/n, without augmentation and
+/// with auxiliary velocities from a stream seeded by `seed` (the same draws at every
+/// validation).
+pub fn validation_nll<B: Backend>(
+    model: &TimewarpFlow<B>,
+    dataset: &mut PairDataset,
+    pairs: &[PairRef],
+    batch: usize,
+    seed: u64,
+    device: &B::Device,
+) -> Result<f64, TrainError> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ VAL_SALT);
+    let mut sorted = pairs.to_vec();
+    sorted.sort_by_key(|r| (dataset.trajectories[r.traj as usize].n_atoms, r.traj, r.x));
+    let mut host = PairBatch::default();
+    let mut total = 0.0;
+    for chunk in sorted.chunks(batch.max(1)) {
+        dataset.fill_batch(chunk, &mut host)?;
+        auxiliary_velocities(&mut rng, &mut host);
+        let fb = to_flow_batch::<B>(&host, device);
+        let nll: Vec<f64> = nll_per_molecule(model, &fb).into_data().iter::<f64>().collect();
+        total += nll.iter().sum::<f64>();
+    }
+    Ok(total / pairs.len().max(1) as f64)
+}
+
+fn fresh_state(seed: u64) -> TrainState {
+    let rng = ChaCha8Rng::seed_from_u64(seed);
+    TrainState {
+        step: 0,
+        epoch: 0,
+        batch_in_epoch: 0,
+        rng_seed: rng.get_seed(),
+        rng_stream: rng.get_stream(),
+        rng_word_pos: rng.get_word_pos(),
+        best_val_nll: None,
+        best_step: None,
+        validations_since_best: 0,
+        wall_seconds: 0.0,
+        pairs_seen: 0,
+    }
+}
+
+fn rng_from_state(s: &TrainState) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::from_seed(s.rng_seed);
+    rng.set_stream(s.rng_stream);
+    rng.set_word_pos(s.rng_word_pos);
+    rng
+}
+
+fn store_rng(s: &mut TrainState, rng: &ChaCha8Rng) {
+    s.rng_seed = rng.get_seed();
+    s.rng_stream = rng.get_stream();
+    s.rng_word_pos = rng.get_word_pos();
+}
+
+fn ckpt_err(path: &Path) -> impl Fn(timewarp_flow::CheckpointError) -> TrainError + '_ {
+    move |e| TrainError::Checkpoint { path: path.to_path_buf(), detail: e.to_string() }
+}
+
+/// Same architecture (the prior log-scales of a config are initial values only).
+fn same_architecture(a: &FlowConfig, b: &FlowConfig) -> bool {
+    let strip = |c: &FlowConfig| FlowConfig { coords_prior_log_scale: 0.0, velocs_prior_log_scale: 0.0, ..c.clone() };
+    strip(a) == strip(b)
+}
+
+/// Window of per-step statistics between two metric rows.
+#[derive(Default)]
+struct Window {
+    steps: u64,
+    loss: f64,
+    nll: f64,
+    grad_norm: f64,
+    pairs: u64,
+    seconds: f64,
+}
+
+/// Trains on prepared data into the run folder `out`.
+///
+/// With `resume`, continues from `out/last/` (model, optimiser moments, data order and random
+/// stream), so that an interrupted run and an uninterrupted one give the same weights. Without
+/// it, `out` must not hold a run already.
+pub fn train_on<B: AutodiffBackend>(
+    cfg: &TrainConfig,
+    mut data: PreparedData,
+    out: &Path,
+    resume: bool,
+    device: &B::Device,
+    progress: &ProgressFn,
+    status: &StatusFn,
+) -> Result<TrainSummary, TrainError> {
+    cfg.validate()?;
+    let session_start = Instant::now();
+    std::fs::create_dir_all(out).map_err(TrainError::io(out))?;
+    let flow_cfg = cfg.flow_config()?;
+    let last = find_checkpoint(out, LAST_DIR);
+    if !resume && last.is_some() {
+        return Err(TrainError::Config(format!(
+            "{} already holds a training run (last/); resume it or choose another folder",
+            out.display()
+        )));
+    }
+
+    // Baseline on the same validation pairs.
+    let fit_pairs = subsample(&data.train, cfg.baseline_max_pairs);
+    let baseline = GaussianBaseline::fit(&mut data.dataset, &fit_pairs)?;
+    let baseline_val_nll = baseline.nll_per_atom(&mut data.dataset, &data.val)?;
+    tracing::info!(baseline_val_nll, train_pairs = data.train.len(), val_pairs = data.val.len(), "Gaussian baseline");
+
+    // Model, optimiser and training state.
+    let (mut model, mut optim, mut state, resumed_from) = match (resume, last) {
+        (true, Some(dir)) => {
+            let model: TimewarpFlow<B> = load_checkpoint(&dir, device).map_err(ckpt_err(&dir))?;
+            if !same_architecture(model.config(), &flow_cfg) {
+                return Err(TrainError::Checkpoint {
+                    path: dir.clone(),
+                    detail: "the checkpoint's model differs from the configured preset/flow".into(),
+                });
+            }
+            let opt_path = dir.join(OPTIMISER_FILE);
+            let bytes = std::fs::read(&opt_path).map_err(TrainError::io(&opt_path))?;
+            let optim = Optim::new()
+                .load(&bytes, &model, device)
+                .map_err(|detail| TrainError::Checkpoint { path: opt_path.clone(), detail })?;
+            let state = read_state(&dir)?;
+            tracing::info!(step = state.step, "resuming");
+            let from = Some(state.step);
+            (model, optim, state, from)
+        }
+        _ => {
+            let model = match &cfg.init_from {
+                Some(dir) => {
+                    let m: TimewarpFlow<B> = load_checkpoint(dir, device).map_err(ckpt_err(dir))?;
+                    if !same_architecture(m.config(), &flow_cfg) && cfg.flow.is_some() {
+                        return Err(TrainError::Checkpoint {
+                            path: dir.clone(),
+                            detail: "init_from holds a different model than the configured flow".into(),
+                        });
+                    }
+                    m
+                }
+                None => TimewarpFlow::try_new(&flow_cfg, cfg.seed, device).map_err(|e| TrainError::Config(e.to_string()))?,
+            };
+            (model, Optim::new(), fresh_state(cfg.seed), None)
+        }
+    };
+    let model_cfg = model.config().clone();
+    let num_params = model.num_params();
+    let mut rng = rng_from_state(&state);
+    let mut metrics = MetricsLog::open(out, resumed_from)?;
+    let schedule = cfg.schedule();
+    if cfg.loss == LossKind::Acceptance && data.energy.is_none() {
+        data.energy =
+            Some(EnergyBridge::new(data.dataset.trajectories.len(), cfg.acceptance.temperature_k, Default::default()));
+    }
+    let val_batch = cfg.batch * 2;
+
+    let mut batches = epoch_batches(&data.train, &data.dataset.trajectories, cfg.batch, cfg.seed, state.epoch);
+    let mut host = PairBatch::default();
+    let mut window = Window::default();
+    let (mut session_pairs, mut session_seconds) = (0u64, 0.0f64);
+    let mut last_val: Option<(u64, f64)> = None;
+    let mut stopped_early = false;
+    let wall = |state: &TrainState| state.wall_seconds + session_start.elapsed().as_secs_f64();
+
+    let save_last = |model: &TimewarpFlow<B>, optim: &Optim<TimewarpFlow<B>, B>, state: &TrainState| {
+        write_checkpoint_dir(out, LAST_DIR, |dir| {
+            save_checkpoint(dir, model, &model_cfg).map_err(ckpt_err(dir))?;
+            let bytes = optim.save(model).map_err(|detail| TrainError::Checkpoint { path: dir.to_path_buf(), detail })?;
+            write_atomic(&dir.join(OPTIMISER_FILE), &bytes)?;
+            write_state(dir, state)
+        })
+    };
+
+    while state.step < cfg.steps {
+        if state.batch_in_epoch as usize >= batches.len() {
+            state.epoch += 1;
+            state.batch_in_epoch = 0;
+            batches = epoch_batches(&data.train, &data.dataset.trajectories, cfg.batch, cfg.seed, state.epoch);
+        }
+        let refs = &batches[state.batch_in_epoch as usize];
+        let t0 = Instant::now();
+        let lr = schedule.lr(state.step);
+        let mut ctx = StepContext {
+            cfg,
+            optim: &mut optim,
+            dataset: &mut data.dataset,
+            host: &mut host,
+            rng: &mut rng,
+            energy: data.energy.as_mut(),
+            device,
+        };
+        let (m, stats) = train_step(model, refs, lr, state.step, &mut ctx)?;
+        model = m;
+        let dt = t0.elapsed().as_secs_f64();
+        state.step += 1;
+        state.batch_in_epoch += 1;
+        state.pairs_seen += refs.len() as u64;
+        session_pairs += refs.len() as u64;
+        session_seconds += dt;
+        window.steps += 1;
+        window.loss += stats.terms.loss;
+        window.nll += stats.terms.nll;
+        window.grad_norm += stats.grad_norm;
+        window.pairs += refs.len() as u64;
+        window.seconds += dt;
+
+        let final_step = state.step == cfg.steps;
+        let mut val_nll = None;
+        if state.step % cfg.val_every == 0 || final_step {
+            let v = validation_nll(&model.valid(), &mut data.dataset, &data.val, val_batch, cfg.seed, device)?;
+            val_nll = Some(v);
+            last_val = Some((state.step, v));
+            if state.best_val_nll.is_none_or(|b| v < b) {
+                state.best_val_nll = Some(v);
+                state.best_step = Some(state.step);
+                state.validations_since_best = 0;
+                store_rng(&mut state, &rng);
+                let st = TrainState { wall_seconds: wall(&state), ..state.clone() };
+                write_checkpoint_dir(out, BEST_DIR, |dir| {
+                    save_checkpoint(dir, &model, &model_cfg).map_err(ckpt_err(dir))?;
+                    write_state(dir, &st)
+                })?;
+            } else {
+                state.validations_since_best += 1;
+            }
+            if cfg.patience.is_some_and(|p| state.validations_since_best >= p) {
+                stopped_early = true;
+            }
+        }
+        if state.step % cfg.log_every == 0 || val_nll.is_some() || final_step || stopped_early {
+            let k = window.steps.max(1) as f64;
+            let row = MetricsRow {
+                step: state.step,
+                epoch: state.epoch,
+                train_loss: window.loss / k,
+                train_nll: window.nll / k,
+                val_nll,
+                lr,
+                grad_norm: window.grad_norm / k,
+                pairs_per_s: window.pairs as f64 / window.seconds.max(1e-12),
+                wall_s: wall(&state),
+            };
+            status(&TrainStatus {
+                step: state.step,
+                total: cfg.steps,
+                epoch: state.epoch,
+                train_loss: row.train_loss,
+                train_nll: row.train_nll,
+                val_nll,
+                best_val_nll: state.best_val_nll,
+                lr,
+                grad_norm: row.grad_norm,
+                pairs_per_s: row.pairs_per_s,
+            });
+            metrics.push(row)?;
+            window = Window::default();
+        }
+        if state.step % cfg.checkpoint_every == 0 || final_step || stopped_early {
+            store_rng(&mut state, &rng);
+            let st = TrainState { wall_seconds: wall(&state), ..state.clone() };
+            save_last(&model, &optim, &st)?;
+            plot_loss(out, &metrics.rows, Some(baseline_val_nll))?;
+        }
+        progress(state.step, cfg.steps);
+        if stopped_early {
+            tracing::info!(step = state.step, "early stopping: no improvement in {} validations", state.validations_since_best);
+            break;
+        }
+    }
+
+    // A resumed run that had already finished still reports its final validation.
+    let final_val_nll = match last_val {
+        Some((s, v)) if s == state.step => Some(v),
+        _ => Some(validation_nll(&model.valid(), &mut data.dataset, &data.val, val_batch, cfg.seed, device)?),
+    };
+    plot_loss(out, &metrics.rows, Some(baseline_val_nll))?;
+    let summary = TrainSummary {
+        run_dir: out.to_path_buf(),
+        steps: state.step,
+        best_val_nll: state.best_val_nll,
+        best_step: state.best_step,
+        final_val_nll,
+        baseline_val_nll,
+        wall_seconds: wall(&state),
+        pairs_per_s: session_pairs as f64 / session_seconds.max(1e-12),
+        train_pairs: data.train.len(),
+        val_pairs: data.val.len(),
+        num_params,
+        stopped_early,
+        resumed_from,
+    };
+    write_run_json(out, cfg, &summary, std::any::type_name::<B>())?;
+    Ok(summary)
+}
+
+fn write_run_json(out: &Path, cfg: &TrainConfig, s: &TrainSummary, backend: &str) -> Result<(), TrainError> {
+    let json = serde_json::json!({
+        "command": "train",
+        "wall_seconds": s.wall_seconds,
+        "steps": s.steps,
+        "best_val_nll": s.best_val_nll,
+        "best_step": s.best_step,
+        "final_val_nll": s.final_val_nll,
+        "baseline_val_nll": s.baseline_val_nll,
+        "pairs_per_s": s.pairs_per_s,
+        "train_pairs": s.train_pairs,
+        "val_pairs": s.val_pairs,
+        "num_params": s.num_params,
+        "stopped_early": s.stopped_early,
+        "resumed_from": s.resumed_from,
+        "preset": if cfg.flow.is_some() { "custom" } else { cfg.preset.as_str() },
+        "lag_steps": cfg.lag_steps,
+        "batch": cfg.batch,
+        "loss": cfg.loss,
+        "backend": backend,
+    });
+    let text = serde_json::to_string_pretty(&json).expect("run.json serialises");
+    write_atomic(&out.join("run.json"), text.as_bytes())
+}
