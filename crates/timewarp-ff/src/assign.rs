@@ -80,8 +80,7 @@ pub(crate) fn create_system(ff: &FfxmlData, top: &Topology, opts: &SystemOptions
 
     // Angles a-b-c (a < c), stored once; the first definition with b's type in the middle.
     let mut angles = Vec::new();
-    for b in 0..n {
-        let nb = &neighbours[b];
+    for (b, nb) in neighbours.iter().enumerate() {
         for (x, &a) in nb.iter().enumerate() {
             for &c in &nb[x + 1..] {
                 let def = ff
@@ -121,8 +120,7 @@ pub(crate) fn create_system(ff: &FfxmlData, top: &Topology, opts: &SystemOptions
     }
 
     // Impropers (amber ordering): every atom with ≥ 3 neighbours, every 3 of them.
-    for c in 0..n {
-        let nb = &neighbours[c];
+    for (c, nb) in neighbours.iter().enumerate() {
         for x in 0..nb.len() {
             for y in x + 1..nb.len() {
                 for z in y + 1..nb.len() {
