@@ -8,6 +8,7 @@
 use burn::tensor::{backend::Backend, Int, Tensor, TensorData};
 use thiserror::Error;
 
+use crate::init::{int_options, tensor_from_f64};
 use crate::NUM_ATOM_TYPES;
 
 /// A batch of pairs (x = state at t, y = state at t + τ) for density evaluation.
@@ -156,8 +157,8 @@ impl<B: Backend> FlowCondition<B> {
         let x_coords: Vec<&[[f64; 3]]> = examples.iter().map(|e| e.x_coords).collect();
         let x_velocs: Vec<&[[f64; 3]]> = examples.iter().map(|e| e.x_velocs).collect();
         Ok(Self {
-            atom_types: Tensor::from_data(TensorData::new(atom_types, [b, n]), device),
-            mask: Tensor::from_data(TensorData::new(mask, [b, n]), device),
+            atom_types: Tensor::from_data(TensorData::new(atom_types, [b, n]), int_options::<B>(device)),
+            mask: tensor_from_f64(mask, [b, n], device),
             x_coords: padded_vectors(&x_coords, n, device),
             x_velocs: padded_vectors(&x_velocs, n, device),
         })
@@ -223,7 +224,7 @@ fn padded_vectors<B: Backend>(examples: &[&[[f64; 3]]], n: usize, device: &B::De
             values[(i * n + j) * 3..(i * n + j) * 3 + 3].copy_from_slice(v);
         }
     }
-    Tensor::from_data(TensorData::new(values, [examples.len(), n, 3]), device)
+    tensor_from_f64(values, [examples.len(), n, 3], device)
 }
 
 /// Per-molecule vectors of a [B, N, 3] tensor, all N slots (padding included), as f64.

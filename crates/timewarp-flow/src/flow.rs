@@ -17,7 +17,7 @@
 
 use burn::module::{Module, Param};
 use burn::nn::Embedding;
-use burn::tensor::{backend::Backend, Tensor, TensorData};
+use burn::tensor::{backend::Backend, Tensor};
 use rand::Rng;
 use rand_distr::StandardNormal;
 
@@ -25,7 +25,7 @@ use crate::attention::KernelAttention;
 use crate::batch::{FlowBatch, FlowCondition};
 use crate::config::{ConfigError, FlowConfig};
 use crate::coupling::{Conditioning, CouplingLayer};
-use crate::init::Initializer;
+use crate::init::{float_options, tensor_from_f64, Initializer};
 use crate::NUM_ATOM_TYPES;
 
 /// ½ log 2π.
@@ -211,7 +211,7 @@ impl<B: Backend> TimewarpFlow<B> {
         let ctx = self.conditioning(&batch.condition());
         let mut z_coords = self.coords_target(batch.x_coords.clone(), batch.y_coords.clone());
         let mut z_velocs = batch.y_velocs.clone();
-        let mut logdet = Tensor::zeros([batch.batch_size()], &batch.mask.device());
+        let mut logdet = Tensor::zeros([batch.batch_size()], float_options::<B>(&batch.mask.device()));
         for coupling in &self.couplings {
             let (zp, zv, layer_logdet) = coupling.forward(&ctx, z_coords, z_velocs);
             (z_coords, z_velocs) = (zp, zv);
@@ -265,7 +265,7 @@ impl<B: Backend> TimewarpFlow<B> {
         let log_prob_z = self.base_log_prob(z_coords.clone(), &self.coords_prior_log_scale, &ctx)
             + self.base_log_prob(z_velocs.clone(), &self.velocs_prior_log_scale, &ctx);
         let (mut y_coords, mut y_velocs) = (z_coords, z_velocs);
-        let mut logdet = Tensor::zeros([cond.batch_size()], &cond.mask.device());
+        let mut logdet = Tensor::zeros([cond.batch_size()], float_options::<B>(&cond.mask.device()));
         for coupling in self.couplings.iter().rev() {
             let (p, v, layer_logdet) = coupling.inverse(&ctx, y_coords, y_velocs);
             (y_coords, y_velocs) = (p, v);
@@ -285,7 +285,7 @@ impl<B: Backend> TimewarpFlow<B> {
         let (sigma_p, sigma_v) = (self.coords_prior_log_scale.val().exp(), self.velocs_prior_log_scale.val().exp());
         let mut standard_normal = || {
             let eps: Vec<f64> = (0..b * n * 3).map(|_| rng.sample(StandardNormal)).collect();
-            Tensor::<B, 3>::from_data(TensorData::new(eps, [b, n, 3]), &device)
+            tensor_from_f64::<B, 3>(eps, [b, n, 3], &device)
         };
         let eps_coords = standard_normal();
         let eps_velocs = standard_normal();

@@ -22,7 +22,7 @@ use crate::attention::{KernelAttention, KernelSelfAttention};
 use crate::config::{ConfigError, FlowConfig};
 use crate::coupling::CouplingLayer;
 use crate::flow::TimewarpFlow;
-use crate::init::{tensor_from_f64, Initializer};
+use crate::init::{float_options, layer_norm, tensor_from_f64};
 use crate::mlp::Mlp;
 use crate::state_dict::{read_safetensors, StateDict, StateDictError, StateTensor, StoredDtype};
 use crate::transformer::{ConditionerNetwork, EncoderLayer};
@@ -149,10 +149,9 @@ fn read_linear<B: Backend>(r: &mut Reader, prefix: &str, d_in: usize, d_out: usi
 }
 
 fn read_layer_norm<B: Backend>(r: &mut Reader, prefix: &str, d: usize, device: &B::Device) -> LayerNorm<B> {
-    let mut norm = Initializer::<B>::new(0, device).layer_norm(d);
-    norm.gamma = param(r.take(&format!("{prefix}.weight"), &[d]), [d], device);
-    norm.beta = Some(param(r.take(&format!("{prefix}.bias"), &[d]), [d], device));
-    norm
+    let gamma = r.take(&format!("{prefix}.weight"), &[d]);
+    let beta = r.take(&format!("{prefix}.bias"), &[d]);
+    layer_norm(gamma, beta, device)
 }
 
 fn read_mlp<B: Backend>(r: &mut Reader, prefix: &str, d_in: usize, hidden: &[usize], d_out: usize, device: &B::Device) -> Mlp<B> {
@@ -326,7 +325,7 @@ impl Writer {
         let gamma = norm.gamma.val();
         let d = gamma.dims()[0];
         self.put(format!("{prefix}.weight"), gamma, vec![d]);
-        let beta = norm.beta.as_ref().map(|b| b.val()).unwrap_or_else(|| Tensor::zeros([d], &norm.gamma.device()));
+        let beta = norm.beta.as_ref().map(|b| b.val()).unwrap_or_else(|| Tensor::zeros([d], float_options::<B>(&norm.gamma.device())));
         self.put(format!("{prefix}.bias"), beta, vec![d]);
     }
 

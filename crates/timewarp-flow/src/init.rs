@@ -6,10 +6,20 @@
 
 use burn::module::Param;
 use burn::nn::{Embedding, LayerNorm, LayerNormConfig, Linear};
-use burn::tensor::{backend::Backend, Tensor, TensorData};
+use burn::tensor::{backend::Backend, Element, Tensor, TensorCreationOptions, TensorData};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
+
+/// A LayerNorm (ε = 1e-5) with the given γ and β.
+pub fn layer_norm<B: Backend>(gamma: Vec<f64>, beta: Vec<f64>, device: &B::Device) -> LayerNorm<B> {
+    let d = gamma.len();
+    // burn's `LayerNorm` keeps ε private: build it from its config, then set γ and β.
+    let mut norm = LayerNormConfig::new(d).with_epsilon(LAYER_NORM_EPS).init(device);
+    norm.gamma = Param::from_tensor(tensor_from_f64(gamma, [d], device));
+    norm.beta = Some(Param::from_tensor(tensor_from_f64(beta, [d], device)));
+    norm
+}
 
 /// Epsilon of every LayerNorm (PyTorch's default, used by the official encoder layers).
 pub const LAYER_NORM_EPS: f64 = 1e-5;
@@ -20,13 +30,28 @@ pub struct Initializer<'d, B: Backend> {
     device: &'d B::Device,
 }
 
+/// Creation options for float tensors of the backend's own precision on `device`.
+///
+/// burn 0.21 otherwise takes the dtype of a new tensor from a per-device default that the
+/// *first* backend used on that device fixes: `NdArray<f32>` and `NdArray<f64>` share the CPU
+/// device, so a process using both would silently compute one of them in the other's
+/// precision. Every tensor this crate creates therefore names its dtype.
+pub fn float_options<B: Backend>(device: &B::Device) -> TensorCreationOptions<B> {
+    TensorCreationOptions::new(device.clone()).with_dtype(<B::FloatElem as Element>::dtype())
+}
+
+/// Creation options for integer tensors of the backend's own int type on `device`.
+pub fn int_options<B: Backend>(device: &B::Device) -> TensorCreationOptions<B> {
+    TensorCreationOptions::new(device.clone()).with_dtype(<B::IntElem as Element>::dtype())
+}
+
 /// A float tensor on `device` from host values in row-major order.
-pub(crate) fn tensor_from_f64<B: Backend, const D: usize>(
+pub fn tensor_from_f64<B: Backend, const D: usize>(
     values: Vec<f64>,
     shape: [usize; D],
     device: &B::Device,
 ) -> Tensor<B, D> {
-    Tensor::from_data(TensorData::new(values, shape), device)
+    Tensor::from_data(TensorData::new(values, shape), float_options::<B>(device))
 }
 
 impl<'d, B: Backend> Initializer<'d, B> {
@@ -57,7 +82,7 @@ impl<'d, B: Backend> Initializer<'d, B> {
 
     /// LayerNorm over `d` features with γ = 1, β = 0, ε = 1e-5.
     pub fn layer_norm(&mut self, d: usize) -> LayerNorm<B> {
-        LayerNormConfig::new(d).with_epsilon(LAYER_NORM_EPS).init(self.device)
+        layer_norm(vec![1.0; d], vec![0.0; d], self.device)
     }
 
     /// Embedding table [n, d] ~ N(0, 1).

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use burn::backend::NdArray;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde_json::Value;
+use timewarp_flow::init::{float_options, int_options};
 use timewarp_flow::{
     flow_from_state_dict, flow_to_state_dict, state_dict::read_safetensors, FlowBatch, FlowConfig, TimewarpFlow,
 };
@@ -44,7 +45,7 @@ fn array(v: &Value) -> (Vec<usize>, Vec<f64>) {
 
 fn tensor<const D: usize>(v: &Value, device: &Device<B>) -> Tensor<B, D> {
     let (shape, data) = array(v);
-    Tensor::from_data(TensorData::new(data, shape), device)
+    Tensor::from_data(TensorData::new(data, shape), float_options::<B>(device))
 }
 
 fn values<const D: usize>(t: Tensor<B, D>) -> Vec<f64> {
@@ -54,10 +55,10 @@ fn values<const D: usize>(t: Tensor<B, D>) -> Vec<f64> {
 fn batch_from_inputs(inputs: &Value, device: &Device<B>) -> FlowBatch<B> {
     let (shape, types) = array(&inputs["atom_types"]);
     let atom_types: Tensor<B, 2, Int> =
-        Tensor::from_data(TensorData::new(types.iter().map(|&t| t as i64).collect::<Vec<_>>(), shape), device);
+        Tensor::from_data(TensorData::new(types.iter().map(|&t| t as i64).collect::<Vec<_>>(), shape), int_options::<B>(device));
     // Official `masked_elements` is True for padding; our mask is 1 for real atoms.
     let (shape, padding) = array(&inputs["masked_elements"]);
-    let mask = Tensor::from_data(TensorData::new(padding.iter().map(|p| 1.0 - p).collect::<Vec<_>>(), shape), device);
+    let mask = Tensor::from_data(TensorData::new(padding.iter().map(|p| 1.0 - p).collect::<Vec<_>>(), shape), float_options::<B>(device));
     FlowBatch {
         atom_types,
         mask,
