@@ -174,7 +174,12 @@ impl Tica {
     }
 }
 
-/// Symmetrised C0 and Cτ about `mean` (see module docs), accumulated in parallel over frames.
+/// Frames per block in the covariance accumulation: the block's mean-free rows stay in L2
+/// while one output row at a time stays in L1.
+const BLOCK: usize = 64;
+
+/// Symmetrised C0 and Cτ about `mean` (see module docs), accumulated in parallel over blocks
+/// of lagged pairs.
 fn lagged_covariances(
     trajectories: &[&FeatureMatrix],
     mean: &[f64],
@@ -187,35 +192,37 @@ fn lagged_covariances(
         .enumerate()
         .flat_map(|(i, f)| (0..f.n_frames.saturating_sub(tau)).map(move |t| (i, t)))
         .collect();
-    let zero = || (vec![0.0; d * d], vec![0.0; d * d], vec![0.0; d], vec![0.0; d]);
-    let (c0, ct, _, _) = pairs
-        .par_chunks(256)
-        .fold(zero, |(mut c0, mut ct, mut a, mut b), chunk| {
+    let zero = || (vec![0.0; d * d], vec![0.0; d * d]);
+    let (c0, ct) = pairs
+        .par_chunks(BLOCK)
+        .fold(zero, |(mut c0, mut ct), chunk| {
+            // Mean-free x_t (a) and x_{t+τ} (b) of the block, one row per pair.
+            let mut a = Vec::with_capacity(chunk.len() * d);
+            let mut b = Vec::with_capacity(chunk.len() * d);
             for &(i, t) in chunk {
                 let f = trajectories[i];
-                for ((ai, bi), ((x, y), mu)) in
-                    a.iter_mut().zip(b.iter_mut()).zip(f.row(t).iter().zip(f.row(t + tau)).zip(mean))
-                {
-                    *ai = x - mu;
-                    *bi = y - mu;
-                }
-                // Upper triangles only; mirrored below.
-                for p in 0..d {
-                    let (ap, bp) = (a[p], b[p]);
-                    let row0 = &mut c0[p * d..(p + 1) * d];
-                    let rowt = &mut ct[p * d..(p + 1) * d];
-                    for q in p..d {
-                        row0[q] += ap * a[q] + bp * b[q];
-                        rowt[q] += ap * b[q] + bp * a[q];
+                a.extend(f.row(t).iter().zip(mean).map(|(x, mu)| x - mu));
+                b.extend(f.row(t + tau).iter().zip(mean).map(|(y, mu)| y - mu));
+            }
+            // Upper triangles only (mirrored at the end): row p of C0 and Cτ gains
+            // Σ_t a_p a_q + b_p b_q and Σ_t a_p b_q + b_p a_q for q ≥ p.
+            for p in 0..d {
+                let row0 = &mut c0[p * d + p..(p + 1) * d];
+                let rowt = &mut ct[p * d + p..(p + 1) * d];
+                for (at, bt) in a.chunks_exact(d).zip(b.chunks_exact(d)) {
+                    let (ap, bp) = (at[p], bt[p]);
+                    for (((c0q, ctq), aq), bq) in row0.iter_mut().zip(rowt.iter_mut()).zip(&at[p..]).zip(&bt[p..]) {
+                        *c0q += ap * aq + bp * bq;
+                        *ctq += ap * bq + bp * aq;
                     }
                 }
             }
-            (c0, ct, a, b)
+            (c0, ct)
         })
-        .reduce(zero, |(mut c0, mut ct, a, b), (c0b, ctb, _, _)| {
+        .reduce(zero, |(mut c0, mut ct), (c0b, ctb)| {
             c0.iter_mut().zip(c0b).for_each(|(x, y)| *x += y);
             ct.iter_mut().zip(ctb).for_each(|(x, y)| *x += y);
-            (c0, ct, a, b)
+            (c0, ct)
         });
     let norm = 1.0 / (2 * m) as f64;
     let mut c0m = Matrix::zeros(d);
