@@ -99,6 +99,10 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError>
 
 /// Tick label with at most 3 decimals and no trailing zeros: 150, 0.5, −0.25.
 fn tick(v: &f64) -> String {
+    // Ticks that should be 0 come out as ±1e-16 from the axis arithmetic.
+    if v.abs() < 1e-12 {
+        return "0".to_string();
+    }
     if v.abs() >= 1e4 || (v.abs() < 1e-3 && *v != 0.0) {
         return format!("{v:.1e}");
     }
@@ -323,7 +327,7 @@ impl Figure for LinePanels {
         &self.title
     }
     fn size(&self) -> (u32, u32) {
-        (40 + 520 * self.panels.len().max(1) as u32, 440)
+        ((40 + 520 * self.panels.len().max(1) as u32).max(900), 440)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError>
@@ -426,6 +430,7 @@ mod tests {
         assert_eq!(tick(&150.0), "150");
         assert_eq!(tick(&-0.25), "−0.25");
         assert_eq!(tick(&-0.0), "0");
+        assert_eq!(tick(&2.2e-16), "0");
         assert_eq!(tick(&0.001), "0.001");
         assert_eq!(tick(&2.5e-5), "2.5e-5");
     }

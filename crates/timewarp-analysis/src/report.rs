@@ -6,7 +6,7 @@
 //! analysis sets the speed-up of a peptide whose samples miss a metastable state to zero
 //! (`speedup_official`); `speedup` is the plain ratio.
 
-use crate::autocorr::{combined_ess, Ess};
+use crate::autocorr::{autocorrelation, combined_ess, Ess};
 use crate::basins::{Basin, Populations};
 use crate::bonds::{self, BondCheck};
 use crate::coverage::{self, MetastableState};
@@ -32,11 +32,26 @@ pub struct AnalyzeOptions {
     /// Where `report.html`, `metrics.json` and `plots/` go (created if needed).
     pub out_dir: PathBuf,
     /// TICA lag time in MD frames (reduced, with a warning, for trajectories too short for it).
+    #[serde(default = "default_tica_lag")]
     pub tica_lag: usize,
     /// Smallest MD population of a metastable state that the samples are required to visit.
+    #[serde(default = "default_min_state_population")]
     pub min_state_population: f64,
     /// Also write every figure as SVG next to the PNG.
+    #[serde(default = "default_true")]
     pub write_svg: bool,
+}
+
+fn default_tica_lag() -> usize {
+    10
+}
+
+fn default_min_state_population() -> f64 {
+    0.01
+}
+
+fn default_true() -> bool {
+    true
 }
 
 impl AnalyzeOptions {
@@ -45,8 +60,8 @@ impl AnalyzeOptions {
             md_dir: md_dir.into(),
             samples_dir: samples_dir.into(),
             out_dir: out_dir.into(),
-            tica_lag: 10,
-            min_state_population: 0.01,
+            tica_lag: default_tica_lag(),
+            min_state_population: default_min_state_population(),
             write_svg: true,
         }
     }
@@ -215,6 +230,9 @@ struct Analysis {
     sm_energy: Vec<f64>,
     md_bond_dev: Vec<f64>,
     sm_bond_dev: Vec<f64>,
+    /// The ESS observable per trajectory, for the autocorrelation figure.
+    md_obs: Option<Observables>,
+    sm_obs: Option<Observables>,
 }
 
 impl Analysis {
@@ -437,6 +455,8 @@ impl Analysis {
             sm_energy,
             md_bond_dev,
             sm_bond_dev,
+            md_obs,
+            sm_obs,
         })
     }
 
@@ -517,6 +537,29 @@ impl Analysis {
                 name: "tica_profiles".into(),
                 title: "Free-energy profiles along TIC0 and TIC1".into(),
                 panels: vec![prof(0, ax), prof(1, ay)],
+            })?);
+        }
+        if let (Some(md), Some(sm), Some(obs)) = (&self.md_obs, &self.sm_obs, &self.metrics.ess_observable) {
+            // Autocorrelation of the first trajectory of each, up to a few MD decorrelation times.
+            let acf_md = autocorrelation(md.primary.first().map_or(&[][..], Vec::as_slice));
+            let acf_sm = autocorrelation(sm.primary.first().map_or(&[][..], Vec::as_slice));
+            let tau = self.metrics.md.ess.map_or(10.0, |e| e.tau_int).max(self.metrics.samples.ess.map_or(10.0, |e| e.tau_int));
+            let max_lag = ((4.0 * tau).ceil() as usize).clamp(10, acf_md.len().max(acf_sm.len()).max(11) - 1);
+            let curve = |label: &str, acf: &[f64]| Curve {
+                label: label.to_string(),
+                x: (0..acf.len().min(max_lag + 1)).map(|k| k as f64).collect(),
+                y: acf.iter().take(max_lag + 1).copied().collect(),
+            };
+            out.push(plots::render(&LinePanels {
+                name: "autocorrelation".into(),
+                title: format!("Autocorrelation of {obs} (first trajectory of each data set)"),
+                panels: vec![LinePanel {
+                    x_desc: "lag / frames".into(),
+                    y_desc: "autocorrelation ρ".into(),
+                    x_range: (0.0, max_lag as f64),
+                    curves: vec![curve("MD", &acf_md), curve("model", &acf_sm)],
+                    log_y: false,
+                }],
             })?);
         }
         let mut hist_panels = Vec::new();

@@ -179,3 +179,51 @@ fn errors_name_the_culprit() {
     assert!(matches!(analyze(&bad), Err(AnalysisError::Options(_))));
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn options_deserialise_with_defaults() {
+    let opts: AnalyzeOptions =
+        serde_json::from_str(r#"{"md_dir": "md", "samples_dir": "s", "out_dir": "o"}"#).unwrap();
+    assert_eq!(opts, AnalyzeOptions::new("md", "s", "o"));
+    assert_eq!(opts.tica_lag, 10);
+}
+
+/// Manual check of what a person sees: renders report.html in headless Chromium and saves a
+/// screenshot next to it. Run with
+/// `cargo test -p timewarp-analysis --release --test report -- --ignored --nocapture`;
+/// skipped (passes) where no `chromium` is installed.
+#[test]
+#[ignore]
+fn report_renders_in_headless_chromium() {
+    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| std::process::Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
+    else {
+        eprintln!("no chromium: skipped");
+        return;
+    };
+    let root = std::env::temp_dir().join("timewarp-analysis-screenshot");
+    let _ = std::fs::remove_dir_all(&root);
+    let (md_dir, sm_dir, out) = (root.join("md"), root.join("samples"), root.join("report"));
+    let (top, pos, ang) = generate(&Synth::new(3000, 0.01, 40));
+    write_traj(&md_dir, "ala2", &top, &pos, &ang);
+    write_run_json(&md_dir, "md", 300.0, None);
+    let (top, pos, ang) = generate(&Synth::new(1500, 0.2, 41));
+    write_traj(&sm_dir, "ala2", &top, &pos, &ang);
+    write_run_json(&sm_dir, "sample", 100.0, Some(0.25));
+    let mut opts = AnalyzeOptions::new(&md_dir, &sm_dir, &out);
+    opts.tica_lag = 5;
+    analyze(&opts).unwrap();
+    let shot = out.join("screenshot.png");
+    let status = std::process::Command::new(chromium)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,2000"])
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", out.join("report.html").display()))
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let png = std::fs::read(&shot).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    assert!(png.len() > 20_000, "screenshot suspiciously small");
+    eprintln!("screenshot: {}", shot.display());
+}
