@@ -1,1 +1,64 @@
-fn main() {}
+//! `timewarp`: Timewarp-style accelerated sampling of molecular conformations in one binary.
+//!
+//! Each sub-command parses its flags (and an optional TOML config), calls the library crate that
+//! owns the logic, and reports progress. See DESIGN.md for the command contract.
+
+mod commands;
+mod config;
+mod progress;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "timewarp", version, about = "Timewarp: flow-accelerated, exact Boltzmann sampling of peptides", long_about = None)]
+struct Cli {
+    /// No progress bars.
+    #[arg(long, global = true)]
+    quiet: bool,
+    /// More log output (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+
+    /// Build an ACE/NME-capped peptide from a sequence, with all hydrogens, minimised.
+    Build(commands::build::Args),
+    /// Per-term potential energy and forces of a structure.
+    Energy(commands::energy::Args),
+    /// Langevin molecular dynamics in the official Timewarp trajectory layout.
+    Md(commands::md::Args),
+
+    /// Ramachandran plots, free energies, JSD, TICA, ESS and speed-up: HTML report + metrics.json.
+    Analyze(commands::analyze::Args),
+
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let filter = match cli.verbose {
+        0 => "warn,timewarp=info",
+        1 => "info",
+        _ => "debug",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let quiet = cli.quiet;
+    let result = match cli.command {
+        Command::Build(a) => commands::build::main(a, quiet),
+        Command::Energy(a) => commands::energy::main(a),
+        Command::Md(a) => commands::md::main(a, quiet),
+        Command::Analyze(a) => commands::analyze::main(a, quiet),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
