@@ -93,7 +93,7 @@ impl ChainSettings {
                 return bad(format!("tau_ps must be positive, got {t}"));
             }
         }
-        if !(self.checkpoint_seconds >= 0.0) {
+        if self.checkpoint_seconds.is_nan() || self.checkpoint_seconds < 0.0 {
             return bad(format!("checkpoint_seconds must be ≥ 0, got {}", self.checkpoint_seconds));
         }
         Ok(())

@@ -1,6 +1,7 @@
 //! Timewarp sampling: exact Metropolis–Hastings MCMC with conditional-flow proposals in the
 //! augmented space of positions and auxiliary velocities, and fast (biased) exploration.
 
+pub mod bench;
 pub mod checkpoint;
 pub mod chirality;
 pub mod commands;
@@ -15,8 +16,9 @@ pub mod rng;
 pub mod run;
 pub mod sampler;
 
+pub use bench::{bench_kernel, bench_sampler, BenchConfig, BenchRow, BenchTable};
 pub use checkpoint::{ChainSnapshot, SamplerSnapshot};
-pub use commands::{load_flow, resolve_model, run_explore, run_explore_with, run_sample, run_sample_with, ModelSource};
+pub use commands::{load_flow, load_molecule, Molecule, resolve_model, run_explore, run_explore_with, run_sample, run_sample_with, ModelSource};
 pub use config::{ChainSettings, ExploreConfig, ModelDevice, SampleConfig};
 pub use chirality::{ChiralityGuard, StereoCentre};
 pub use energy::{BatchEnergy, PotentialBatch};

@@ -276,7 +276,7 @@ where
             break;
         }
         let mut sink = |r: Recorded<'_>| {
-            if r.step % settings.save_every == 0 && sink_error.is_none() {
+            if r.step.is_multiple_of(settings.save_every) && sink_error.is_none() {
                 if let Err(e) = writers[r.chain].record(r.step, time_of(r.step), r.energy, r.x) {
                     sink_error = Some(e);
                 }

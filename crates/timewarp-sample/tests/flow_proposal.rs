@@ -1,5 +1,6 @@
 //! The flow as a proposal kernel, with a tiny random model on alanine dipeptide: densities are
 //! consistent with the flow's likelihood, and `run_sample` / `run_explore` run end to end.
+#![allow(clippy::needless_range_loop)]
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +11,7 @@ use rand_distr::StandardNormal;
 use timewarp_flow::{preset, save_checkpoint, to_host_scalars, to_host_vectors, FlowBatch, FlowCondition, FlowConfig, TimewarpFlow};
 use timewarp_mol::read_pdb;
 use timewarp_sample::{
-    resolve_model, run_explore, run_sample, ExploreConfig, FlowProposal, ModelSource, ProposalKernel, ProposalRequest,
+    bench_sampler, resolve_model, run_explore, BenchConfig, run_sample, ExploreConfig, FlowProposal, ModelSource, ProposalKernel, ProposalRequest,
     Proposals, SampleConfig, RUN_JSON,
 };
 
@@ -119,6 +120,15 @@ fn sample_and_explore_run_end_to_end_with_a_tiny_flow() {
         assert_eq!(pdb.topology.n_atoms(), 22);
         assert_eq!(traj.n_frames(), 13);
     }
+
+    let table = bench_sampler(&BenchConfig { proposals: vec![1, 3], iterations: 2, ..BenchConfig::default() }, &model_dir, &ala2()).unwrap();
+    assert_eq!(table.rows.len(), 2);
+    assert_eq!(table.n_atoms, 22);
+    for r in &table.rows {
+        assert!(r.iterations_per_second > 0.0 && r.flow_ms > 0.0 && r.energy_ms > 0.0);
+        assert!((r.proposals_per_second / r.iterations_per_second - r.proposals as f64).abs() < 1e-6);
+    }
+    assert!(table.to_string().contains("proposals/s"));
 
     let explore_cfg = ExploreConfig { steps: 5, chains: 3, checkpoint_seconds: 0.0, ..ExploreConfig::default() };
     let out = root.join("explore");

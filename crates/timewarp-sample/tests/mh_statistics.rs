@@ -40,7 +40,7 @@ fn run(kernel: &mut dyn ProposalKernel, rule: AcceptanceRule, chains: usize, ste
     let mut x0 = Vec::new();
     let mut x1_sq = 0.0;
     let mut sink = |r: timewarp_sample::Recorded<'_>| {
-        if r.step > burn_in && r.step % thin == 0 {
+        if r.step > burn_in && r.step.is_multiple_of(thin) {
             x0.push(r.x[0][0]);
             x1_sq += r.x[0][1] * r.x[0][1];
         }

@@ -37,12 +37,10 @@ impl ProposalKernel for GaussianRandomWalk {
         for k in 0..out.len() {
             let r = k * n..(k + 1) * n;
             let (x, v) = (&req.x[r.clone()], &req.v[r.clone()]);
-            for i in 0..n {
-                for c in 0..3 {
-                    out.y[k * n + i][c] = x[i][c] + self.sigma * req.z_x[k * n + i][c];
-                    out.w[k * n + i][c] = req.z_v[k * n + i][c];
-                }
+            for ((y, x), z) in out.y[r.clone()].iter_mut().zip(x).zip(&req.z_x[r.clone()]) {
+                *y = std::array::from_fn(|c| x[c] + self.sigma * z[c]);
             }
+            out.w[r.clone()].copy_from_slice(&req.z_v[r.clone()]);
             let (y, w) = (&out.y[r.clone()], &out.w[r]);
             out.log_q_forward[k] = log_normal(y, |i, c| x[i][c], self.sigma) + log_standard_normal(w);
             out.log_q_reverse[k] = log_normal(x, |i, c| y[i][c], self.sigma) + log_standard_normal(v);
@@ -72,12 +70,10 @@ impl ProposalKernel for GaussianIndependence {
         let mu = &self.mean;
         for k in 0..out.len() {
             let r = k * n..(k + 1) * n;
-            for i in 0..n {
-                for c in 0..3 {
-                    out.y[k * n + i][c] = mu[i][c] + self.sigma * req.z_x[k * n + i][c];
-                    out.w[k * n + i][c] = req.z_v[k * n + i][c];
-                }
+            for ((y, m), z) in out.y[r.clone()].iter_mut().zip(mu).zip(&req.z_x[r.clone()]) {
+                *y = std::array::from_fn(|c| m[c] + self.sigma * z[c]);
             }
+            out.w[r.clone()].copy_from_slice(&req.z_v[r.clone()]);
             let (x, v) = (&req.x[r.clone()], &req.v[r.clone()]);
             let (y, w) = (&out.y[r.clone()], &out.w[r]);
             out.log_q_forward[k] = log_normal(y, |i, c| mu[i][c], self.sigma) + log_standard_normal(w);
@@ -116,11 +112,10 @@ impl ProposalKernel for VelocityCoupledGaussian {
         for k in 0..out.len() {
             let r = k * n..(k + 1) * n;
             let (x, v) = (&req.x[r.clone()], &req.v[r.clone()]);
-            for i in 0..n {
-                for c in 0..3 {
-                    out.y[k * n + i][c] = x[i][c] + a * v[i][c] + self.sigma * req.z_x[k * n + i][c];
-                    out.w[k * n + i][c] = b * v[i][c] + self.sigma_w * req.z_v[k * n + i][c];
-                }
+            for (i, (y, w)) in out.y[r.clone()].iter_mut().zip(&mut out.w[r.clone()]).enumerate() {
+                let (zx, zv) = (req.z_x[k * n + i], req.z_v[k * n + i]);
+                *y = std::array::from_fn(|c| x[i][c] + a * v[i][c] + self.sigma * zx[c]);
+                *w = std::array::from_fn(|c| b * v[i][c] + self.sigma_w * zv[c]);
             }
             let (y, w) = (&out.y[r.clone()], &out.w[r]);
             out.log_q_forward[k] = log_normal(y, |i, c| x[i][c] + a * v[i][c], self.sigma)
