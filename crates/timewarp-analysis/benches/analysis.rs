@@ -26,12 +26,19 @@ fn noise(n: usize, seed: u64) -> Vec<f64> {
 fn ar1(n: usize, rho: f64, seed: u64) -> Vec<f64> {
     let e = noise(n, seed);
     let mut x = 0.0;
-    e.iter().map(|v| { x = rho * x + v; x }).collect()
+    e.iter()
+        .map(|v| {
+            x = rho * x + v;
+            x
+        })
+        .collect()
 }
 
 fn bench(c: &mut Criterion) {
     let series = ar1(1_000_000, 0.99, 1);
-    c.bench_function("ess_1e6_frames", |b| b.iter(|| effective_sample_size(&series)));
+    c.bench_function("ess_1e6_frames", |b| {
+        b.iter(|| effective_sample_size(&series))
+    });
 
     let d = 453;
     let mut a = Matrix::zeros(d);
@@ -49,19 +56,40 @@ fn bench(c: &mut Criterion) {
 
     let n = 20_000;
     let data = noise(n * d, 2);
-    let fm = FeatureMatrix { n_frames: n, n_features: d, data, names: vec![String::new(); d] };
+    let fm = FeatureMatrix {
+        n_frames: n,
+        n_features: d,
+        data,
+        names: vec![String::new(); d],
+    };
     let mut g = c.benchmark_group("tica");
     g.sample_size(10);
     g.bench_function("fit_20k_frames_453_features", |b| {
-        b.iter(|| Tica::fit(&[&fm], TicaOptions { lag: 10, ..Default::default() }).unwrap())
+        b.iter(|| {
+            Tica::fit(
+                &[&fm],
+                TicaOptions {
+                    lag: 10,
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        })
     });
     g.finish();
 
-    let pts = |seed| -> Vec<[f64; 2]> { noise(2 * 200_000, seed).chunks_exact(2).map(|c| [c[0], c[1]]).collect() };
+    let pts = |seed| -> Vec<[f64; 2]> {
+        noise(2 * 200_000, seed)
+            .chunks_exact(2)
+            .map(|c| [c[0], c[1]])
+            .collect()
+    };
     let (md, sm) = (pts(3), pts(4));
     let mut g = c.benchmark_group("coverage");
     g.sample_size(10);
-    g.bench_function("max_min_distance_2e5_vs_2e5_stride10", |b| b.iter(|| max_min_distance(&md, &sm, 10)));
+    g.bench_function("max_min_distance_2e5_vs_2e5_stride10", |b| {
+        b.iter(|| max_min_distance(&md, &sm, 10))
+    });
     g.finish();
 }
 

@@ -86,10 +86,18 @@ pub fn effective_sample_size(x: &[f64]) -> Ess {
     let n = x.len();
     let acf = autocorrelation(x);
     if acf.is_empty() {
-        return Ess { n, tau_int: n as f64, ess: n.min(1) as f64 };
+        return Ess {
+            n,
+            tau_int: n as f64,
+            ess: n.min(1) as f64,
+        };
     }
     let tau = integrated_autocorrelation_time(&acf);
-    Ess { n, tau_int: tau, ess: n as f64 / tau }
+    Ess {
+        n,
+        tau_int: tau,
+        ess: n as f64 / tau,
+    }
 }
 
 /// ESS of independent chains of the same observable: ESS = Σ_c ESS_c, τ_int = N / ESS.
@@ -110,13 +118,17 @@ mod tests {
 
     #[test]
     fn autocovariance_matches_direct_sum() {
-        let x: Vec<f64> = (0..37).map(|i| ((i * 13) % 7) as f64 + 0.1 * i as f64).collect();
+        let x: Vec<f64> = (0..37)
+            .map(|i| ((i * 13) % 7) as f64 + 0.1 * i as f64)
+            .collect();
         let n = x.len();
         let mean = x.iter().sum::<f64>() / n as f64;
         let c = autocovariance(&x);
         for k in 0..n {
-            let direct: f64 =
-                (0..n - k).map(|t| (x[t] - mean) * (x[t + k] - mean)).sum::<f64>() / n as f64;
+            let direct: f64 = (0..n - k)
+                .map(|t| (x[t] - mean) * (x[t + k] - mean))
+                .sum::<f64>()
+                / n as f64;
             assert!((c[k] - direct).abs() < 1e-10, "lag {k}");
         }
         assert_eq!(autocorrelation(&x)[0], 1.0);
@@ -126,7 +138,9 @@ mod tests {
     fn truncation_at_first_non_positive_lag() {
         // ρ = 1, 0.5, 0.25, −0.1, 0.3 → τ = −1 + 2(1.75) = 2.5 (the 0.3 after the sign
         // change is ignored).
-        assert!((integrated_autocorrelation_time(&[1.0, 0.5, 0.25, -0.1, 0.3]) - 2.5).abs() < 1e-15);
+        assert!(
+            (integrated_autocorrelation_time(&[1.0, 0.5, 0.25, -0.1, 0.3]) - 2.5).abs() < 1e-15
+        );
         // White-noise-like: ρ_1 ≤ 0 → τ = 1.
         assert_eq!(integrated_autocorrelation_time(&[1.0, 0.0, 0.2]), 1.0);
         // No sign change: the whole series counts.

@@ -91,7 +91,6 @@ fn wrap_degrees(a: f64) -> f64 {
     (a + 180.0).rem_euclid(360.0) - 180.0
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,8 +117,14 @@ mod tests {
 
     #[test]
     fn populations_sum_to_one_and_serialise_with_official_keys() {
-        let phi: Vec<f64> = [60.0, -70.0, -70.0, -150.0].iter().map(|d: &f64| d.to_radians()).collect();
-        let psi: Vec<f64> = [30.0, -40.0, -30.0, 150.0].iter().map(|d: &f64| d.to_radians()).collect();
+        let phi: Vec<f64> = [60.0, -70.0, -70.0, -150.0]
+            .iter()
+            .map(|d: &f64| d.to_radians())
+            .collect();
+        let psi: Vec<f64> = [30.0, -40.0, -30.0, 150.0]
+            .iter()
+            .map(|d: &f64| d.to_radians())
+            .collect();
         let p = Populations::from_angles(&phi, &psi);
         assert_eq!((p.alpha_l, p.alpha_r, p.beta_c7eq), (0.25, 0.5, 0.25));
         let json = serde_json::to_value(p).unwrap();

@@ -19,7 +19,9 @@ pub fn bond_lengths(positions: &[f32], n_atoms: usize, bonds: &[(usize, usize)])
     let mut out = Vec::with_capacity(positions.len() / (3 * n_atoms) * bonds.len());
     for frame in positions.chunks_exact(3 * n_atoms) {
         for &(i, j) in bonds {
-            let d2: f64 = (0..3).map(|k| (frame[3 * i + k] as f64 - frame[3 * j + k] as f64).powi(2)).sum();
+            let d2: f64 = (0..3)
+                .map(|k| (frame[3 * i + k] as f64 - frame[3 * j + k] as f64).powi(2))
+                .sum();
             out.push(d2.sqrt());
         }
     }
@@ -54,9 +56,14 @@ pub struct BondCheck {
 }
 
 /// Compare `lengths` (frames × bonds) against `reference` lengths.
-pub fn check_bonds(top: &Topology, bonds: &[(usize, usize)], lengths: &[f64], reference: &[f64]) -> BondCheck {
+pub fn check_bonds(
+    top: &Topology,
+    bonds: &[(usize, usize)],
+    lengths: &[f64],
+    reference: &[f64],
+) -> BondCheck {
     let nb = bonds.len();
-    let n_frames = if nb == 0 { 0 } else { lengths.len() / nb };
+    let n_frames = lengths.len().checked_div(nb).unwrap_or(0);
     let mut frames_with_outlier = 0;
     let mut max_dev = 0.0f64;
     let mut worst = None;
@@ -65,7 +72,11 @@ pub fn check_bonds(top: &Topology, bonds: &[(usize, usize)], lengths: &[f64], re
             let mut outlier = false;
             for (b, (&r, &r0)) in row.iter().zip(reference).enumerate() {
                 // NaN lengths (non-finite coordinates) count as outliers too.
-                let dev = if r.is_finite() { (r - r0).abs() / r0 } else { f64::INFINITY };
+                let dev = if r.is_finite() {
+                    (r - r0).abs() / r0
+                } else {
+                    f64::INFINITY
+                };
                 if dev > OUTLIER_TOLERANCE {
                     outlier = true;
                 }
@@ -80,7 +91,11 @@ pub fn check_bonds(top: &Topology, bonds: &[(usize, usize)], lengths: &[f64], re
     BondCheck {
         n_frames,
         frames_with_outlier,
-        outlier_fraction: if n_frames > 0 { frames_with_outlier as f64 / n_frames as f64 } else { 0.0 },
+        outlier_fraction: if n_frames > 0 {
+            frames_with_outlier as f64 / n_frames as f64
+        } else {
+            0.0
+        },
         max_relative_deviation: max_dev,
         worst_bond: worst.map(|b| {
             let (i, j) = bonds[b];
@@ -119,14 +134,20 @@ END
     fn stretched_bond_is_flagged() {
         let top = two_atoms();
         // Three frames: 0.15 nm, 0.16 nm, 0.25 nm (broken).
-        let pos: Vec<f32> = [0.15f32, 0.16, 0.25].iter().flat_map(|&d| [0.0, 0.0, 0.0, d, 0.0, 0.0]).collect();
+        let pos: Vec<f32> = [0.15f32, 0.16, 0.25]
+            .iter()
+            .flat_map(|&d| [0.0, 0.0, 0.0, d, 0.0, 0.0])
+            .collect();
         let len = bond_lengths(&pos, 2, &top.bonds);
         assert_eq!(len.len(), 3);
         let reference = [0.155];
         let c = check_bonds(&top, &top.bonds, &len, &reference);
         assert_eq!(c.frames_with_outlier, 1);
         assert!((c.max_relative_deviation - (0.25 - 0.155) / 0.155).abs() < 1e-6);
-        assert_eq!(c.worst_bond.as_deref(), Some("C1 of ETH 1 (atom 1) – C2 of ETH 1 (atom 2)"));
+        assert_eq!(
+            c.worst_bond.as_deref(),
+            Some("C1 of ETH 1 (atom 1) – C2 of ETH 1 (atom 2)")
+        );
         assert!((mean_lengths(&len, 1)[0] - 0.186666).abs() < 1e-5);
         assert_eq!(relative_deviations(&len, &reference).len(), 3);
     }

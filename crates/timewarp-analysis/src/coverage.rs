@@ -65,7 +65,11 @@ pub struct MetastableState {
 }
 
 /// States of the MD histogram `md` and their populations in `samples` (same grid).
-pub fn metastable_states(md: &Histogram2D, samples: &Histogram2D, min_population: f64) -> Vec<MetastableState> {
+pub fn metastable_states(
+    md: &Histogram2D,
+    samples: &Histogram2D,
+    min_population: f64,
+) -> Vec<MetastableState> {
     let (nx, ny) = (md.x.n, md.y.n);
     let smooth = smoothed(md);
     let idx = |i: usize, j: usize| i * ny + j;
@@ -77,7 +81,10 @@ pub fn metastable_states(md: &Histogram2D, samples: &Histogram2D, min_population
         let mut best = c;
         for di in -1i64..=1 {
             for dj in -1i64..=1 {
-                if let (Some(a), Some(b)) = (neighbour(i, di, nx, md.x.periodic), neighbour(j, dj, ny, md.y.periodic)) {
+                if let (Some(a), Some(b)) = (
+                    neighbour(i, di, nx, md.x.periodic),
+                    neighbour(j, dj, ny, md.y.periodic),
+                ) {
                     if better(idx(a, b), best) {
                         best = idx(a, b);
                     }
@@ -103,10 +110,17 @@ pub fn metastable_states(md: &Histogram2D, samples: &Histogram2D, min_population
     }
     let md_total = md.total();
     let sm_total = samples.total();
-    let mut maxima: Vec<usize> = basin_of.iter().copied().filter(|&b| b != usize::MAX).collect();
+    let mut maxima: Vec<usize> = basin_of
+        .iter()
+        .copied()
+        .filter(|&b| b != usize::MAX)
+        .collect();
     maxima.sort_unstable();
     maxima.dedup();
-    let f_min = md.free_energy_kt().into_iter().fold(f64::INFINITY, f64::min);
+    let f_min = md
+        .free_energy_kt()
+        .into_iter()
+        .fold(f64::INFINITY, f64::min);
     let f = md.free_energy_kt();
     let mut states: Vec<MetastableState> = maxima
         .into_iter()
@@ -118,7 +132,10 @@ pub fn metastable_states(md: &Histogram2D, samples: &Histogram2D, min_population
                 n_sm += samples.counts[c];
             }
             // The minimum of F inside the basin (the smoothed maximum's own cell may differ).
-            let best = (0..nx * ny).filter(|&c| basin_of[c] == top).min_by(|&a, &b| f[a].total_cmp(&f[b])).unwrap_or(top);
+            let best = (0..nx * ny)
+                .filter(|&c| basin_of[c] == top)
+                .min_by(|&a, &b| f[a].total_cmp(&f[b]))
+                .unwrap_or(top);
             MetastableState {
                 minimum: [md.x.centre(best / ny), md.y.centre(best % ny)],
                 free_energy_kt: f[best] - f_min,
@@ -135,7 +152,10 @@ pub fn metastable_states(md: &Histogram2D, samples: &Histogram2D, min_population
 
 /// Grid for the TIC0/TIC1 states: `n × n` cells spanning the MD projections.
 pub fn tic_grid(md: &[[f64; 2]], n: usize) -> (Axis, Axis) {
-    (Axis::spanning(md.iter().map(|p| p[0]), n), Axis::spanning(md.iter().map(|p| p[1]), n))
+    (
+        Axis::spanning(md.iter().map(|p| p[0]), n),
+        Axis::spanning(md.iter().map(|p| p[1]), n),
+    )
 }
 
 fn neighbour(i: usize, d: i64, n: usize, periodic: bool) -> Option<usize> {
@@ -156,7 +176,10 @@ fn smoothed(h: &Histogram2D) -> Vec<f64> {
             let mut s = 0.0;
             for di in -1i64..=1 {
                 for dj in -1i64..=1 {
-                    if let (Some(a), Some(b)) = (neighbour(i, di, nx, h.x.periodic), neighbour(j, dj, ny, h.y.periodic)) {
+                    if let (Some(a), Some(b)) = (
+                        neighbour(i, di, nx, h.x.periodic),
+                        neighbour(j, dj, ny, h.y.periodic),
+                    ) {
                         s += h.get(a, b);
                     }
                 }
@@ -185,7 +208,9 @@ mod tests {
         // Both sets keep every 10th frame starting with the first: MD frames 0, 10, 20 and
         // samples 0, 10, 20 of a shifted copy (frame k at x = k + 5 for k ≠ 0 mod 10).
         let md: Vec<[f64; 2]> = (0..25).map(|i| [i as f64, 0.0]).collect();
-        let sm: Vec<[f64; 2]> = (0..25).map(|i| [if i % 10 == 0 { i as f64 } else { 99.0 }, 0.0]).collect();
+        let sm: Vec<[f64; 2]> = (0..25)
+            .map(|i| [if i % 10 == 0 { i as f64 } else { 99.0 }, 0.0])
+            .collect();
         assert_eq!(max_min_distance(&md, &sm, 10), Some(0.0));
         assert!(max_min_distance(&md, &sm, 1).unwrap() > 0.0);
     }
@@ -212,6 +237,8 @@ mod tests {
         assert!(!states[0].missed);
         assert!((states[1].md_population - 0.3).abs() < 1e-12);
         assert!(states[1].missed);
-        assert!((states[1].minimum[0] - 1.0).abs() < 0.3 && (states[1].minimum[1] - 1.0).abs() < 0.3);
+        assert!(
+            (states[1].minimum[0] - 1.0).abs() < 0.3 && (states[1].minimum[1] - 1.0).abs() < 0.3
+        );
     }
 }

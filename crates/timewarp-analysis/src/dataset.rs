@@ -69,9 +69,15 @@ impl Dataset {
 /// Read every trajectory of `dir` (and of its immediate subfolders) and its `run.json`
 /// (absent `run.json` gives `run: None`).
 pub fn load_dataset(dir: &Path) -> Result<Dataset, AnalysisError> {
-    let mol_err = |path: &Path, e: timewarp_mol::MolError| AnalysisError::Mol { path: path.to_path_buf(), message: e.to_string() };
+    let mol_err = |path: &Path, e: timewarp_mol::MolError| AnalysisError::Mol {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
     if !dir.is_dir() {
-        return Err(AnalysisError::io(dir, std::io::Error::new(std::io::ErrorKind::NotFound, "no such folder")));
+        return Err(AnalysisError::io(
+            dir,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such folder"),
+        ));
     }
     let mut dirs = vec![dir.to_path_buf()];
     let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -98,13 +104,19 @@ pub fn load_dataset(dir: &Path) -> Result<Dataset, AnalysisError> {
         }
     }
     if trajectories.is_empty() {
-        return Err(AnalysisError::NoTrajectory { dir: dir.to_path_buf() });
+        return Err(AnalysisError::NoTrajectory {
+            dir: dir.to_path_buf(),
+        });
     }
     let first = &trajectories[0];
     for t in &trajectories[1..] {
         check_same_molecule(first, t)?;
     }
-    Ok(Dataset { dir: dir.to_path_buf(), run: read_run_info(dir)?, trajectories })
+    Ok(Dataset {
+        dir: dir.to_path_buf(),
+        run: read_run_info(dir)?,
+        trajectories,
+    })
 }
 
 /// `dir/run.json`, or `None` if the file does not exist.
@@ -115,7 +127,9 @@ pub fn read_run_info(dir: &Path) -> Result<Option<RunInfo>, AnalysisError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(AnalysisError::io(path, e)),
     };
-    serde_json::from_str(&text).map(Some).map_err(|source| AnalysisError::Json { path, source })
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|source| AnalysisError::Json { path, source })
 }
 
 /// Both trajectories describe the same molecule: same atom count, names and elements.
@@ -148,7 +162,11 @@ fn check_finite(t: &Trajectory) -> Result<(), AnalysisError> {
     if let Some(k) = t.positions.iter().position(|v| !v.is_finite()) {
         let path = timewarp_mol::traj::arrays_path(&t.dir, &t.name);
         return Err(AnalysisError::NonFinite {
-            what: format!("{} positions, atom {}", path.display(), t.topology.atom_label((k / 3) % t.n_atoms)),
+            what: format!(
+                "{} positions, atom {}",
+                path.display(),
+                t.topology.atom_label((k / 3) % t.n_atoms)
+            ),
             frame: k / (3 * t.n_atoms),
         });
     }

@@ -82,7 +82,11 @@ pub fn dihedral_series(positions: &[f32], n_atoms: usize, atoms: [usize; 4]) -> 
         .chunks_exact(stride)
         .map(|frame| {
             let p = |i: usize| -> [f64; 3] {
-                [frame[3 * i] as f64, frame[3 * i + 1] as f64, frame[3 * i + 2] as f64]
+                [
+                    frame[3 * i] as f64,
+                    frame[3 * i + 1] as f64,
+                    frame[3 * i + 2] as f64,
+                ]
             };
             dihedral(p(atoms[0]), p(atoms[1]), p(atoms[2]), p(atoms[3]))
         })
@@ -95,16 +99,32 @@ pub fn peptide_dihedrals(top: &Topology) -> Vec<Dihedral> {
     let mut out = Vec::new();
     for r in 0..top.residues.len() {
         if let Some(atoms) = phi_atoms(top, r) {
-            out.push(Dihedral { kind: DihedralKind::Phi, residue: r, atoms });
+            out.push(Dihedral {
+                kind: DihedralKind::Phi,
+                residue: r,
+                atoms,
+            });
         }
         if let Some(atoms) = psi_atoms(top, r) {
-            out.push(Dihedral { kind: DihedralKind::Psi, residue: r, atoms });
+            out.push(Dihedral {
+                kind: DihedralKind::Psi,
+                residue: r,
+                atoms,
+            });
         }
         if let Some(atoms) = omega_atoms(top, r) {
-            out.push(Dihedral { kind: DihedralKind::Omega, residue: r, atoms });
+            out.push(Dihedral {
+                kind: DihedralKind::Omega,
+                residue: r,
+                atoms,
+            });
         }
         if let Some(atoms) = chi1_atoms(top, r) {
-            out.push(Dihedral { kind: DihedralKind::Chi1, residue: r, atoms });
+            out.push(Dihedral {
+                kind: DihedralKind::Chi1,
+                residue: r,
+                atoms,
+            });
         }
     }
     out
@@ -117,7 +137,12 @@ pub fn phi_psi_pairs(top: &Topology) -> Vec<PhiPsi> {
             let phi = phi_atoms(top, r)?;
             let psi = psi_atoms(top, r)?;
             let res = &top.residues[r];
-            Some(PhiPsi { residue: r, label: format!("{} {}", res.name, res.number), phi, psi })
+            Some(PhiPsi {
+                residue: r,
+                label: format!("{} {}", res.name, res.number),
+                phi,
+                psi,
+            })
         })
         .collect()
 }
@@ -160,7 +185,9 @@ pub fn chi1_atoms(top: &Topology, r: usize) -> Option<[usize; 4]> {
     let n = top.find_atom(r, "N")?;
     let ca = top.find_atom(r, "CA")?;
     let cb = top.find_atom(r, "CB")?;
-    let g = ["CG", "CG1", "SG", "OG", "OG1"].iter().find_map(|name| top.find_atom(r, name))?;
+    let g = ["CG", "CG1", "SG", "OG", "OG1"]
+        .iter()
+        .find_map(|name| top.find_atom(r, name))?;
     Some([n, ca, cb, g])
 }
 
@@ -199,7 +226,11 @@ fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
 }
 
 fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
 }
 
 fn norm(a: [f64; 3]) -> f64 {
@@ -214,7 +245,12 @@ mod tests {
     /// Four atoms with unit bonds, p1 = origin, p2 on +z, p0 on +x, p3 rotated by `theta`
     /// about +z from +x (viewed along p1→p2, counter-clockwise in the right-handed frame).
     fn quad(theta: f64) -> [[f64; 3]; 4] {
-        [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 1.0], [theta.cos(), theta.sin(), 1.0]]
+        [
+            [1.0, 0.0, 0.0],
+            [0.0, 0.0, 0.0],
+            [0.0, 0.0, 1.0],
+            [theta.cos(), theta.sin(), 1.0],
+        ]
     }
 
     #[test]
@@ -231,7 +267,10 @@ mod tests {
             (-2.0 * PI / 3.0, -120.0),
         ] {
             let [a, b, c, d] = quad(theta);
-            assert!((dihedral(a, b, c, d).to_degrees() - expected).abs() < 1e-12, "{theta}");
+            assert!(
+                (dihedral(a, b, c, d).to_degrees() - expected).abs() < 1e-12,
+                "{theta}"
+            );
         }
         let [a, b, c, d] = quad(PI);
         assert!((dihedral(a, b, c, d).abs().to_degrees() - 180.0).abs() < 1e-12);
@@ -239,11 +278,22 @@ mod tests {
 
     #[test]
     fn invariant_under_rigid_motion_and_odd_under_reflection() {
-        let pts = [[0.12, -0.3, 0.5], [0.2, 0.1, 0.33], [0.41, 0.05, 0.7], [0.3, 0.44, 0.9]];
+        let pts = [
+            [0.12, -0.3, 0.5],
+            [0.2, 0.1, 0.33],
+            [0.41, 0.05, 0.7],
+            [0.3, 0.44, 0.9],
+        ];
         let th = dihedral(pts[0], pts[1], pts[2], pts[3]);
         // rotate by 40° about x and translate
         let (s, c) = 40f64.to_radians().sin_cos();
-        let m = |p: [f64; 3]| [p[0] + 1.0, c * p[1] - s * p[2] - 2.0, s * p[1] + c * p[2] + 0.5];
+        let m = |p: [f64; 3]| {
+            [
+                p[0] + 1.0,
+                c * p[1] - s * p[2] - 2.0,
+                s * p[1] + c * p[2] + 0.5,
+            ]
+        };
         let th2 = dihedral(m(pts[0]), m(pts[1]), m(pts[2]), m(pts[3]));
         assert!((th - th2).abs() < 1e-12);
         // mirror image (z → −z) flips the sign: chirality is what the sign encodes

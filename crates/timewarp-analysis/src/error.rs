@@ -31,7 +31,11 @@ pub enum AnalysisError {
         expected_from: PathBuf,
     },
     #[error("{path}: positions hold {len} values, not a multiple of 3 × {n_atoms} atoms")]
-    BadShape { path: PathBuf, len: usize, n_atoms: usize },
+    BadShape {
+        path: PathBuf,
+        len: usize,
+        n_atoms: usize,
+    },
     #[error("{what}: non-finite value at frame {frame}")]
     NonFinite { what: String, frame: usize },
     #[error("{what}: {n_frames} frames are too few (need at least {needed})")]
@@ -52,6 +56,9 @@ pub enum AnalysisError {
 
 impl AnalysisError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        AnalysisError::Io { path: path.into(), source }
+        AnalysisError::Io {
+            path: path.into(),
+            source,
+        }
     }
 }

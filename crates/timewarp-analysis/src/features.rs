@@ -49,7 +49,10 @@ impl FeatureSpec {
         }
         let all = peptide_dihedrals(top);
         let mut torsions: [Vec<[usize; 4]>; 3] = Default::default();
-        for (g, kind) in [DihedralKind::Phi, DihedralKind::Psi, DihedralKind::Omega].into_iter().enumerate() {
+        for (g, kind) in [DihedralKind::Phi, DihedralKind::Psi, DihedralKind::Omega]
+            .into_iter()
+            .enumerate()
+        {
             let of_kind: Vec<_> = all.iter().filter(|d| d.kind == kind).collect();
             for f in ["sin", "cos"] {
                 for d in &of_kind {
@@ -59,7 +62,11 @@ impl FeatureSpec {
             }
             torsions[g] = of_kind.iter().map(|d| d.atoms).collect();
         }
-        FeatureSpec { pairs, torsions, names }
+        FeatureSpec {
+            pairs,
+            torsions,
+            names,
+        }
     }
 
     pub fn n_features(&self) -> usize {
@@ -69,7 +76,11 @@ impl FeatureSpec {
     /// Evaluate the features on every frame of a flat `T × n_atoms × 3` array (nm).
     pub fn compute(&self, positions: &[f32], n_atoms: usize) -> FeatureMatrix {
         let d = self.n_features();
-        let n_frames = if n_atoms == 0 { 0 } else { positions.len() / (3 * n_atoms) };
+        let n_frames = if n_atoms == 0 {
+            0
+        } else {
+            positions.len() / (3 * n_atoms)
+        };
         let mut data = vec![0.0; n_frames * d];
         if d > 0 {
             data.par_chunks_mut(d).enumerate().for_each(|(t, row)| {
@@ -77,11 +88,22 @@ impl FeatureSpec {
                 self.compute_frame(frame, row);
             });
         }
-        FeatureMatrix { n_frames, n_features: d, data, names: self.names.clone() }
+        FeatureMatrix {
+            n_frames,
+            n_features: d,
+            data,
+            names: self.names.clone(),
+        }
     }
 
     fn compute_frame(&self, frame: &[f32], row: &mut [f64]) {
-        let p = |i: usize| [frame[3 * i] as f64, frame[3 * i + 1] as f64, frame[3 * i + 2] as f64];
+        let p = |i: usize| {
+            [
+                frame[3 * i] as f64,
+                frame[3 * i + 1] as f64,
+                frame[3 * i + 2] as f64,
+            ]
+        };
         let mut k = 0;
         for &(i, j) in &self.pairs {
             let (a, b) = (p(i), p(j));
@@ -89,8 +111,10 @@ impl FeatureSpec {
             k += 1;
         }
         for group in &self.torsions {
-            let angles: Vec<f64> =
-                group.iter().map(|q| dihedral(p(q[0]), p(q[1]), p(q[2]), p(q[3]))).collect();
+            let angles: Vec<f64> = group
+                .iter()
+                .map(|q| dihedral(p(q[0]), p(q[1]), p(q[2]), p(q[3])))
+                .collect();
             for a in &angles {
                 row[k] = a.sin();
                 k += 1;

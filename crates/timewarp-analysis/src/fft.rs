@@ -27,8 +27,9 @@ pub fn fft_in_place(x: &mut [Complex]) {
         let angle = -2.0 * std::f64::consts::PI / len as f64;
         let half = len / 2;
         // Twiddles w^k = e^{−2πi k/len} computed directly (no accumulated rounding).
-        let twiddles: Vec<Complex> =
-            (0..half).map(|k| [(angle * k as f64).cos(), (angle * k as f64).sin()]).collect();
+        let twiddles: Vec<Complex> = (0..half)
+            .map(|k| [(angle * k as f64).cos(), (angle * k as f64).sin()])
+            .collect();
         for start in (0..n).step_by(len) {
             for k in 0..half {
                 let a = x[start + k];
@@ -75,8 +76,9 @@ mod tests {
 
     #[test]
     fn matches_naive_dft_and_inverts() {
-        let x: Vec<Complex> =
-            (0..16).map(|i| [((i * 7) % 5) as f64 - 2.0, ((i * 3) % 4) as f64 * 0.5]).collect();
+        let x: Vec<Complex> = (0..16)
+            .map(|i| [((i * 7) % 5) as f64 - 2.0, ((i * 3) % 4) as f64 * 0.5])
+            .collect();
         let mut y = x.clone();
         fft_in_place(&mut y);
         for (a, b) in y.iter().zip(naive_dft(&x)) {

@@ -15,12 +15,22 @@ pub struct Axis {
 impl Axis {
     /// A non-periodic axis.
     pub fn new(lo: f64, hi: f64, n: usize) -> Self {
-        Axis { lo, hi, n, periodic: false }
+        Axis {
+            lo,
+            hi,
+            n,
+            periodic: false,
+        }
     }
 
     /// Angles in radians over [−π, π), `n` bins, periodic.
     pub fn angle(n: usize) -> Self {
-        Axis { lo: -PI, hi: PI, n, periodic: true }
+        Axis {
+            lo: -PI,
+            hi: PI,
+            n,
+            periodic: true,
+        }
     }
 
     /// Axis spanning the finite values of `data` (a degenerate range is widened by ±0.5).
@@ -57,7 +67,11 @@ impl Axis {
             return None;
         }
         let period = self.hi - self.lo;
-        let x = if self.periodic { (v - self.lo).rem_euclid(period) } else { v - self.lo };
+        let x = if self.periodic {
+            (v - self.lo).rem_euclid(period)
+        } else {
+            v - self.lo
+        };
         if x < 0.0 || x >= period {
             return None;
         }
@@ -74,7 +88,10 @@ pub struct Histogram1D {
 
 impl Histogram1D {
     pub fn new(axis: Axis) -> Self {
-        Histogram1D { axis, counts: vec![0.0; axis.n] }
+        Histogram1D {
+            axis,
+            counts: vec![0.0; axis.n],
+        }
     }
 
     pub fn from_values(axis: Axis, values: impl IntoIterator<Item = f64>) -> Self {
@@ -121,7 +138,11 @@ pub struct Histogram2D {
 
 impl Histogram2D {
     pub fn new(x: Axis, y: Axis) -> Self {
-        Histogram2D { x, y, counts: vec![0.0; x.n * y.n] }
+        Histogram2D {
+            x,
+            y,
+            counts: vec![0.0; x.n * y.n],
+        }
     }
 
     pub fn from_pairs(x: Axis, y: Axis, pairs: impl IntoIterator<Item = (f64, f64)>) -> Self {
@@ -132,7 +153,11 @@ impl Histogram2D {
 
     /// φ/ψ (radians) on `n × n` periodic bins over [−π, π)².
     pub fn ramachandran(phi: &[f64], psi: &[f64], n: usize) -> Self {
-        Self::from_pairs(Axis::angle(n), Axis::angle(n), phi.iter().copied().zip(psi.iter().copied()))
+        Self::from_pairs(
+            Axis::angle(n),
+            Axis::angle(n),
+            phi.iter().copied().zip(psi.iter().copied()),
+        )
     }
 
     pub fn add(&mut self, a: f64, b: f64) {
@@ -174,7 +199,13 @@ pub fn free_energy_kt(counts: &[f64]) -> Vec<f64> {
     let max = counts.iter().cloned().fold(0.0, f64::max);
     counts
         .iter()
-        .map(|&c| if c > 0.0 { -(c / max).ln() } else { f64::INFINITY })
+        .map(|&c| {
+            if c > 0.0 {
+                -(c / max).ln()
+            } else {
+                f64::INFINITY
+            }
+        })
         .collect()
 }
 

@@ -66,19 +66,19 @@ code { background: #f3f3f3; padding: 0 0.2em; }
 /// The whole page.
 pub fn report_html(m: &Metrics, figures: &[Rendered], svg_written: bool) -> String {
     let mut h = String::new();
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Timewarp analysis</title><style>{STYLE}</style></head><body>\n"
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Timewarp analysis</title><style>{STYLE}</style></head><body>"
     );
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<h1>Timewarp analysis</h1><p class=\"sub\">MD: <code>{}</code> &nbsp;·&nbsp; samples: <code>{}</code></p>\n",
+        "<h1>Timewarp analysis</h1><p class=\"sub\">MD: <code>{}</code> &nbsp;·&nbsp; samples: <code>{}</code></p>",
         escape(&m.md.dir.display().to_string()),
         escape(&m.samples.dir.display().to_string())
     );
     cards(&mut h, m);
     for w in &m.warnings {
-        let _ = write!(h, "<div class=\"warn\">{}</div>\n", escape(w));
+        let _ = writeln!(h, "<div class=\"warn\">{}</div>", escape(w));
     }
     datasets_table(&mut h, m);
     populations_table(&mut h, m);
@@ -90,7 +90,12 @@ pub fn report_html(m: &Metrics, figures: &[Rendered], svg_written: bool) -> Stri
             t.n_features, t.lag_frames
         );
         for (i, (l, ts)) in t.eigenvalues.iter().zip(&t.timescales_frames).enumerate() {
-            let _ = write!(h, "<tr><td>TIC{i}</td><td>{}</td><td>{}</td></tr>", num(Some(*l), 4), num(Some(*ts), 1));
+            let _ = write!(
+                h,
+                "<tr><td>TIC{i}</td><td>{}</td><td>{}</td></tr>",
+                num(Some(*l), 4),
+                num(Some(*ts), 1)
+            );
         }
         h.push_str("</table>\n");
     }
@@ -98,13 +103,16 @@ pub fn report_html(m: &Metrics, figures: &[Rendered], svg_written: bool) -> Stri
     let b64 = base64::engine::general_purpose::STANDARD;
     for f in figures {
         let svg_link = if svg_written {
-            format!(" (<a href=\"plots/{0}.svg\">SVG</a>, <a href=\"plots/{0}.png\">PNG</a>)", escape(&f.name))
+            format!(
+                " (<a href=\"plots/{0}.svg\">SVG</a>, <a href=\"plots/{0}.png\">PNG</a>)",
+                escape(&f.name)
+            )
         } else {
             String::new()
         };
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<figure><img alt=\"{0}\" src=\"data:image/png;base64,{1}\"><figcaption>{0}{2}</figcaption></figure>\n",
+            "<figure><img alt=\"{0}\" src=\"data:image/png;base64,{1}\"><figcaption>{0}{2}</figcaption></figure>",
             escape(&f.title),
             b64.encode(&f.png),
             svg_link
@@ -126,9 +134,24 @@ fn cards(h: &mut String, m: &Metrics) {
         Some(_) => "bad",
         None => "",
     };
-    card(h, &format!("speed-up (ESS/s on {}, model ÷ MD)", escape(obs)), m.speedup.map_or("—".into(), |s| format!("{}×", num(Some(s), 2))), class);
-    card(h, "MH acceptance rate", m.acceptance_rate.map_or("—".into(), pct), "");
-    let mean_jsd = if m.jsd_phi_psi.is_empty() { None } else { Some(m.jsd_phi_psi.iter().sum::<f64>() / m.jsd_phi_psi.len() as f64) };
+    card(
+        h,
+        &format!("speed-up (ESS/s on {}, model ÷ MD)", escape(obs)),
+        m.speedup
+            .map_or("—".into(), |s| format!("{}×", num(Some(s), 2))),
+        class,
+    );
+    card(
+        h,
+        "MH acceptance rate",
+        m.acceptance_rate.map_or("—".into(), pct),
+        "",
+    );
+    let mean_jsd = if m.jsd_phi_psi.is_empty() {
+        None
+    } else {
+        Some(m.jsd_phi_psi.iter().sum::<f64>() / m.jsd_phi_psi.len() as f64)
+    };
     card(h, "mean JSD of φ/ψ (nats, ≤ ln 2)", num(mean_jsd, 4), "");
     let (txt, class) = if m.coverage.missed_states || !m.coverage.missed_basins.is_empty() {
         ("yes", "bad")
@@ -139,38 +162,76 @@ fn cards(h: &mut String, m: &Metrics) {
     };
     card(h, "missed metastable states", txt.to_string(), class);
     let b = &m.samples.bonds;
-    card(h, "sample frames with a broken bond (>20 %)", pct(b.outlier_fraction), if b.frames_with_outlier > 0 { "bad" } else { "good" });
+    card(
+        h,
+        "sample frames with a broken bond (>20 %)",
+        pct(b.outlier_fraction),
+        if b.frames_with_outlier > 0 {
+            "bad"
+        } else {
+            "good"
+        },
+    );
     h.push_str("</div>\n");
 }
 
 fn datasets_table(h: &mut String, m: &Metrics) {
     h.push_str("<h2>Data sets</h2><table><tr><th></th><th>MD</th><th>samples</th></tr>");
     let row = |h: &mut String, k: &str, f: &dyn Fn(&DatasetMetrics) -> String| {
-        let _ = write!(h, "<tr><td>{k}</td><td>{}</td><td>{}</td></tr>", f(&m.md), f(&m.samples));
+        let _ = write!(
+            h,
+            "<tr><td>{k}</td><td>{}</td><td>{}</td></tr>",
+            f(&m.md),
+            f(&m.samples)
+        );
     };
-    row(h, "command", &|d| escape(d.command.as_deref().unwrap_or("—")));
+    row(h, "command", &|d| {
+        escape(d.command.as_deref().unwrap_or("—"))
+    });
     row(h, "wall time / s", &|d| num(d.wall_seconds, 1));
     row(h, "trajectories", &|d| d.n_trajectories.to_string());
     row(h, "frames", &|d| d.n_frames.to_string());
     let obs = escape(m.ess_observable.as_deref().unwrap_or("—"));
-    row(h, &format!("τ<sub>int</sub> of {obs} / frames"), &|d| num(d.ess.map(|e| e.tau_int), 2));
-    row(h, &format!("ESS of {obs}"), &|d| num(d.ess.map(|e| e.ess), 1));
+    row(h, &format!("τ<sub>int</sub> of {obs} / frames"), &|d| {
+        num(d.ess.map(|e| e.tau_int), 2)
+    });
+    row(h, &format!("ESS of {obs}"), &|d| {
+        num(d.ess.map(|e| e.ess), 1)
+    });
     row(h, &format!("ESS/s of {obs}"), &|d| num(d.ess_per_second, 4));
     if m.md.ess_tic1.is_some() {
         row(h, "ESS of TIC1", &|d| num(d.ess_tic1.map(|e| e.ess), 1));
         row(h, "ESS/s of TIC1", &|d| num(d.ess_per_second_tic1, 4));
     }
     row(h, "potential energy / kJ mol⁻¹ (mean ± sd)", &|d| {
-        d.potential_energy.map_or("—".into(), |s| format!("{} ± {}", num(Some(s.mean), 1), num(Some(s.std), 1)))
+        d.potential_energy.map_or("—".into(), |s| {
+            format!("{} ± {}", num(Some(s.mean), 1), num(Some(s.std), 1))
+        })
     });
-    row(h, "frames with a bond off by > 20 %", &|d| format!("{} ({})", d.bonds.frames_with_outlier, pct(d.bonds.outlier_fraction)));
+    row(h, "frames with a bond off by > 20 %", &|d| {
+        format!(
+            "{} ({})",
+            d.bonds.frames_with_outlier,
+            pct(d.bonds.outlier_fraction)
+        )
+    });
     row(h, "largest relative bond deviation", &|d| {
-        format!("{}{}", num(Some(d.bonds.max_relative_deviation), 3), d.bonds.worst_bond.as_ref().map_or(String::new(), |b| format!("<br><small>{}</small>", escape(b))))
+        format!(
+            "{}{}",
+            num(Some(d.bonds.max_relative_deviation), 3),
+            d.bonds
+                .worst_bond
+                .as_ref()
+                .map_or(String::new(), |b| format!(
+                    "<br><small>{}</small>",
+                    escape(b)
+                ))
+        )
     });
     h.push_str("</table>\n");
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<p>Speed-up (ESS/s model ÷ MD): {} on {obs}, {} on TIC1; official (0 if states are missed): {}.</p>\n",
+        "<p>Speed-up (ESS/s model ÷ MD): {} on {obs}, {} on TIC1; official (0 if states are missed): {}.</p>",
         num(m.speedup, 3),
         num(m.speedup_tic1, 3),
         num(m.speedup_official, 3)
@@ -187,7 +248,12 @@ fn populations_table(h: &mut String, m: &Metrics) {
     }
     h.push_str("</tr>");
     for (r, label) in m.residues.iter().enumerate() {
-        let _ = write!(h, "<tr><td>{}</td><td>{}</td>", escape(label), num(m.jsd_phi_psi.get(r).copied(), 4));
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td>",
+            escape(label),
+            num(m.jsd_phi_psi.get(r).copied(), 4)
+        );
         for b in Basin::ALL {
             let md = m.md.populations_per_residue[r].populations.get(b);
             let sm = m.samples.populations_per_residue[r].populations.get(b);
@@ -226,14 +292,20 @@ fn coverage_section(h: &mut String, m: &Metrics) {
         h.push_str("</table>");
     }
     if c.missed_basins.is_empty() {
-        h.push_str("<p>Every Ramachandran basin that MD populates is visited by the samples.</p>\n");
+        h.push_str(
+            "<p>Every Ramachandran basin that MD populates is visited by the samples.</p>\n",
+        );
     } else {
-        let _ = write!(h, "<p class=\"bad\">Ramachandran basins populated by MD but never sampled: {}.</p>\n", escape(&c.missed_basins.join(", ")));
+        let _ = writeln!(
+            h,
+            "<p class=\"bad\">Ramachandran basins populated by MD but never sampled: {}.</p>",
+            escape(&c.missed_basins.join(", "))
+        );
     }
 }
 
 fn methods(h: &mut String, m: &Metrics) {
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<h2>Methods</h2><div class=\"methods\"><p>Dihedrals follow the IUPAC sign convention (as mdtraj). \
 Free energies are F = −ln p in units of kT, zero at the most populated bin; white cells were never visited. \
@@ -242,7 +314,7 @@ Basins: αL: φ &gt; 0; αR: φ ≤ 0 and −120° &lt; ψ ≤ 50°; β/C7eq: th
 TICA: symmetrised mean-free covariances, C0 regularised by dropping eigenvalues ≤ 10⁻⁶; \
 ESS = N/τ<sub>int</sub> with τ<sub>int</sub> = −1 + 2 Σ<sub>k&lt;k₀</sub> ρ<sub>k</sub> summed up to the first non-positive autocorrelation (official Timewarp estimator), chains combined by adding their ESS; \
 ESS/s divides by the command's wall time from run.json. Bond deviations are relative to each bond's mean MD length. \
-The ESS observable of this report is {}.</p></div>\n",
+The ESS observable of this report is {}.</p></div>",
         escape(m.ess_observable.as_deref().unwrap_or("—"))
     );
 }

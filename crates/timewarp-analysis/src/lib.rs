@@ -11,6 +11,9 @@
 //! * [`bonds`]: bond-length statistics that reveal broken molecules;
 //! * [`plots`] and [`report`]: figures and the self-contained HTML report (`analyze`).
 
+// Numerical loops index several arrays with the same subscript, as the formulas do.
+#![allow(clippy::needless_range_loop)]
+
 pub mod autocorr;
 pub mod basins;
 pub mod bonds;

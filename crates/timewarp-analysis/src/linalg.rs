@@ -20,7 +20,10 @@ pub struct Matrix {
 
 impl Matrix {
     pub fn zeros(n: usize) -> Self {
-        Matrix { n, data: vec![0.0; n * n] }
+        Matrix {
+            n,
+            data: vec![0.0; n * n],
+        }
     }
 
     pub fn identity(n: usize) -> Self {
@@ -73,7 +76,10 @@ pub fn symmetric_eigen(a: &Matrix) -> SymmetricEigen {
     order.sort_by(|&i, &j| d[j].total_cmp(&d[i]));
     SymmetricEigen {
         values: order.iter().map(|&k| d[k]).collect(),
-        vectors: order.iter().map(|&k| qt.data[k * n..(k + 1) * n].to_vec()).collect(),
+        vectors: order
+            .iter()
+            .map(|&k| qt.data[k * n..(k + 1) * n].to_vec())
+            .collect(),
     }
 }
 
@@ -86,7 +92,11 @@ fn tridiagonalise(mut a: Matrix) -> (Vec<f64>, Vec<f64>, Matrix) {
     for k in 0..n.saturating_sub(2) {
         let lo = k + 1;
         // x = A[k, k+1..] (row k, equal to the column by symmetry).
-        let norm = a.data[k * n + lo..(k + 1) * n].iter().map(|x| x * x).sum::<f64>().sqrt();
+        let norm = a.data[k * n + lo..(k + 1) * n]
+            .iter()
+            .map(|x| x * x)
+            .sum::<f64>()
+            .sqrt();
         if norm == 0.0 {
             continue;
         }
@@ -103,7 +113,11 @@ fn tridiagonalise(mut a: Matrix) -> (Vec<f64>, Vec<f64>, Matrix) {
         v[lo..n].iter_mut().for_each(|x| *x /= vnorm);
         // p = B v, K = vᵀ p, q = p − K v.
         for i in lo..n {
-            p[i] = a.data[i * n + lo..(i + 1) * n].iter().zip(&v[lo..n]).map(|(x, y)| x * y).sum();
+            p[i] = a.data[i * n + lo..(i + 1) * n]
+                .iter()
+                .zip(&v[lo..n])
+                .map(|(x, y)| x * y)
+                .sum();
         }
         let kk: f64 = p[lo..n].iter().zip(&v[lo..n]).map(|(x, y)| x * y).sum();
         for i in lo..n {
@@ -210,7 +224,8 @@ mod tests {
         let mut a = Matrix::zeros(n);
         for i in 0..n {
             for j in 0..=i {
-                let v = ((i * 31 + j * 17) % 11) as f64 / 3.0 - 1.5 + if i == j { 2.0 } else { 0.0 };
+                let v =
+                    ((i * 31 + j * 17) % 11) as f64 / 3.0 - 1.5 + if i == j { 2.0 } else { 0.0 };
                 a.set(i, j, v);
                 a.set(j, i, v);
             }
@@ -245,11 +260,17 @@ mod tests {
         for (k, vk) in e.vectors.iter().enumerate() {
             for i in 0..n {
                 let av: f64 = (0..n).map(|j| a.get(i, j) * vk[j]).sum();
-                assert!((av - e.values[k] * vk[i]).abs() < 1e-9 * scale * n as f64, "residual, n = {n}");
+                assert!(
+                    (av - e.values[k] * vk[i]).abs() < 1e-9 * scale * n as f64,
+                    "residual, n = {n}"
+                );
             }
             for (l, vl) in e.vectors.iter().enumerate() {
                 let d: f64 = vk.iter().zip(vl).map(|(x, y)| x * y).sum();
-                assert!((d - if k == l { 1.0 } else { 0.0 }).abs() < 1e-9, "orthonormality, n = {n}");
+                assert!(
+                    (d - if k == l { 1.0 } else { 0.0 }).abs() < 1e-9,
+                    "orthonormality, n = {n}"
+                );
             }
         }
     }
@@ -258,7 +279,9 @@ mod tests {
     fn larger_random_and_degenerate_matrices() {
         let mut seed = 12345u64;
         let mut rnd = || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5
         };
         for n in [1, 2, 3, 10, 60] {
@@ -307,7 +330,10 @@ mod tests {
 
     #[test]
     fn two_by_two_closed_form() {
-        let a = Matrix { n: 2, data: vec![2.0, 1.0, 1.0, 2.0] };
+        let a = Matrix {
+            n: 2,
+            data: vec![2.0, 1.0, 1.0, 2.0],
+        };
         let e = symmetric_eigen(&a);
         assert!((e.values[0] - 3.0).abs() < 1e-14 && (e.values[1] - 1.0).abs() < 1e-14);
         assert!((e.vectors[0][0].abs() - 0.5f64.sqrt()).abs() < 1e-14);

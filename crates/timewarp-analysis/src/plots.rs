@@ -29,8 +29,12 @@ pub fn register_embedded_font() {
 }
 
 /// Colours of the data sets (matplotlib's tab10 blue, orange, green, red).
-pub const SERIES_COLOURS: [RGBColor; 4] =
-    [RGBColor(31, 119, 180), RGBColor(255, 127, 14), RGBColor(44, 160, 44), RGBColor(214, 39, 40)];
+pub const SERIES_COLOURS: [RGBColor; 4] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+];
 
 /// A rendered figure: PNG bytes and SVG text.
 #[derive(Debug, Clone)]
@@ -65,7 +69,10 @@ pub trait Figure {
 /// Draw `fig` to PNG (RGB, in memory) and SVG.
 pub fn render<F: Figure>(fig: &F) -> Result<Rendered, AnalysisError> {
     register_embedded_font();
-    let err = |m: String| AnalysisError::Plot { name: fig.name().to_string(), message: m };
+    let err = |m: String| AnalysisError::Plot {
+        name: fig.name().to_string(),
+        message: m,
+    };
     let (w, h) = fig.size();
     let mut rgb = vec![255u8; (w * h * 3) as usize];
     {
@@ -82,7 +89,12 @@ pub fn render<F: Figure>(fig: &F) -> Result<Rendered, AnalysisError> {
         root.present().map_err(|e| err(e.to_string()))?;
     }
     let png = encode_png(&rgb, w, h).map_err(|e| err(e.to_string()))?;
-    Ok(Rendered { name: fig.name().to_string(), title: fig.title().to_string(), png, svg })
+    Ok(Rendered {
+        name: fig.name().to_string(),
+        title: fig.title().to_string(),
+        png,
+        svg,
+    })
 }
 
 fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError> {
@@ -108,7 +120,11 @@ fn tick(v: &f64) -> String {
     }
     let s = format!("{v:.3}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".to_string() } else { s.replace('-', "−") }
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.replace('-', "−")
+    }
 }
 
 fn font(size: f64) -> TextStyle<'static> {
@@ -128,7 +144,11 @@ pub fn viridis(t: f64) -> RGBColor {
         (170, 220, 50),
         (253, 231, 37),
     ];
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 1.0 };
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
     let x = t * (STOPS.len() - 1) as f64;
     let i = (x.floor() as usize).min(STOPS.len() - 2);
     let f = x - i as f64;
@@ -168,7 +188,11 @@ impl FreeEnergyMaps {
             .flat_map(|(_, h)| h.free_energy_kt())
             .filter(|f| f.is_finite())
             .fold(0.0f64, f64::max);
-        if m > 0.0 { m.min(cap) } else { 1.0 }
+        if m > 0.0 {
+            m.min(cap)
+        } else {
+            1.0
+        }
     }
 }
 
@@ -191,7 +215,11 @@ impl Figure for FreeEnergyMaps {
         let (w, _) = area.dim_in_pixel();
         let (maps, bar) = area.split_horizontally(w.saturating_sub(120));
         let cells = maps.split_evenly((1, self.panels.len().max(1)));
-        let f_max = if self.f_max > 0.0 && self.f_max.is_finite() { self.f_max } else { 1.0 };
+        let f_max = if self.f_max > 0.0 && self.f_max.is_finite() {
+            self.f_max
+        } else {
+            1.0
+        };
         for ((label, h), cell) in self.panels.iter().zip(&cells) {
             let (x0, x1, y0, y1) = (h.x.lo, h.x.hi, h.y.lo, h.y.hi);
             let mut chart = ChartBuilder::on(cell)
@@ -212,14 +240,22 @@ impl Figure for FreeEnergyMaps {
                 .draw()?;
             let f = h.free_energy_kt();
             let (dx, dy) = (h.x.width(), h.y.width());
-            chart.draw_series((0..h.x.n).flat_map(|i| (0..h.y.n).map(move |j| (i, j))).filter_map(|(i, j)| {
-                let v = f[i * h.y.n + j];
-                v.is_finite().then(|| {
-                    let (a, b) = (x0 + i as f64 * dx, y0 + j as f64 * dy);
-                    Rectangle::new([(a, b), (a + dx, b + dy)], viridis(v / f_max).filled())
-                })
-            }))?;
-            let guide_style = ShapeStyle { color: BLACK.mix(0.6), filled: false, stroke_width: 1 };
+            chart.draw_series(
+                (0..h.x.n)
+                    .flat_map(|i| (0..h.y.n).map(move |j| (i, j)))
+                    .filter_map(|(i, j)| {
+                        let v = f[i * h.y.n + j];
+                        v.is_finite().then(|| {
+                            let (a, b) = (x0 + i as f64 * dx, y0 + j as f64 * dy);
+                            Rectangle::new([(a, b), (a + dx, b + dy)], viridis(v / f_max).filled())
+                        })
+                    }),
+            )?;
+            let guide_style = ShapeStyle {
+                color: BLACK.mix(0.6),
+                filled: false,
+                stroke_width: 1,
+            };
             for g in &self.guides {
                 let pts = match *g {
                     Guide::Vertical(x) => vec![(x, y0), (x, y1)],
@@ -239,7 +275,10 @@ impl Figure for FreeEnergyMaps {
     }
 }
 
-fn draw_colour_bar<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, f_max: f64) -> Result<(), DrawError>
+fn draw_colour_bar<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    f_max: f64,
+) -> Result<(), DrawError>
 where
     DB::ErrorType: 'static,
 {
@@ -261,7 +300,10 @@ where
     let n = 100;
     chart.draw_series((0..n).map(|k| {
         let (a, b) = (k as f64 / n as f64, (k + 1) as f64 / n as f64);
-        Rectangle::new([(0.0, a * f_max), (1.0, b * f_max)], viridis(0.5 * (a + b)).filled())
+        Rectangle::new(
+            [(0.0, a * f_max), (1.0, b * f_max)],
+            viridis(0.5 * (a + b)).filled(),
+        )
     }))?;
     Ok(())
 }
@@ -296,7 +338,11 @@ impl Curve {
             x.extend([a, a + w]);
             y.extend([*v, *v]);
         }
-        Curve { label: label.to_string(), x, y }
+        Curve {
+            label: label.to_string(),
+            x,
+            y,
+        }
     }
 }
 
@@ -343,20 +389,40 @@ impl Figure for LinePanels {
     }
 }
 
-fn draw_line_panel<DB: DrawingBackend>(p: &LinePanel, cell: &DrawingArea<DB, Shift>) -> Result<(), DrawError>
+fn draw_line_panel<DB: DrawingBackend>(
+    p: &LinePanel,
+    cell: &DrawingArea<DB, Shift>,
+) -> Result<(), DrawError>
 where
     DB::ErrorType: 'static,
 {
     let usable = |y: f64| y.is_finite() && (!p.log_y || y > 0.0);
-    let ys = p.curves.iter().flat_map(|c| c.y.iter().copied()).filter(|&y| usable(y));
-    let (mut lo, mut hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| (a.min(y), b.max(y)));
+    let ys = p
+        .curves
+        .iter()
+        .flat_map(|c| c.y.iter().copied())
+        .filter(|&y| usable(y));
+    let (mut lo, mut hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
+        (a.min(y), b.max(y))
+    });
     if !lo.is_finite() {
         (lo, hi) = if p.log_y { (0.1, 1.0) } else { (0.0, 1.0) };
     }
-    let (x0, x1) = if p.x_range.1 > p.x_range.0 { p.x_range } else { (p.x_range.0 - 0.5, p.x_range.0 + 0.5) };
+    let (x0, x1) = if p.x_range.1 > p.x_range.0 {
+        p.x_range
+    } else {
+        (p.x_range.0 - 0.5, p.x_range.0 + 0.5)
+    };
     let mut builder = ChartBuilder::on(cell);
-    builder.margin(12).x_label_area_size(45).y_label_area_size(65);
-    let style_of = |k: usize| ShapeStyle { color: SERIES_COLOURS[k % 4].to_rgba(), filled: false, stroke_width: 2 };
+    builder
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(65);
+    let style_of = |k: usize| ShapeStyle {
+        color: SERIES_COLOURS[k % 4].to_rgba(),
+        filled: false,
+        stroke_width: 2,
+    };
     macro_rules! finish {
         ($chart:expr) => {{
             let mut chart = $chart;
@@ -376,8 +442,9 @@ where
                 for seg in segments(&c.x, &c.y, &usable) {
                     let s = chart.draw_series(std::iter::once(PathElement::new(seg, style)))?;
                     if first {
-                        s.label(c.label.as_str())
-                            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], style));
+                        s.label(c.label.as_str()).legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 22, y)], style)
+                        });
                         first = false;
                     }
                 }
@@ -452,7 +519,10 @@ mod tests {
             title: "Ramachandran ψ/φ".into(),
             x_desc: "φ / deg".into(),
             y_desc: "ψ / deg".into(),
-            panels: vec![("MD".into(), md.clone()), ("model".into(), Histogram2D::new(ax, ax))],
+            panels: vec![
+                ("MD".into(), md.clone()),
+                ("model".into(), Histogram2D::new(ax, ax)),
+            ],
             guides: vec![Guide::Vertical(0.0)],
             f_max: 3.0,
         };

@@ -55,7 +55,11 @@ fn default_true() -> bool {
 }
 
 impl AnalyzeOptions {
-    pub fn new(md_dir: impl Into<PathBuf>, samples_dir: impl Into<PathBuf>, out_dir: impl Into<PathBuf>) -> Self {
+    pub fn new(
+        md_dir: impl Into<PathBuf>,
+        samples_dir: impl Into<PathBuf>,
+        out_dir: impl Into<PathBuf>,
+    ) -> Self {
         AnalyzeOptions {
             md_dir: md_dir.into(),
             samples_dir: samples_dir.into(),
@@ -204,7 +208,10 @@ struct Angles {
 
 fn angles(ds: &Dataset, pairs: &[PhiPsi]) -> Angles {
     let series = |q: [usize; 4]| -> Vec<f64> {
-        ds.trajectories.iter().flat_map(|t| dihedral_series(&t.positions, t.n_atoms, q)).collect()
+        ds.trajectories
+            .iter()
+            .flat_map(|t| dihedral_series(&t.positions, t.n_atoms, q))
+            .collect()
     };
     Angles {
         phi: pairs.iter().map(|p| series(p.phi)).collect(),
@@ -218,6 +225,9 @@ struct Observables {
     tic1: Option<Vec<Vec<f64>>>,
 }
 
+/// (TIC0, TIC1) of every frame.
+type TicPoints = Vec<[f64; 2]>;
+
 /// All intermediate results needed for metrics and figures.
 struct Analysis {
     metrics: Metrics,
@@ -225,7 +235,7 @@ struct Analysis {
     md_angles: Angles,
     sm_angles: Angles,
     /// TIC0/TIC1 points of MD and samples (all trajectories), if TICA ran.
-    tics: Option<(Vec<[f64; 2]>, Vec<[f64; 2]>)>,
+    tics: Option<(TicPoints, TicPoints)>,
     md_energy: Vec<f64>,
     sm_energy: Vec<f64>,
     md_bond_dev: Vec<f64>,
@@ -236,7 +246,11 @@ struct Analysis {
 }
 
 impl Analysis {
-    fn compute(md: &Dataset, sm: &Dataset, opts: &AnalyzeOptions) -> Result<Analysis, AnalysisError> {
+    fn compute(
+        md: &Dataset,
+        sm: &Dataset,
+        opts: &AnalyzeOptions,
+    ) -> Result<Analysis, AnalysisError> {
         let mut warnings = Vec::new();
         let top = md.topology();
         let pairs = phi_psi_pairs(top);
@@ -248,15 +262,23 @@ impl Analysis {
         let residues: Vec<String> = pairs.iter().map(|p| p.label.clone()).collect();
         let jsd_phi_psi: Vec<f64> = (0..pairs.len())
             .map(|r| {
-                jsd_phi_psi(&md_angles.phi[r], &md_angles.psi[r], &sm_angles.phi[r], &sm_angles.psi[r])
-                    .unwrap_or(f64::NAN)
+                jsd_phi_psi(
+                    &md_angles.phi[r],
+                    &md_angles.psi[r],
+                    &sm_angles.phi[r],
+                    &sm_angles.psi[r],
+                )
+                .unwrap_or(f64::NAN)
             })
             .collect();
 
         // TICA on MD, projections of both data sets.
         let spec = FeatureSpec::timewarp(top);
-        let md_feats: Vec<FeatureMatrix> =
-            md.trajectories.iter().map(|t| spec.compute(&t.positions, t.n_atoms)).collect();
+        let md_feats: Vec<FeatureMatrix> = md
+            .trajectories
+            .iter()
+            .map(|t| spec.compute(&t.positions, t.n_atoms))
+            .collect();
         let longest = md_feats.iter().map(|f| f.n_frames).max().unwrap_or(0);
         let mut lag = opts.tica_lag.max(1);
         if longest < 2 * lag + 2 {
@@ -266,7 +288,13 @@ impl Analysis {
             ));
             lag = reduced;
         }
-        let tica = match Tica::fit(&md_feats.iter().collect::<Vec<_>>(), TicaOptions { lag, ..TicaOptions::default() }) {
+        let tica = match Tica::fit(
+            &md_feats.iter().collect::<Vec<_>>(),
+            TicaOptions {
+                lag,
+                ..TicaOptions::default()
+            },
+        ) {
             Ok(t) if t.dim() >= 2 => Some(t),
             Ok(_) => {
                 warnings.push("TICA found fewer than two components: no TIC0/TIC1 analysis".into());
@@ -277,43 +305,71 @@ impl Analysis {
                 None
             }
         };
-        let project = |ds: &Dataset, feats: Option<&[FeatureMatrix]>, t: &Tica| -> Result<Vec<Vec<[f64; 2]>>, AnalysisError> {
+        let project = |ds: &Dataset,
+                       feats: Option<&[FeatureMatrix]>,
+                       t: &Tica|
+         -> Result<Vec<Vec<[f64; 2]>>, AnalysisError> {
             let owned: Vec<FeatureMatrix>;
             let feats = match feats {
                 Some(f) => f,
                 None => {
-                    owned = ds.trajectories.iter().map(|t| spec.compute(&t.positions, t.n_atoms)).collect();
+                    owned = ds
+                        .trajectories
+                        .iter()
+                        .map(|t| spec.compute(&t.positions, t.n_atoms))
+                        .collect();
                     &owned
                 }
             };
             feats
                 .iter()
-                .map(|f| Ok(t.transform(f, 2)?.chunks_exact(2).map(|c| [c[0], c[1]]).collect()))
+                .map(|f| {
+                    Ok(t.transform(f, 2)?
+                        .chunks_exact(2)
+                        .map(|c| [c[0], c[1]])
+                        .collect())
+                })
                 .collect()
         };
         let (md_tics, sm_tics) = match &tica {
-            Some(t) => (Some(project(md, Some(&md_feats), t)?), Some(project(sm, None, t)?)),
+            Some(t) => (
+                Some(project(md, Some(&md_feats), t)?),
+                Some(project(sm, None, t)?),
+            ),
             None => (None, None),
         };
 
         // ESS observables: TIC0 (and TIC1), else cos φ of the first residue.
-        let observables = |tics: &Option<Vec<Vec<[f64; 2]>>>, ds: &Dataset| -> Option<Observables> {
-            if let Some(tr) = tics {
-                return Some(Observables {
-                    primary: tr.iter().map(|v| v.iter().map(|p| p[0]).collect()).collect(),
-                    tic1: Some(tr.iter().map(|v| v.iter().map(|p| p[1]).collect()).collect()),
-                });
-            }
-            let p = pairs.first()?;
-            Some(Observables {
-                primary: ds
-                    .trajectories
-                    .iter()
-                    .map(|t| dihedral_series(&t.positions, t.n_atoms, p.phi).iter().map(|a| a.cos()).collect())
-                    .collect(),
-                tic1: None,
-            })
-        };
+        let observables =
+            |tics: &Option<Vec<Vec<[f64; 2]>>>, ds: &Dataset| -> Option<Observables> {
+                if let Some(tr) = tics {
+                    return Some(Observables {
+                        primary: tr
+                            .iter()
+                            .map(|v| v.iter().map(|p| p[0]).collect())
+                            .collect(),
+                        tic1: Some(
+                            tr.iter()
+                                .map(|v| v.iter().map(|p| p[1]).collect())
+                                .collect(),
+                        ),
+                    });
+                }
+                let p = pairs.first()?;
+                Some(Observables {
+                    primary: ds
+                        .trajectories
+                        .iter()
+                        .map(|t| {
+                            dihedral_series(&t.positions, t.n_atoms, p.phi)
+                                .iter()
+                                .map(|a| a.cos())
+                                .collect()
+                        })
+                        .collect(),
+                    tic1: None,
+                })
+            };
         let ess_observable = if tica.is_some() {
             Some("TIC0".to_string())
         } else {
@@ -324,48 +380,68 @@ impl Analysis {
 
         // Bonds: MD mean length as reference.
         let bonds_list = &top.bonds;
-        let md_len: Vec<Vec<f64>> =
-            md.trajectories.iter().map(|t| bonds::bond_lengths(&t.positions, t.n_atoms, bonds_list)).collect();
-        let sm_len: Vec<Vec<f64>> =
-            sm.trajectories.iter().map(|t| bonds::bond_lengths(&t.positions, t.n_atoms, bonds_list)).collect();
+        let md_len: Vec<Vec<f64>> = md
+            .trajectories
+            .iter()
+            .map(|t| bonds::bond_lengths(&t.positions, t.n_atoms, bonds_list))
+            .collect();
+        let sm_len: Vec<Vec<f64>> = sm
+            .trajectories
+            .iter()
+            .map(|t| bonds::bond_lengths(&t.positions, t.n_atoms, bonds_list))
+            .collect();
         let md_len_all: Vec<f64> = md_len.concat();
         let sm_len_all: Vec<f64> = sm_len.concat();
         let reference = bonds::mean_lengths(&md_len_all, bonds_list.len());
 
-        let md_energy: Vec<f64> = md.trajectories.iter().flat_map(|t| t.potential_energy.iter().copied()).collect();
-        let sm_energy: Vec<f64> = sm.trajectories.iter().flat_map(|t| t.potential_energy.iter().copied()).collect();
+        let md_energy: Vec<f64> = md
+            .trajectories
+            .iter()
+            .flat_map(|t| t.potential_energy.iter().copied())
+            .collect();
+        let sm_energy: Vec<f64> = sm
+            .trajectories
+            .iter()
+            .flat_map(|t| t.potential_energy.iter().copied())
+            .collect();
 
-        let dataset_metrics = |ds: &Dataset, a: &Angles, obs: &Option<Observables>, len: &[f64], energy: &[f64]| {
-            let per_residue: Vec<ResiduePopulations> = pairs
-                .iter()
-                .enumerate()
-                .map(|(r, p)| ResiduePopulations {
-                    residue: p.label.clone(),
-                    populations: Populations::from_angles(&a.phi[r], &a.psi[r]),
-                })
-                .collect();
-            let ess = obs.as_ref().map(|o| combined_ess(&o.primary.iter().map(Vec::as_slice).collect::<Vec<_>>()));
-            let ess_tic1 = obs
-                .as_ref()
-                .and_then(|o| o.tic1.as_ref())
-                .map(|t| combined_ess(&t.iter().map(Vec::as_slice).collect::<Vec<_>>()));
-            let wall = ds.run.as_ref().map(|r| r.wall_seconds);
-            DatasetMetrics {
-                dir: ds.dir.clone(),
-                command: ds.run.as_ref().map(|r| r.command.clone()),
-                wall_seconds: wall,
-                n_trajectories: ds.trajectories.len(),
-                n_frames: ds.n_frames(),
-                populations: per_residue.first().map(|r| r.populations).unwrap_or_default(),
-                populations_per_residue: per_residue,
-                ess_per_second: ess.and_then(|e| wall.and_then(|w| e.per_second(w))),
-                ess_per_second_tic1: ess_tic1.and_then(|e| wall.and_then(|w| e.per_second(w))),
-                ess,
-                ess_tic1,
-                bonds: bonds::check_bonds(top, bonds_list, len, &reference),
-                potential_energy: Stats::of(energy),
-            }
-        };
+        let dataset_metrics =
+            |ds: &Dataset, a: &Angles, obs: &Option<Observables>, len: &[f64], energy: &[f64]| {
+                let per_residue: Vec<ResiduePopulations> = pairs
+                    .iter()
+                    .enumerate()
+                    .map(|(r, p)| ResiduePopulations {
+                        residue: p.label.clone(),
+                        populations: Populations::from_angles(&a.phi[r], &a.psi[r]),
+                    })
+                    .collect();
+                let ess = obs.as_ref().map(|o| {
+                    combined_ess(&o.primary.iter().map(Vec::as_slice).collect::<Vec<_>>())
+                });
+                let ess_tic1 = obs
+                    .as_ref()
+                    .and_then(|o| o.tic1.as_ref())
+                    .map(|t| combined_ess(&t.iter().map(Vec::as_slice).collect::<Vec<_>>()));
+                let wall = ds.run.as_ref().map(|r| r.wall_seconds);
+                DatasetMetrics {
+                    dir: ds.dir.clone(),
+                    command: ds.run.as_ref().map(|r| r.command.clone()),
+                    wall_seconds: wall,
+                    n_trajectories: ds.trajectories.len(),
+                    n_frames: ds.n_frames(),
+                    populations: per_residue
+                        .first()
+                        .map(|r| r.populations)
+                        .unwrap_or_default(),
+                    populations_per_residue: per_residue,
+                    ess_per_second: ess.and_then(|e| wall.and_then(|w| e.per_second(w))),
+                    ess_per_second_tic1: ess_tic1.and_then(|e| wall.and_then(|w| e.per_second(w))),
+                    ess,
+                    ess_tic1,
+                    bonds: bonds::check_bonds(top, bonds_list, len, &reference),
+                    potential_energy: Stats::of(energy),
+                }
+            };
         let md_m = dataset_metrics(md, &md_angles, &md_obs, &md_len_all, &md_energy);
         let sm_m = dataset_metrics(sm, &sm_angles, &sm_obs, &sm_len_all, &sm_energy);
         if sm.run.as_ref().is_some_and(|r| r.biased) {
@@ -390,7 +466,10 @@ impl Analysis {
         let speedup_tic1 = ratio(sm_m.ess_per_second_tic1, md_m.ess_per_second_tic1);
 
         // Coverage.
-        let tics = md_tics.as_ref().zip(sm_tics.as_ref()).map(|(a, b)| (a.concat(), b.concat()));
+        let tics = md_tics
+            .as_ref()
+            .zip(sm_tics.as_ref())
+            .map(|(a, b)| (a.concat(), b.concat()));
         let (max_min_distance, tica_states) = match &tics {
             Some((a, b)) => {
                 let (ax, ay) = coverage::tic_grid(a, 25);
@@ -463,12 +542,25 @@ impl Analysis {
     fn figures(&self) -> Result<Vec<Rendered>, AnalysisError> {
         let mut out = Vec::new();
         let deg = |v: &[f64]| -> Vec<f64> { v.iter().map(|a| a.to_degrees()).collect() };
-        let angle_axis = |n| Axis { lo: -180.0, hi: 180.0, n, periodic: true };
+        let angle_axis = |n| Axis {
+            lo: -180.0,
+            hi: 180.0,
+            n,
+            periodic: true,
+        };
         // Alanine-dipeptide basin borders: φ = 0; ψ = 50° and ψ = −120° for φ ≤ 0.
         let guides = vec![
             Guide::Vertical(0.0),
-            Guide::Horizontal { y: 50.0, from: -180.0, to: 0.0 },
-            Guide::Horizontal { y: -120.0, from: -180.0, to: 0.0 },
+            Guide::Horizontal {
+                y: 50.0,
+                from: -180.0,
+                to: 0.0,
+            },
+            Guide::Horizontal {
+                y: -120.0,
+                from: -180.0,
+                to: 0.0,
+            },
         ];
         for (r, p) in self.pairs.iter().enumerate() {
             let slug = p.label.replace(' ', "_");
@@ -479,7 +571,10 @@ impl Analysis {
                     deg(&a.phi[r]).into_iter().zip(deg(&a.psi[r])),
                 )
             };
-            let panels = vec![("MD".to_string(), h(&self.md_angles)), ("model".to_string(), h(&self.sm_angles))];
+            let panels = vec![
+                ("MD".to_string(), h(&self.md_angles)),
+                ("model".to_string(), h(&self.sm_angles)),
+            ];
             out.push(plots::render(&FreeEnergyMaps {
                 name: format!("ramachandran_{slug}"),
                 title: format!("Ramachandran free energy, {}", p.label),
@@ -512,7 +607,8 @@ impl Analysis {
             let all = || md.iter().chain(sm.iter());
             let ax = Axis::spanning(all().map(|p| p[0]), 60);
             let ay = Axis::spanning(all().map(|p| p[1]), 60);
-            let h = |v: &[[f64; 2]]| Histogram2D::from_pairs(ax, ay, v.iter().map(|p| (p[0], p[1])));
+            let h =
+                |v: &[[f64; 2]]| Histogram2D::from_pairs(ax, ay, v.iter().map(|p| (p[0], p[1])));
             let panels = vec![("MD".to_string(), h(md)), ("model".to_string(), h(sm))];
             out.push(plots::render(&FreeEnergyMaps {
                 name: "tica_free_energy".into(),
@@ -528,8 +624,14 @@ impl Analysis {
                 y_desc: "F / kT".into(),
                 x_range: (axis.lo, axis.hi),
                 curves: vec![
-                    Curve::free_energy("MD", &Histogram1D::from_values(Axis { n: 80, ..axis }, md.iter().map(|p| p[k]))),
-                    Curve::free_energy("model", &Histogram1D::from_values(Axis { n: 80, ..axis }, sm.iter().map(|p| p[k]))),
+                    Curve::free_energy(
+                        "MD",
+                        &Histogram1D::from_values(Axis { n: 80, ..axis }, md.iter().map(|p| p[k])),
+                    ),
+                    Curve::free_energy(
+                        "model",
+                        &Histogram1D::from_values(Axis { n: 80, ..axis }, sm.iter().map(|p| p[k])),
+                    ),
                 ],
                 log_y: false,
             };
@@ -539,12 +641,20 @@ impl Analysis {
                 panels: vec![prof(0, ax), prof(1, ay)],
             })?);
         }
-        if let (Some(md), Some(sm), Some(obs)) = (&self.md_obs, &self.sm_obs, &self.metrics.ess_observable) {
+        if let (Some(md), Some(sm), Some(obs)) =
+            (&self.md_obs, &self.sm_obs, &self.metrics.ess_observable)
+        {
             // Autocorrelation of the first trajectory of each, up to a few MD decorrelation times.
             let acf_md = autocorrelation(md.primary.first().map_or(&[][..], Vec::as_slice));
             let acf_sm = autocorrelation(sm.primary.first().map_or(&[][..], Vec::as_slice));
-            let tau = self.metrics.md.ess.map_or(10.0, |e| e.tau_int).max(self.metrics.samples.ess.map_or(10.0, |e| e.tau_int));
-            let max_lag = ((4.0 * tau).ceil() as usize).clamp(10, acf_md.len().max(acf_sm.len()).max(11) - 1);
+            let tau = self
+                .metrics
+                .md
+                .ess
+                .map_or(10.0, |e| e.tau_int)
+                .max(self.metrics.samples.ess.map_or(10.0, |e| e.tau_int));
+            let max_lag =
+                ((4.0 * tau).ceil() as usize).clamp(10, acf_md.len().max(acf_sm.len()).max(11) - 1);
             let curve = |label: &str, acf: &[f64]| Curve {
                 label: label.to_string(),
                 x: (0..acf.len().min(max_lag + 1)).map(|k| k as f64).collect(),
@@ -606,7 +716,12 @@ impl Analysis {
 /// Energy axis: the MD range widened to show samples, but at most 5 MD widths beyond it so
 /// that a few exploded configurations do not squash the MD distribution.
 fn energy_axis(md: &[f64], sm: &[f64], n: usize) -> Axis {
-    let finite = |v: &[f64]| v.iter().copied().filter(|x| x.is_finite()).collect::<Vec<_>>();
+    let finite = |v: &[f64]| {
+        v.iter()
+            .copied()
+            .filter(|x| x.is_finite())
+            .collect::<Vec<_>>()
+    };
     let (m, s) = (finite(md), finite(sm));
     let base = if m.is_empty() { &s } else { &m };
     let lo_b = base.iter().copied().fold(f64::INFINITY, f64::min);
@@ -625,11 +740,19 @@ fn clamped_histogram(axis: Axis, values: &[f64]) -> Histogram1D {
     let eps = axis.width() * 1e-6;
     Histogram1D::from_values(
         axis,
-        values.iter().filter(|v| !v.is_nan()).map(|&v| v.clamp(axis.lo, axis.hi - eps)),
+        values
+            .iter()
+            .filter(|v| !v.is_nan())
+            .map(|&v| v.clamp(axis.lo, axis.hi - eps)),
     )
 }
 
-fn write_outputs(out_dir: &Path, metrics: &Metrics, figures: &[Rendered], write_svg: bool) -> Result<(), AnalysisError> {
+fn write_outputs(
+    out_dir: &Path,
+    metrics: &Metrics,
+    figures: &[Rendered],
+    write_svg: bool,
+) -> Result<(), AnalysisError> {
     let plots_dir = out_dir.join("plots");
     std::fs::create_dir_all(&plots_dir).map_err(|e| AnalysisError::io(&plots_dir, e))?;
     for f in figures {
@@ -641,10 +764,16 @@ fn write_outputs(out_dir: &Path, metrics: &Metrics, figures: &[Rendered], write_
         }
     }
     let json_path = out_dir.join("metrics.json");
-    let json = serde_json::to_string_pretty(metrics).map_err(|source| AnalysisError::Json { path: json_path.clone(), source })?;
+    let json = serde_json::to_string_pretty(metrics).map_err(|source| AnalysisError::Json {
+        path: json_path.clone(),
+        source,
+    })?;
     write_atomic(&json_path, json.as_bytes())?;
     let html_path = out_dir.join("report.html");
-    write_atomic(&html_path, html::report_html(metrics, figures, write_svg).as_bytes())
+    write_atomic(
+        &html_path,
+        html::report_html(metrics, figures, write_svg).as_bytes(),
+    )
 }
 
 /// Write to `<path>.tmp`, then rename over `path`.

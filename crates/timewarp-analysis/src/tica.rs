@@ -35,7 +35,11 @@ pub struct TicaOptions {
 
 impl Default for TicaOptions {
     fn default() -> Self {
-        TicaOptions { lag: 10, epsilon: 1e-6, dim: Some(10) }
+        TicaOptions {
+            lag: 10,
+            epsilon: 1e-6,
+            dim: Some(10),
+        }
     }
 }
 
@@ -62,9 +66,14 @@ impl Tica {
             return Err(AnalysisError::Tica("no features".into()));
         }
         if trajectories.iter().any(|f| f.n_features != d) {
-            return Err(AnalysisError::Tica("trajectories have different feature counts".into()));
+            return Err(AnalysisError::Tica(
+                "trajectories have different feature counts".into(),
+            ));
         }
-        let m: usize = trajectories.iter().map(|f| f.n_frames.saturating_sub(tau)).sum();
+        let m: usize = trajectories
+            .iter()
+            .map(|f| f.n_frames.saturating_sub(tau))
+            .sum();
         if m < 2 {
             let longest = trajectories.iter().map(|f| f.n_frames).max().unwrap_or(0);
             return Err(AnalysisError::TooFewFrames {
@@ -100,7 +109,12 @@ impl Tica {
         // W: d × r, column k = u_k / √s_k.
         let w: Vec<Vec<f64>> = kept
             .iter()
-            .map(|&k| e0.vectors[k].iter().map(|u| u / e0.values[k].sqrt()).collect())
+            .map(|&k| {
+                e0.vectors[k]
+                    .iter()
+                    .map(|u| u / e0.values[k].sqrt())
+                    .collect()
+            })
             .collect();
         // Wᵀ Cτ W (r × r).
         let ct_w: Vec<Vec<f64>> = w.iter().map(|wk| mat_vec(&ct, wk)).collect();
@@ -122,13 +136,21 @@ impl Tica {
                 }
             }
             // Fix the arbitrary sign: largest coefficient positive.
-            let big = c.iter().cloned().fold(0.0f64, |acc, x| if x.abs() > acc.abs() { x } else { acc });
+            let big = c
+                .iter()
+                .cloned()
+                .fold(0.0f64, |acc, x| if x.abs() > acc.abs() { x } else { acc });
             if big < 0.0 {
                 c.iter_mut().for_each(|x| *x = -*x);
             }
             components.push(c);
         }
-        Ok(Tica { lag: tau, mean, eigenvalues: et.values[..keep].to_vec(), components })
+        Ok(Tica {
+            lag: tau,
+            mean,
+            eigenvalues: et.values[..keep].to_vec(),
+            components,
+        })
     }
 
     pub fn dim(&self) -> usize {
@@ -167,7 +189,12 @@ impl Tica {
         out.par_chunks_mut(k).enumerate().for_each(|(t, y)| {
             let x = features.row(t);
             for (yi, c) in y.iter_mut().zip(&self.components) {
-                *yi = x.iter().zip(&self.mean).zip(c).map(|((x, m), c)| (x - m) * c).sum();
+                *yi = x
+                    .iter()
+                    .zip(&self.mean)
+                    .zip(c)
+                    .map(|((x, m), c)| (x - m) * c)
+                    .sum();
             }
         });
         Ok(out)
@@ -177,9 +204,11 @@ impl Tica {
 /// Frames per block in the covariance accumulation: the block's mean-free rows stay in L2
 /// while one output row at a time stays in L1.
 const BLOCK: usize = 64;
+/// Independent parts accumulated in parallel (fixed, for reproducible sums).
+const PARTS: usize = 8;
 
-/// Symmetrised C0 and Cτ about `mean` (see module docs), accumulated in parallel over blocks
-/// of lagged pairs.
+/// Symmetrised C0 and Cτ about `mean` (see module docs), accumulated in parallel over parts
+/// of the lagged pairs.
 fn lagged_covariances(
     trajectories: &[&FeatureMatrix],
     mean: &[f64],
@@ -192,38 +221,51 @@ fn lagged_covariances(
         .enumerate()
         .flat_map(|(i, f)| (0..f.n_frames.saturating_sub(tau)).map(move |t| (i, t)))
         .collect();
-    let zero = || (vec![0.0; d * d], vec![0.0; d * d]);
-    let (c0, ct) = pairs
-        .par_chunks(BLOCK)
-        .fold(zero, |(mut c0, mut ct), chunk| {
-            // Mean-free x_t (a) and x_{t+τ} (b) of the block, one row per pair.
-            let mut a = Vec::with_capacity(chunk.len() * d);
-            let mut b = Vec::with_capacity(chunk.len() * d);
-            for &(i, t) in chunk {
-                let f = trajectories[i];
-                a.extend(f.row(t).iter().zip(mean).map(|(x, mu)| x - mu));
-                b.extend(f.row(t + tau).iter().zip(mean).map(|(y, mu)| y - mu));
-            }
-            // Upper triangles only (mirrored at the end): row p of C0 and Cτ gains
-            // Σ_t a_p a_q + b_p b_q and Σ_t a_p b_q + b_p a_q for q ≥ p.
-            for p in 0..d {
-                let row0 = &mut c0[p * d + p..(p + 1) * d];
-                let rowt = &mut ct[p * d + p..(p + 1) * d];
-                for (at, bt) in a.chunks_exact(d).zip(b.chunks_exact(d)) {
-                    let (ap, bp) = (at[p], bt[p]);
-                    for (((c0q, ctq), aq), bq) in row0.iter_mut().zip(rowt.iter_mut()).zip(&at[p..]).zip(&bt[p..]) {
-                        *c0q += ap * aq + bp * bq;
-                        *ctq += ap * bq + bp * aq;
+    // A fixed split into contiguous parts, summed in order, so that the result does not depend
+    // on the number of threads or on scheduling (floating-point addition is not associative).
+    let part_len = pairs.len().div_ceil(PARTS).max(1);
+    let partial: Vec<(Vec<f64>, Vec<f64>)> = pairs
+        .par_chunks(part_len)
+        .map(|part| {
+            let (mut c0, mut ct) = (vec![0.0; d * d], vec![0.0; d * d]);
+            let mut a = Vec::with_capacity(BLOCK * d);
+            let mut b = Vec::with_capacity(BLOCK * d);
+            for chunk in part.chunks(BLOCK) {
+                // Mean-free x_t (a) and x_{t+τ} (b) of the block, one row per pair.
+                a.clear();
+                b.clear();
+                for &(i, t) in chunk {
+                    let f = trajectories[i];
+                    a.extend(f.row(t).iter().zip(mean).map(|(x, mu)| x - mu));
+                    b.extend(f.row(t + tau).iter().zip(mean).map(|(y, mu)| y - mu));
+                }
+                // Upper triangles only (mirrored at the end): row p of C0 and Cτ gains
+                // Σ_t a_p a_q + b_p b_q and Σ_t a_p b_q + b_p a_q for q ≥ p.
+                for p in 0..d {
+                    let row0 = &mut c0[p * d + p..(p + 1) * d];
+                    let rowt = &mut ct[p * d + p..(p + 1) * d];
+                    for (at, bt) in a.chunks_exact(d).zip(b.chunks_exact(d)) {
+                        let (ap, bp) = (at[p], bt[p]);
+                        for (((c0q, ctq), aq), bq) in row0
+                            .iter_mut()
+                            .zip(rowt.iter_mut())
+                            .zip(&at[p..])
+                            .zip(&bt[p..])
+                        {
+                            *c0q += ap * aq + bp * bq;
+                            *ctq += ap * bq + bp * aq;
+                        }
                     }
                 }
             }
             (c0, ct)
         })
-        .reduce(zero, |(mut c0, mut ct), (c0b, ctb)| {
-            c0.iter_mut().zip(c0b).for_each(|(x, y)| *x += y);
-            ct.iter_mut().zip(ctb).for_each(|(x, y)| *x += y);
-            (c0, ct)
-        });
+        .collect();
+    let (mut c0, mut ct) = (vec![0.0; d * d], vec![0.0; d * d]);
+    for (p0, pt) in &partial {
+        c0.iter_mut().zip(p0).for_each(|(x, y)| *x += y);
+        ct.iter_mut().zip(pt).for_each(|(x, y)| *x += y);
+    }
     let norm = 1.0 / (2 * m) as f64;
     let mut c0m = Matrix::zeros(d);
     let mut ctm = Matrix::zeros(d);
@@ -239,7 +281,9 @@ fn lagged_covariances(
 }
 
 fn mat_vec(a: &Matrix, x: &[f64]) -> Vec<f64> {
-    (0..a.n).map(|i| dot(&a.data[i * a.n..(i + 1) * a.n], x)).collect()
+    (0..a.n)
+        .map(|i| dot(&a.data[i * a.n..(i + 1) * a.n], x))
+        .collect()
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {

@@ -2,7 +2,9 @@
 //! float32) on the PDB files of shared/testdata. Reference values (degrees) were produced once
 //! with mdtraj and are written here with their atom indices (0-based, file order).
 
-use timewarp_analysis::dihedral::{dihedral_series, peptide_dihedrals, phi_psi_pairs, DihedralKind};
+use timewarp_analysis::dihedral::{
+    dihedral_series, peptide_dihedrals, phi_psi_pairs, DihedralKind,
+};
 
 const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata");
 
@@ -34,8 +36,16 @@ const CASES: &[Case] = &[
     },
     Case {
         file: "ace_ala3_nme.pdb",
-        phi: &[([4, 6, 8, 10], -83.6911), ([10, 16, 18, 20], -64.3316), ([20, 26, 28, 30], -45.4302)],
-        psi: &[([6, 8, 10, 16], 158.4411), ([16, 18, 20, 26], 135.7335), ([26, 28, 30, 36], 131.6567)],
+        phi: &[
+            ([4, 6, 8, 10], -83.6911),
+            ([10, 16, 18, 20], -64.3316),
+            ([20, 26, 28, 30], -45.4302),
+        ],
+        psi: &[
+            ([6, 8, 10, 16], 158.4411),
+            ([16, 18, 20, 26], 135.7335),
+            ([26, 28, 30, 36], 131.6567),
+        ],
         omega: &[([8, 10, 16, 18], 174.6619), ([18, 20, 26, 28], -169.268)],
         chi1: &[],
     },
@@ -83,9 +93,21 @@ const CASES: &[Case] = &[
     },
     Case {
         file: "implicit-2olx-traj-state0.pdb",
-        phi: &[([6, 16, 18, 20], -119.9591), ([20, 30, 32, 34], -137.041), ([34, 47, 49, 51], -148.8127)],
-        psi: &[([0, 4, 6, 16], 110.8628), ([16, 18, 20, 30], 125.6462), ([30, 32, 34, 47], 127.8926)],
-        omega: &[([4, 6, 16, 18], 173.7673), ([18, 20, 30, 32], -176.9156), ([32, 34, 47, 49], 178.3521)],
+        phi: &[
+            ([6, 16, 18, 20], -119.9591),
+            ([20, 30, 32, 34], -137.041),
+            ([34, 47, 49, 51], -148.8127),
+        ],
+        psi: &[
+            ([0, 4, 6, 16], 110.8628),
+            ([16, 18, 20, 30], 125.6462),
+            ([30, 32, 34, 47], 127.8926),
+        ],
+        omega: &[
+            ([4, 6, 16, 18], 173.7673),
+            ([18, 20, 30, 32], -176.9156),
+            ([32, 34, 47, 49], 178.3521),
+        ],
         chi1: &[
             ([0, 4, 8, 11], -76.8842),
             ([16, 18, 22, 25], -79.3137),
@@ -104,9 +126,14 @@ fn angle_diff(a: f64, b: f64) -> f64 {
 fn quadruples_and_signs_match_mdtraj() {
     for case in CASES {
         let path = std::path::Path::new(TESTDATA).join(case.file);
-        let pdb = timewarp_mol::read_pdb(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let pdb =
+            timewarp_mol::read_pdb(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let top = &pdb.topology;
-        let positions: Vec<f32> = pdb.positions().iter().flat_map(|p| p.map(|v| v as f32)).collect();
+        let positions: Vec<f32> = pdb
+            .positions()
+            .iter()
+            .flat_map(|p| p.map(|v| v as f32))
+            .collect();
         let all = peptide_dihedrals(top);
         for (kind, expected, exact_set) in [
             (DihedralKind::Phi, case.phi, true),
@@ -114,16 +141,28 @@ fn quadruples_and_signs_match_mdtraj() {
             (DihedralKind::Omega, case.omega, false),
             (DihedralKind::Chi1, case.chi1, true),
         ] {
-            let ours: Vec<[usize; 4]> = all.iter().filter(|d| d.kind == kind).map(|d| d.atoms).collect();
+            let ours: Vec<[usize; 4]> = all
+                .iter()
+                .filter(|d| d.kind == kind)
+                .map(|d| d.atoms)
+                .collect();
             if exact_set {
                 let theirs: Vec<[usize; 4]> = expected.iter().map(|e| e.0).collect();
                 assert_eq!(ours, theirs, "{} {kind:?}", case.file);
             }
             for (atoms, value) in expected.iter() {
-                assert!(ours.contains(atoms), "{} {kind:?} {atoms:?} missing from {ours:?}", case.file);
+                assert!(
+                    ours.contains(atoms),
+                    "{} {kind:?} {atoms:?} missing from {ours:?}",
+                    case.file
+                );
                 let got = dihedral_series(&positions, top.n_atoms(), *atoms)[0].to_degrees();
                 // mdtraj works in float32 on the same 0.001 Å coordinates.
-                assert!(angle_diff(got, *value) < 2e-3, "{} {kind:?} {atoms:?}: {got} vs mdtraj {value}", case.file);
+                assert!(
+                    angle_diff(got, *value) < 2e-3,
+                    "{} {kind:?} {atoms:?}: {got} vs mdtraj {value}",
+                    case.file
+                );
             }
         }
     }
@@ -136,17 +175,31 @@ fn capped_peptides_have_omega_across_caps_and_one_phi_psi_pair_per_inner_residue
     assert_eq!(pairs.len(), 1, "alanine dipeptide has exactly one φ/ψ pair");
     assert_eq!(pairs[0].label, "ALA 2");
     // ω: ACE CH3–C–N–CA and ALA CA–C–N–CH3(NME), both trans in this structure.
-    let omegas: Vec<_> = peptide_dihedrals(&pdb.topology).into_iter().filter(|d| d.kind == DihedralKind::Omega).collect();
+    let omegas: Vec<_> = peptide_dihedrals(&pdb.topology)
+        .into_iter()
+        .filter(|d| d.kind == DihedralKind::Omega)
+        .collect();
     assert_eq!(omegas.len(), 2);
-    let positions: Vec<f32> = pdb.positions().iter().flat_map(|p| p.map(|v| v as f32)).collect();
+    let positions: Vec<f32> = pdb
+        .positions()
+        .iter()
+        .flat_map(|p| p.map(|v| v as f32))
+        .collect();
     for w in omegas {
         let v = dihedral_series(&positions, pdb.topology.n_atoms(), w.atoms)[0].to_degrees();
         assert!(angle_diff(v, 180.0) < 5.0, "ω = {v}");
     }
-    let ala3 = timewarp_mol::read_pdb(&std::path::Path::new(TESTDATA).join("ace_ala3_nme.pdb")).unwrap();
+    let ala3 =
+        timewarp_mol::read_pdb(&std::path::Path::new(TESTDATA).join("ace_ala3_nme.pdb")).unwrap();
     assert_eq!(phi_psi_pairs(&ala3.topology).len(), 3);
-    let olx = timewarp_mol::read_pdb(&std::path::Path::new(TESTDATA).join("implicit-2olx-traj-state0.pdb")).unwrap();
+    let olx = timewarp_mol::read_pdb(
+        &std::path::Path::new(TESTDATA).join("implicit-2olx-traj-state0.pdb"),
+    )
+    .unwrap();
     // Charged termini: the first residue has no φ, the last no ψ.
-    let labels: Vec<String> = phi_psi_pairs(&olx.topology).into_iter().map(|p| p.label).collect();
+    let labels: Vec<String> = phi_psi_pairs(&olx.topology)
+        .into_iter()
+        .map(|p| p.label)
+        .collect();
     assert_eq!(labels.len(), 2, "{labels:?}");
 }

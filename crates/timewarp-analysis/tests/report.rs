@@ -29,7 +29,13 @@ fn good_model_report() {
     // Samples: two chains in chain-NNN/ subfolders, mixing 20× faster, in a third of the time.
     for c in 0..2 {
         let (top, pos, ang) = generate(&Synth::new(1500, 0.2, 20 + c));
-        write_traj(&sm_dir.join(format!("chain-{c:03}")), "ala2", &top, &pos, &ang);
+        write_traj(
+            &sm_dir.join(format!("chain-{c:03}")),
+            "ala2",
+            &top,
+            &pos,
+            &ang,
+        );
     }
     write_run_json(&sm_dir, "sample", 200.0, Some(0.37));
 
@@ -38,21 +44,38 @@ fn good_model_report() {
     let m = analyze(&opts).unwrap();
 
     // Files.
-    for f in ["report.html", "metrics.json", "plots/ramachandran_ALA_2.png", "plots/ramachandran_ALA_2.svg",
-              "plots/dihedral_profiles_ALA_2.png", "plots/tica_free_energy.png", "plots/tica_profiles.svg",
-              "plots/energy_and_bonds.png"] {
+    for f in [
+        "report.html",
+        "metrics.json",
+        "plots/ramachandran_ALA_2.png",
+        "plots/ramachandran_ALA_2.svg",
+        "plots/dihedral_profiles_ALA_2.png",
+        "plots/tica_free_energy.png",
+        "plots/tica_profiles.svg",
+        "plots/energy_and_bonds.png",
+    ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("data:image/png;base64,"));
-    assert!(!html.contains("src=\"http"), "report must be self-contained");
+    assert!(
+        !html.contains("src=\"http"),
+        "report must be self-contained"
+    );
     // metrics.json keys.
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
     for ds in ["md", "samples"] {
         for key in ["alphaL", "alphaR", "beta_C7eq"] {
-            assert!(json[ds]["populations"][key].is_number(), "{ds}.populations.{key}");
+            assert!(
+                json[ds]["populations"][key].is_number(),
+                "{ds}.populations.{key}"
+            );
         }
-        assert!(json[ds]["ess_per_second"].is_number(), "{ds}.ess_per_second");
+        assert!(
+            json[ds]["ess_per_second"].is_number(),
+            "{ds}.ess_per_second"
+        );
         assert!(json[ds]["n_frames"].is_number());
     }
     assert_eq!(json["jsd_phi_psi"].as_array().unwrap().len(), 1);
@@ -66,17 +89,33 @@ fn good_model_report() {
     assert_eq!(m.samples.n_trajectories, 2);
     let p = m.md.populations;
     assert!((p.alpha_l + p.alpha_r + p.beta_c7eq - 1.0).abs() < 1e-12);
-    for (pop, want) in [(m.samples.populations.alpha_r, 0.3), (m.samples.populations.beta_c7eq, 0.6), (m.samples.populations.alpha_l, 0.1)] {
-        assert!((pop - want).abs() < 0.06, "sample population {pop} vs {want}");
+    for (pop, want) in [
+        (m.samples.populations.alpha_r, 0.3),
+        (m.samples.populations.beta_c7eq, 0.6),
+        (m.samples.populations.alpha_l, 0.1),
+    ] {
+        assert!(
+            (pop - want).abs() < 0.06,
+            "sample population {pop} vs {want}"
+        );
     }
     assert!(m.jsd_phi_psi[0] < 0.1, "JSD {}", m.jsd_phi_psi[0]);
-    assert!(!m.coverage.missed_states, "D = {:?}", m.coverage.max_min_distance);
+    assert!(
+        !m.coverage.missed_states,
+        "D = {:?}",
+        m.coverage.max_min_distance
+    );
     assert!(m.coverage.missed_basins.is_empty());
     assert!(!m.coverage.tica_states.is_empty());
     assert_eq!(m.ess_observable.as_deref(), Some("TIC0"));
     // Samples decorrelate much faster per frame and per second: speed-up well above 1.
     let (e_md, e_sm) = (m.md.ess.unwrap(), m.samples.ess.unwrap());
-    assert!(e_sm.tau_int < e_md.tau_int, "τ samples {} vs MD {}", e_sm.tau_int, e_md.tau_int);
+    assert!(
+        e_sm.tau_int < e_md.tau_int,
+        "τ samples {} vs MD {}",
+        e_sm.tau_int,
+        e_md.tau_int
+    );
     let speedup = m.speedup.unwrap();
     assert!((speedup - (e_sm.ess / 200.0) / (e_md.ess / 600.0)).abs() < 1e-9);
     assert!(speedup > 2.0, "speed-up {speedup}");
@@ -120,17 +159,35 @@ fn bad_model_misses_alpha_l_and_breaks_bonds() {
     assert_eq!(m.samples.populations.alpha_l, 0.0);
     assert!(m.md.populations.alpha_l > 0.05);
     assert_eq!(m.coverage.missed_basins, vec!["ALA 2 alphaL".to_string()]);
-    assert!(m.coverage.missed_states, "official rule should flag the missing αL basin: D = {:?}", m.coverage.max_min_distance);
-    assert!(m.coverage.tica_states.iter().any(|s| s.missed), "{:?}", m.coverage.tica_states);
+    assert!(
+        m.coverage.missed_states,
+        "official rule should flag the missing αL basin: D = {:?}",
+        m.coverage.max_min_distance
+    );
+    assert!(
+        m.coverage.tica_states.iter().any(|s| s.missed),
+        "{:?}",
+        m.coverage.tica_states
+    );
     assert_eq!(m.samples.bonds.frames_with_outlier, 200);
     assert!((m.samples.bonds.outlier_fraction - 0.1).abs() < 1e-12);
     assert!(m.samples.bonds.max_relative_deviation > 1.0);
-    assert!(m.samples.bonds.worst_bond.as_deref().unwrap().contains("ACE"));
+    assert!(m
+        .samples
+        .bonds
+        .worst_bond
+        .as_deref()
+        .unwrap()
+        .contains("ACE"));
     assert!(m.jsd_phi_psi[0] > 0.05);
     assert_eq!(m.speedup, None);
     assert_eq!(m.acceptance_rate, None);
     assert!(m.samples.ess_per_second.is_none());
-    assert!(m.warnings.iter().any(|w| w.contains("run.json")), "{:?}", m.warnings);
+    assert!(
+        m.warnings.iter().any(|w| w.contains("run.json")),
+        "{:?}",
+        m.warnings
+    );
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("ALA 2 alphaL"));
     keep_for_inspection(&root, "bad");
@@ -163,16 +220,31 @@ fn errors_name_the_culprit() {
     let err = analyze(&AnalyzeOptions::new(&empty, dir, root.join("out"))).unwrap_err();
     assert!(matches!(err, AnalysisError::NoTrajectory { .. }), "{err}");
     assert!(err.to_string().contains("empty"));
-    let err = analyze(&AnalyzeOptions::new(root.join("nope"), dir, root.join("out"))).unwrap_err();
+    let err = analyze(&AnalyzeOptions::new(
+        root.join("nope"),
+        dir,
+        root.join("out"),
+    ))
+    .unwrap_err();
     assert!(err.to_string().contains("nope"), "{err}");
     // Samples of a different molecule.
     let (top, pos, ang) = generate(&Synth::new(50, 0.1, 1));
     write_traj(&root.join("ala2"), "ala2", &top, &pos, &ang);
-    let err = analyze(&AnalyzeOptions::new(root.join("ala2"), dir, root.join("out"))).unwrap_err();
+    let err = analyze(&AnalyzeOptions::new(
+        root.join("ala2"),
+        dir,
+        root.join("out"),
+    ))
+    .unwrap_err();
     assert!(err.to_string().contains("atoms"), "{err}");
     // A broken run.json is reported with its path.
     std::fs::write(root.join("ala2/run.json"), "{not json").unwrap();
-    let err = analyze(&AnalyzeOptions::new(root.join("ala2"), root.join("ala2"), root.join("out"))).unwrap_err();
+    let err = analyze(&AnalyzeOptions::new(
+        root.join("ala2"),
+        root.join("ala2"),
+        root.join("out"),
+    ))
+    .unwrap_err();
     assert!(err.to_string().contains("run.json"), "{err}");
     let mut bad = AnalyzeOptions::new(root.join("ala2"), root.join("ala2"), root.join("out"));
     bad.min_state_population = 2.0;
@@ -197,7 +269,12 @@ fn options_deserialise_with_defaults() {
 fn report_renders_in_headless_chromium() {
     let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()
-        .find(|c| std::process::Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
+        .find(|c| {
+            std::process::Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
     else {
         eprintln!("no chromium: skipped");
         return;
@@ -216,12 +293,21 @@ fn report_renders_in_headless_chromium() {
     analyze(&opts).unwrap();
     let shot = out.join("screenshot.png");
     let status = std::process::Command::new(chromium)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,2000"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--window-size=1400,2000",
+        ])
         .arg(format!("--screenshot={}", shot.display()))
         .arg(format!("file://{}", out.join("report.html").display()))
         .output()
         .unwrap();
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
     let png = std::fs::read(&shot).unwrap();
     assert_eq!(&png[1..4], b"PNG");
     assert!(png.len() > 20_000, "screenshot suspiciously small");

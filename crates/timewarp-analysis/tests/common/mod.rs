@@ -5,7 +5,7 @@
 //! over the αR, β/C7eq and αL basins with AR(1) wobble inside each basin, plus small Gaussian
 //! noise on every coordinate. `p_switch` sets how fast the chain mixes.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::needless_range_loop)]
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -15,10 +15,17 @@ use timewarp_analysis::dihedral::{dihedral, phi_psi_pairs};
 use timewarp_mol::traj::TrajArrays;
 use timewarp_mol::Topology;
 
-pub const ALA2: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/ala2.pdb");
+pub const ALA2: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/testdata/ala2.pdb"
+);
 
 /// (φ, ψ) centres in degrees and stationary weights of the basins.
-pub const BASINS: [((f64, f64), f64); 3] = [((-70.0, -40.0), 0.3), ((-80.0, 150.0), 0.6), ((60.0, 40.0), 0.1)];
+pub const BASINS: [((f64, f64), f64); 3] = [
+    ((-70.0, -40.0), 0.3),
+    ((-80.0, 150.0), 0.6),
+    ((60.0, 40.0), 0.1),
+];
 
 pub struct Synth {
     pub frames: usize,
@@ -32,7 +39,13 @@ pub struct Synth {
 
 impl Synth {
     pub fn new(frames: usize, p_switch: f64, seed: u64) -> Self {
-        Synth { frames, p_switch, basins: vec![0, 1, 2], break_bond_every: None, seed }
+        Synth {
+            frames,
+            p_switch,
+            basins: vec![0, 1, 2],
+            break_bond_every: None,
+            seed,
+        }
     }
 }
 
@@ -67,7 +80,11 @@ fn set_torsion(x: &mut [[f64; 3]], top: &Topology, q: [usize; 4], target: f64) {
     let angle = target - current;
     let origin = x[q[1]];
     let axis = {
-        let v = [x[q[2]][0] - origin[0], x[q[2]][1] - origin[1], x[q[2]][2] - origin[2]];
+        let v = [
+            x[q[2]][0] - origin[0],
+            x[q[2]][1] - origin[1],
+            x[q[2]][2] - origin[2],
+        ];
         let n = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
         [v[0] / n, v[1] / n, v[2] / n]
     };
@@ -75,9 +92,17 @@ fn set_torsion(x: &mut [[f64; 3]], top: &Topology, q: [usize; 4], target: f64) {
     // b→c of the far side increases the dihedral.
     let (s, c) = angle.sin_cos();
     for i in moving_side(top, q[1], q[2]) {
-        let v = [x[i][0] - origin[0], x[i][1] - origin[1], x[i][2] - origin[2]];
+        let v = [
+            x[i][0] - origin[0],
+            x[i][1] - origin[1],
+            x[i][2] - origin[2],
+        ];
         let kv = axis[0] * v[0] + axis[1] * v[1] + axis[2] * v[2];
-        let kxv = [axis[1] * v[2] - axis[2] * v[1], axis[2] * v[0] - axis[0] * v[2], axis[0] * v[1] - axis[1] * v[0]];
+        let kxv = [
+            axis[1] * v[2] - axis[2] * v[1],
+            axis[2] * v[0] - axis[0] * v[2],
+            axis[0] * v[1] - axis[1] * v[0],
+        ];
         for k in 0..3 {
             x[i][k] = origin[k] + v[k] * c + kxv[k] * s + axis[k] * kv * (1.0 - c);
         }
@@ -132,8 +157,20 @@ pub fn generate(s: &Synth) -> (Topology, Vec<f32>, Vec<(f64, f64)>) {
                 x[ch_h][k] = x[ch_c][k] + 2.5 * (x[ch_h][k] - x[ch_c][k]);
             }
         }
-        let actual = (dihedral(x[pair.phi[0]], x[pair.phi[1]], x[pair.phi[2]], x[pair.phi[3]]),
-                      dihedral(x[pair.psi[0]], x[pair.psi[1]], x[pair.psi[2]], x[pair.psi[3]]));
+        let actual = (
+            dihedral(
+                x[pair.phi[0]],
+                x[pair.phi[1]],
+                x[pair.phi[2]],
+                x[pair.phi[3]],
+            ),
+            dihedral(
+                x[pair.psi[0]],
+                x[pair.psi[1]],
+                x[pair.psi[2]],
+                x[pair.psi[3]],
+            ),
+        );
         angles.push(actual);
         positions.extend(x.iter().flat_map(|p| p.map(|v| v as f32)));
     }
@@ -141,7 +178,13 @@ pub fn generate(s: &Synth) -> (Topology, Vec<f32>, Vec<(f64, f64)>) {
 }
 
 /// Write one trajectory `<dir>/<name>-traj-{state0.pdb,arrays.npz}`.
-pub fn write_traj(dir: &Path, name: &str, top: &Topology, positions: &[f32], angles: &[(f64, f64)]) {
+pub fn write_traj(
+    dir: &Path,
+    name: &str,
+    top: &Topology,
+    positions: &[f32],
+    angles: &[(f64, f64)],
+) {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::copy(ALA2, dir.join(format!("{name}-traj-state0.pdb"))).unwrap();
     let mut arrays = TrajArrays::new(top.n_atoms());
@@ -150,8 +193,13 @@ pub fn write_traj(dir: &Path, name: &str, top: &Topology, positions: &[f32], ang
     arrays.step = (0..t as i64).map(|i| i * 1000).collect();
     arrays.time = (0..t).map(|i| i as f64 * 0.5).collect();
     // A fake potential energy that depends on the basin: −50 + 10 (1 − cos φ) kJ/mol.
-    arrays.energies = angles.iter().map(|(phi, _)| [-50.0 + 10.0 * (1.0 - phi.cos()), 30.0]).collect();
-    arrays.write_npz_atomic(&dir.join(format!("{name}-traj-arrays.npz"))).unwrap();
+    arrays.energies = angles
+        .iter()
+        .map(|(phi, _)| [-50.0 + 10.0 * (1.0 - phi.cos()), 30.0])
+        .collect();
+    arrays
+        .write_npz_atomic(&dir.join(format!("{name}-traj-arrays.npz")))
+        .unwrap();
 }
 
 pub fn write_run_json(dir: &Path, command: &str, wall_seconds: f64, acceptance: Option<f64>) {
@@ -159,7 +207,11 @@ pub fn write_run_json(dir: &Path, command: &str, wall_seconds: f64, acceptance: 
     if let Some(a) = acceptance {
         v["acceptance_rate"] = a.into();
     }
-    std::fs::write(dir.join("run.json"), serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("run.json"),
+        serde_json::to_string_pretty(&v).unwrap(),
+    )
+    .unwrap();
 }
 
 /// A fresh, empty scratch folder under the target directory's tmp (removed first if left over).
