@@ -253,6 +253,34 @@ fn errors_name_the_culprit() {
 }
 
 #[test]
+fn tiny_and_short_inputs_give_warnings_not_panics() {
+    let root = scratch("tiny");
+    let (md_dir, sm_dir, out) = (root.join("md"), root.join("samples"), root.join("report"));
+    let (top, pos, ang) = generate(&Synth::new(30, 0.1, 50));
+    write_traj(&md_dir, "ala2", &top, &pos, &ang);
+    write_run_json(&md_dir, "md", 1.0, None);
+    let (top, pos, ang) = generate(&Synth::new(1, 0.1, 51));
+    write_traj(&sm_dir, "ala2", &top, &pos, &ang);
+    write_run_json(&sm_dir, "sample", 1.0, Some(0.0));
+    let mut opts = AnalyzeOptions::new(&md_dir, &sm_dir, &out);
+    opts.tica_lag = 20; // longer than a third of the MD trajectory
+    let m = analyze(&opts).unwrap();
+    assert_eq!(m.tica.as_ref().unwrap().lag_frames, 3);
+    assert!(
+        m.warnings.iter().any(|w| w.contains("TICA lag reduced")),
+        "{:?}",
+        m.warnings
+    );
+    assert_eq!(m.samples.n_frames, 1);
+    assert_eq!(m.samples.ess.unwrap().ess, 1.0);
+    assert!(out.join("report.html").is_file());
+    // The JSON is valid and readable back.
+    let text = std::fs::read_to_string(out.join("metrics.json")).unwrap();
+    let _: serde_json::Value = serde_json::from_str(&text).unwrap();
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
 fn options_deserialise_with_defaults() {
     let opts: AnalyzeOptions =
         serde_json::from_str(r#"{"md_dir": "md", "samples_dir": "s", "out_dir": "o"}"#).unwrap();
