@@ -9,7 +9,7 @@
 //! All B proposals (of all chains) go through the flow as one batch in each direction.
 
 use burn::tensor::backend::Backend;
-use burn::tensor::{Int, Tensor, TensorData};
+use burn::tensor::{DType, Element, Int, Tensor, TensorData};
 use timewarp_flow::{atom_type_of, FlowBatch, FlowCondition, TimewarpFlow};
 use timewarp_mol::Topology;
 
@@ -53,11 +53,17 @@ impl<B: Backend> FlowProposal<B> {
         &self.flow
     }
 
+    /// The backend's float type. Given explicitly because burn 0.21 keys its default dtypes by
+    /// device, not by backend: `NdArray<f32>` and `NdArray<f64>` share one CPU device entry.
+    fn float_dtype() -> DType {
+        <B::FloatElem as Element>::dtype()
+    }
+
     /// A [b, n, 3] tensor from flat host vectors, each multiplied by `scale`.
     fn vectors(&self, v: &[[f64; 3]], b: usize, scale: f64) -> Tensor<B, 3> {
         let n = self.atom_types.len();
         let flat: Vec<f64> = v.iter().flat_map(|a| a.map(|c| c * scale)).collect();
-        Tensor::from_data(TensorData::new(flat, [b, n, 3]), &self.device)
+        Tensor::from_data(TensorData::new(flat, [b, n, 3]), (&self.device, Self::float_dtype()))
     }
 }
 
@@ -86,8 +92,9 @@ impl<B: Backend> ProposalKernel for FlowProposal<B> {
             return Ok(());
         }
         let types: Vec<i64> = (0..b).flat_map(|_| self.atom_types.iter().copied()).collect();
-        let atom_types = Tensor::<B, 2, Int>::from_data(TensorData::new(types, [b, n]), &self.device);
-        let mask = Tensor::<B, 2>::ones([b, n], &self.device);
+        let int_dtype = <B::IntElem as Element>::dtype();
+        let atom_types = Tensor::<B, 2, Int>::from_data(TensorData::new(types, [b, n]), (&self.device, int_dtype));
+        let mask = Tensor::<B, 2>::ones([b, n], (&self.device, Self::float_dtype()));
         let x = self.vectors(req.x, b, 1.0);
         let v = self.vectors(req.v, b, 1.0);
         let cond = FlowCondition { atom_types: atom_types.clone(), mask: mask.clone(), x_coords: x.clone(), x_velocs: v.clone() };
