@@ -14,7 +14,7 @@
 //! (with random velocities the official code does not flip them in the reverse density). The
 //! β term is the negative conditional entropy and keeps the proposals from collapsing. u(y) is
 //! not a burn operation: the force field gives u and ∇u = −F/k_BT, and the straight-through
-//! surrogate ũ(y) = Σ y·sg(∇u) + sg(u − Σ y·∇u) has the value u and the gradient ∇u (sg = stop
+//! surrogate ũ(y) = Σ (y − sg(y))·∇u + u has the value u and the gradient ∇u (sg = stop
 //! gradient). The official code clamps −log a with `max=0`, which zeroes the loss exactly where
 //! the acceptance is below one; we clamp with min = 0 instead, which is −log min(1, a) as the
 //! official comment intends (option `clamp`).
@@ -87,22 +87,16 @@ pub fn nll_loss<B: Backend>(model: &TimewarpFlow<B>, batch: &FlowBatch<B>) -> Te
 
 /// Straight-through surrogate of the reduced energy, [B]: value u_b, gradient ∇u w.r.t. `y`.
 ///
-/// `y` [B, N, 3] is the (differentiable) tensor whose values are `y_host`; `e` holds u and ∇u
-/// at those values.
-pub fn energy_surrogate<B: Backend>(y: Tensor<B, 3>, y_host: &[f32], e: &ReducedEnergies) -> Tensor<B, 1> {
+/// `e` holds u and ∇u at the values of `y` [B, N, 3]. The surrogate is written
+/// ũ = Σ (y − sg(y))·∇u + u, which equals Σ y·sg(∇u) + sg(u − Σ y·∇u): the first term is
+/// exactly zero in value, so ũ = u to the last bit of u, and its gradient is ∇u.
+pub fn energy_surrogate<B: Backend>(y: Tensor<B, 3>, e: &ReducedEnergies) -> Tensor<B, 1> {
     let [b, n, _] = y.dims();
     let device = y.device();
     let grad = Tensor::<B, 3>::from_data(TensorData::new(e.gradient.clone(), [b, n, 3]), &device);
-    // c_b = u_b − Σ y·∇u, in f64 on the host, so that the value is u_b up to f32 rounding.
-    let offset: Vec<f32> = (0..b)
-        .map(|i| {
-            let r = i * n * 3..(i + 1) * n * 3;
-            let dot: f64 = y_host[r.clone()].iter().zip(&e.gradient[r]).map(|(y, g)| *y as f64 * *g as f64).sum();
-            (e.energy[i] - dot) as f32
-        })
-        .collect();
-    let offset = Tensor::<B, 1>::from_data(TensorData::new(offset, [b]), &device);
-    (y * grad).sum_dim(2).sum_dim(1).reshape([b]) + offset
+    let u: Vec<f64> = e.energy.clone();
+    let u = Tensor::<B, 1>::from_data(TensorData::new(u, [b]), &device);
+    ((y.clone() - y.detach()) * grad).sum_dim(2).sum_dim(1).reshape([b]) + u
 }
 
 /// Values of the loss terms of one batch (for logging).
@@ -166,7 +160,7 @@ pub fn acceptance_loss<B: Backend, R: Rng + ?Sized>(
     let u_y = bridge.evaluate(infos, &host.traj, &host.n_atoms, n, &y_host)?;
     let mask3 = batch.mask.clone().reshape([b, n, 1]);
     let kinetic = |v: Tensor<B, 3>| (v.square() * mask3.clone()).sum_dim(2).sum_dim(1).reshape([b]) * 0.5;
-    let e_y = energy_surrogate(sample.y_coords.clone(), &y_host, &u_y) + kinetic(sample.y_velocs.clone());
+    let e_y = energy_surrogate(sample.y_coords.clone(), &u_y) + kinetic(sample.y_velocs.clone());
     let x_kin: Vec<f32> = (0..b)
         .map(|i| {
             let r = i * n * 3..(i * n + host.n_atoms[i]) * 3;

@@ -72,9 +72,9 @@ pub struct TrainStatus {
 }
 
 /// `progress(done, total)` after every step.
-pub type ProgressFn = dyn Fn(u64, u64) + Sync;
+pub type ProgressFn<'a> = dyn Fn(u64, u64) + Sync + 'a;
 /// Called after every logged step with the current [`TrainStatus`].
-pub type StatusFn = dyn Fn(&TrainStatus) + Sync;
+pub type StatusFn<'a> = dyn Fn(&TrainStatus) + Sync + 'a;
 
 /// Training data after indexing and splitting.
 pub struct PreparedData {
@@ -136,7 +136,7 @@ pub fn train<B: AutodiffBackend>(
     out: &Path,
     resume: bool,
     device: &B::Device,
-    progress: &ProgressFn,
+    progress: &ProgressFn<'_>,
 ) -> Result<TrainSummary, TrainError> {
     train_with_status::<B>(cfg, data, out, resume, device, progress, &|_| {})
 }
@@ -148,8 +148,8 @@ pub fn train_with_status<B: AutodiffBackend>(
     out: &Path,
     resume: bool,
     device: &B::Device,
-    progress: &ProgressFn,
-    status: &StatusFn,
+    progress: &ProgressFn<'_>,
+    status: &StatusFn<'_>,
 ) -> Result<TrainSummary, TrainError> {
     cfg.validate()?;
     let prepared = PreparedData::from_paths(cfg, data)?;
@@ -162,7 +162,7 @@ pub fn train_cpu(
     data: &[PathBuf],
     out: &Path,
     resume: bool,
-    progress: &ProgressFn,
+    progress: &ProgressFn<'_>,
 ) -> Result<TrainSummary, TrainError> {
     train::<crate::CpuBackend>(cfg, data, out, resume, &Default::default(), progress)
 }
@@ -174,7 +174,7 @@ pub fn train_cuda(
     data: &[PathBuf],
     out: &Path,
     resume: bool,
-    progress: &ProgressFn,
+    progress: &ProgressFn<'_>,
 ) -> Result<TrainSummary, TrainError> {
     train::<crate::CudaBackend>(cfg, data, out, resume, &Default::default(), progress)
 }
@@ -327,8 +327,8 @@ pub fn train_on<B: AutodiffBackend>(
     out: &Path,
     resume: bool,
     device: &B::Device,
-    progress: &ProgressFn,
-    status: &StatusFn,
+    progress: &ProgressFn<'_>,
+    status: &StatusFn<'_>,
 ) -> Result<TrainSummary, TrainError> {
     cfg.validate()?;
     let session_start = Instant::now();
