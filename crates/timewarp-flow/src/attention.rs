@@ -14,8 +14,13 @@
 //! head h then mixes a full-width value projection V^h = a·W_V^h (value width D, not D/H):
 //!
 //! ```text
-//!   U^h = Â^h V^h,   O = [U^1 | … | U^H]·W_O      (head-major concatenation, no biases)
+//!   U^h = Â^h V^h,   O = [U^1 | … | U^H]·W_O = Σ_h U^h W_O^h   (head-major, no biases)
 //! ```
+//!
+//! Since Â^h (a W_V^h) W_O^h = (Â^h a)(W_V^h W_O^h), [`KernelSelfAttention::forward`] first
+//! mixes the tokens, P^h = Â^h a (one batched GEMM over all heads), then applies the merged
+//! per-head maps M^h = W_V^h W_O^h (D × D) in one GEMM: O = [P^1 | … | P^H]·[M^1; …; M^H].
+//! This is the same function with one GEMM and two transposes fewer per layer.
 
 use burn::module::Module;
 use burn::nn::Linear;
@@ -25,6 +30,12 @@ use crate::init::{tensor_from_f64, Initializer};
 
 /// Added to the row sums before normalising (official constant).
 pub const KERNEL_NORMALISATION_EPS: f64 = 1e-5;
+
+/// Kernel weights exp(−(d/ℓ)²) with (d/ℓ)² beyond this (weight < e^−69 ≈ 1e-30) are set to
+/// exactly 0. Unchanged to far below f64 resolution (a real atom's own weight is 1, so a row sum
+/// is ≥ 1), but it keeps the weights out of the subnormal range, which makes every later
+/// product with them some 100 times slower on CPUs (f32: e^−x is subnormal for x > 87).
+pub const KERNEL_NEGLIGIBLE_EXPONENT: f64 = 69.0;
 
 /// The multi-scale Gaussian kernel that gives the attention weights Â^h_ij.
 #[derive(Module, Debug)]
@@ -54,6 +65,7 @@ impl<B: Backend> KernelAttention<B> {
 
     /// Attention weights Â [B, H, N(query), N(key)] from centred positions `x` [B, N, 3] and the
     /// real-atom mask [B, N] (1 real, 0 padding).
+    /// [`query_major`] turns them into the layout [`KernelSelfAttention::forward`] takes.
     pub fn weights(&self, x: Tensor<B, 3>, mask: Tensor<B, 2>) -> Tensor<B, 4> {
         let [b, n, _] = x.dims();
         let h = self.num_heads();
@@ -62,8 +74,11 @@ impl<B: Backend> KernelAttention<B> {
         let d2 = diff.square().sum_dim(3).reshape([b, 1, n, n]);
         let inv_l2 = self.lengthscales.clone().square().recip().reshape([1, h, 1, 1]);
         let key_mask = mask.reshape([b, 1, 1, n]);
+        let exponent = d2 * inv_l2; // (d_ij / ℓ_h)²
+        let negligible = exponent.clone().greater_equal_elem(KERNEL_NEGLIGIBLE_EXPONENT);
+        let kernel = exponent.clamp_max(KERNEL_NEGLIGIBLE_EXPONENT).neg().exp().mask_fill(negligible, 0.0);
         // w ≥ 0, so Σ_j |w_ij| = Σ_j w_ij.
-        let w = (d2 * inv_l2).neg().exp() * key_mask;
+        let w = kernel * key_mask;
         if self.normalise {
             let row_sum = w.clone().sum_dim(3).add_scalar(KERNEL_NORMALISATION_EPS);
             w / row_sum
@@ -71,6 +86,12 @@ impl<B: Backend> KernelAttention<B> {
             w
         }
     }
+}
+
+/// Â [B, H, N, N] → query-major [B, N·H, N]: row i·H + h holds Â^h_i·. Done once per batch.
+pub fn query_major<B: Backend>(weights: Tensor<B, 4>) -> Tensor<B, 3> {
+    let [b, h, n, _] = weights.dims();
+    weights.swap_dims(1, 2).reshape([b, n * h, n])
 }
 
 /// Multi-head kernel self-attention: value projection, Â-weighted sums, output projection.
@@ -92,14 +113,24 @@ impl<B: Backend> KernelSelfAttention<B> {
         }
     }
 
-    /// `a`: tokens [B·N, D] (molecule-major rows); `weights`: Â [B, H, N, N]. Returns O [B·N, D].
-    pub fn forward(&self, a: Tensor<B, 2>, weights: &Tensor<B, 4>) -> Tensor<B, 2> {
-        let [b, h, n, _] = weights.dims();
+    /// The merged value-output maps M^h = W_V^h W_O^h stacked over heads, [H·D, D].
+    fn merged_projection(&self) -> Tensor<B, 2> {
+        let h = self.num_heads;
+        // burn stores x·W weights: W_V [D, H·D] (column h·D + e = head h, value feature e),
+        // W_O [H·D, D] (row h·D + e).
+        let [d, _] = self.values_proj.weight.dims();
+        let w_v = self.values_proj.weight.val().reshape([d, h, d]).swap_dims(0, 1); // [H, D, D_v]
+        let w_o = self.out_projection.weight.val().reshape([h, d, d]); // [H, D_v, D]
+        w_v.matmul(w_o).reshape([h * d, d])
+    }
+
+    /// `a`: tokens [B·N, D] (molecule-major rows); `weights`: query-major Â [B, N·H, N]
+    /// (see [`query_major`]). Returns O [B·N, D].
+    pub fn forward(&self, a: Tensor<B, 2>, weights: &Tensor<B, 3>) -> Tensor<B, 2> {
+        let [b, nh, n] = weights.dims();
         let d = a.dims()[1];
-        // V [B·N, H·D] → [B, N, H, D] → [B, H, N, D]; feature index h·D + d (head-major).
-        let values = self.values_proj.forward(a).reshape([b, n, h, d]).swap_dims(1, 2);
-        let attended = weights.clone().matmul(values);
-        let concatenated = attended.swap_dims(1, 2).reshape([b * n, h * d]);
-        self.out_projection.forward(concatenated)
+        // P[b, i·H + h] = Σ_j Â^h_ij a_j, read as [B·N, H·D] with column h·D + feature.
+        let mixed = weights.clone().matmul(a.reshape([b, n, d])).reshape([b * n, nh / n * d]);
+        mixed.matmul(self.merged_projection())
     }
 }

@@ -202,6 +202,19 @@ impl FlowConfig {
         Ok(())
     }
 
+    /// Log a warning, as the official code does, when `num_heads` disagrees with the number of
+    /// length-scales (which wins).
+    pub(crate) fn warn_on_ignored_fields(&self) {
+        let enc = &self.encoder_layer_config;
+        if let Some(h) = enc.num_heads.filter(|&h| h != enc.lengthscales.len()) {
+            tracing::warn!(
+                "num_heads = {h} differs from the {} length-scales; using {} heads",
+                enc.lengthscales.len(),
+                enc.lengthscales.len()
+            );
+        }
+    }
+
     /// Read and validate a JSON config file.
     pub fn from_json_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();

@@ -22,8 +22,8 @@ use crate::transformer::ConditionerNetwork;
 pub struct Conditioning<B: Backend> {
     /// [h_i | x̃_i | x^v_i] for every atom, [B·N, E+6].
     pub static_tokens: Tensor<B, 2>,
-    /// Kernel attention weights Â, [B, H, N, N].
-    pub attention: Tensor<B, 4>,
+    /// Kernel attention weights Â in query-major layout [B, N·H, N] (row i·H + h = Â^h_i·).
+    pub attention: Tensor<B, 3>,
     /// 1 for real atoms, 0 for padding, [B, N].
     pub mask: Tensor<B, 2>,
 }

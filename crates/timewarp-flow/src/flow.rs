@@ -21,7 +21,7 @@ use burn::tensor::{backend::Backend, Tensor};
 use rand::Rng;
 use rand_distr::StandardNormal;
 
-use crate::attention::KernelAttention;
+use crate::attention::{query_major, KernelAttention};
 use crate::batch::{FlowBatch, FlowCondition};
 use crate::config::{ConfigError, FlowConfig};
 use crate::coupling::{Conditioning, CouplingLayer};
@@ -107,6 +107,7 @@ impl<B: Backend> TimewarpFlow<B> {
     /// weights on every backend.
     pub fn try_new(config: &FlowConfig, seed: u64, device: &B::Device) -> Result<Self, ConfigError> {
         config.validate()?;
+        config.warn_on_ignored_fields();
         let mut init = Initializer::new(seed, device);
         let atom_embedder = init.embedding(NUM_ATOM_TYPES, config.atom_embedding_dim);
         let couplings = (0..config.num_coupling_layers)
@@ -177,7 +178,7 @@ impl<B: Backend> TimewarpFlow<B> {
         let x_velocs = self.used_velocs(cond.x_velocs.clone());
         let features = self.atom_embedder.forward(cond.atom_types.clone());
         let e = features.dims()[2];
-        let attention = self.kernel.weights(x_centred.clone(), cond.mask.clone());
+        let attention = query_major(self.kernel.weights(x_centred.clone(), cond.mask.clone()));
         let static_tokens = Tensor::cat(
             vec![features.reshape([b * n, e]), x_centred.reshape([b * n, 3]), x_velocs.reshape([b * n, 3])],
             1,

@@ -229,6 +229,7 @@ pub fn flow_from_state_dict<B: Backend>(
     device: &B::Device,
 ) -> Result<TimewarpFlow<B>, ImportError> {
     config.validate()?;
+    config.warn_on_ignored_fields();
     let mut r = Reader::new(dict);
     let e = config.atom_embedding_dim;
     let trainable = config.conditional_flow_density.scale_requires_grad;

@@ -42,7 +42,7 @@ impl<B: Backend> EncoderLayer<B> {
     }
 
     /// The attention block followed by the first residual and LayerNorm: LN1(a + O).
-    pub fn attention_block(&self, a: Tensor<B, 2>, weights: &Tensor<B, 4>) -> Tensor<B, 2> {
+    pub fn attention_block(&self, a: Tensor<B, 2>, weights: &Tensor<B, 3>) -> Tensor<B, 2> {
         let attended = self.self_attn.forward(a.clone(), weights);
         self.norm1.forward(a + attended)
     }
@@ -54,7 +54,7 @@ impl<B: Backend> EncoderLayer<B> {
     }
 
     /// [B·N, D] → [B·N, D].
-    pub fn forward(&self, a: Tensor<B, 2>, weights: &Tensor<B, 4>) -> Tensor<B, 2> {
+    pub fn forward(&self, a: Tensor<B, 2>, weights: &Tensor<B, 3>) -> Tensor<B, 2> {
         self.feed_forward_block(self.attention_block(a, weights))
     }
 }
@@ -80,8 +80,8 @@ impl<B: Backend> ConditionerNetwork<B> {
         }
     }
 
-    /// Tokens [B·N, E+9] and attention weights [B, H, N, N] → per-atom outputs [B·N, 3].
-    pub fn forward(&self, tokens: Tensor<B, 2>, weights: &Tensor<B, 4>) -> Tensor<B, 2> {
+    /// Tokens [B·N, E+9] and query-major attention weights [B, N·H, N] → outputs [B·N, 3].
+    pub fn forward(&self, tokens: Tensor<B, 2>, weights: &Tensor<B, 3>) -> Tensor<B, 2> {
         let mut a = self.in_mlp.forward(tokens);
         for layer in &self.encoder_layers {
             a = layer.forward(a, weights);

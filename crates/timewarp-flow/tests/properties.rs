@@ -3,6 +3,7 @@
 mod common;
 
 use burn::backend::{Autodiff, NdArray};
+use burn::module::AutodiffModule;
 use burn::tensor::{Tensor, TensorData};
 use common::{batch, condition, host, tiny_model, Molecule};
 use rand::SeedableRng;
@@ -204,6 +205,11 @@ fn gradients_flow_to_every_parameter_kind() {
     check("W_O", coupling.scale_transformer.encoder_layers[0].self_attn.out_projection.weight.grad(&grads));
     let prior = host(model.coords_prior_log_scale.grad(&grads).unwrap());
     assert!(prior[0].is_finite() && prior[0] != 0.0);
+
+    // The inference copy of the trained model gives the same numbers.
+    let inner: TimewarpFlow<NdArray<f32>> = model.valid();
+    let inner_loss = host(inner.nll_loss(&batch::<NdArray<f32>>(&molecules, None, &device)));
+    assert_eq!(inner_loss, host(loss));
 }
 
 #[test]
