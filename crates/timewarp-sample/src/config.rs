@@ -310,3 +310,44 @@ impl ExploreConfig {
         crate::AcceptanceRule::Threshold { max_increase: self.threshold_kj }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_round_trip_and_validate() {
+        let s = SampleConfig::default();
+        s.validate().unwrap();
+        assert_eq!((s.temperature_k, s.proposals, s.velocity_refresh), (310.0, 100, VelocityRefresh::PerProposal));
+        let back: SampleConfig = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(back, s);
+        let e = ExploreConfig::default();
+        e.validate().unwrap();
+        assert_eq!(e.threshold_kj, 300.0);
+        let back: ExploreConfig = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
+        assert_eq!(back, e);
+        assert_eq!(e.settings().chains, e.chains);
+    }
+
+    #[test]
+    fn partial_configs_take_defaults_and_typos_are_refused() {
+        let s: SampleConfig = serde_json::from_str(r#"{"steps": 5, "velocity_refresh": "per-iteration"}"#).unwrap();
+        assert_eq!((s.steps, s.proposals, s.velocity_refresh), (5, 100, VelocityRefresh::PerIteration));
+        assert!(serde_json::from_str::<SampleConfig>(r#"{"stepz": 5}"#).is_err());
+        assert!(serde_json::from_str::<ExploreConfig>(r#"{"proposals": 5}"#).is_err());
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let bad = |c: SampleConfig, what: &str| assert!(c.validate().unwrap_err().to_string().contains(what), "{what}");
+        bad(SampleConfig { proposals: 0, ..SampleConfig::default() }, "proposals");
+        bad(SampleConfig { chains: 0, ..SampleConfig::default() }, "chains");
+        bad(SampleConfig { save_every: 0, ..SampleConfig::default() }, "save_every");
+        bad(SampleConfig { temperature_k: -1.0, ..SampleConfig::default() }, "temperature_k");
+        bad(SampleConfig { target_at_least_one: 1.0, ..SampleConfig::default() }, "target_at_least_one");
+        bad(SampleConfig { tau_ps: Some(0.0), ..SampleConfig::default() }, "tau_ps");
+        let e = ExploreConfig { threshold_kj: f64::NAN, ..ExploreConfig::default() };
+        assert!(e.validate().is_err());
+    }
+}
