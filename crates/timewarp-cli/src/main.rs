@@ -24,17 +24,24 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-
+    /// The whole pipeline (MD → training → MCMC + exploration → report); no argument: alanine dipeptide.
+    Run(commands::run::Args),
     /// Build an ACE/NME-capped peptide from a sequence, with all hydrogens, minimised.
     Build(commands::build::Args),
     /// Per-term potential energy and forces of a structure.
     Energy(commands::energy::Args),
     /// Langevin molecular dynamics in the official Timewarp trajectory layout.
     Md(commands::md::Args),
-
+    /// Train the Timewarp flow on MD pairs (x(t), x(t+τ)).
+    Train(commands::train::Args),
+    /// Exact Metropolis–Hastings MCMC with flow proposals.
+    Sample(commands::sample::Args),
+    /// Fast, biased exploration with flow proposals (energy-threshold acceptance).
+    Explore(commands::explore::Args),
     /// Ramachandran plots, free energies, JSD, TICA, ESS and speed-up: HTML report + metrics.json.
     Analyze(commands::analyze::Args),
-
+    /// Throughput table of the force field, MD, flow and sampler on this machine.
+    Bench(commands::bench::Args),
 }
 
 fn main() {
@@ -52,10 +59,15 @@ fn main() {
         .init();
     let quiet = cli.quiet;
     let result = match cli.command {
+        Command::Run(a) => commands::run::main(a, quiet),
         Command::Build(a) => commands::build::main(a, quiet),
         Command::Energy(a) => commands::energy::main(a),
         Command::Md(a) => commands::md::main(a, quiet),
+        Command::Train(a) => commands::train::main(a, quiet),
+        Command::Sample(a) => commands::sample::main(a, quiet),
+        Command::Explore(a) => commands::explore::main(a, quiet),
         Command::Analyze(a) => commands::analyze::main(a, quiet),
+        Command::Bench(a) => commands::bench::main(a, quiet),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -1,0 +1,76 @@
+//! `timewarp explore`: fast, biased exploration with flow proposals. A proposal is accepted when
+//! U(y) − U(x) ≤ threshold and no stereocentre flips; there is no density ratio, so the chain
+//! does NOT sample the Boltzmann distribution — it finds metastable states quickly.
+
+use crate::config::{load_section, write_toml_atomic, ForceFieldSettings};
+use crate::progress::Progress;
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use timewarp_sample::{ExploreConfig, SampleSummary};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Trained model: a `timewarp train` run folder, a checkpoint folder, or official weights.
+    #[arg(long)]
+    model: PathBuf,
+    /// Starting structure (PDB).
+    #[arg(long)]
+    pdb: PathBuf,
+    /// Output folder.
+    #[arg(long)]
+    out: PathBuf,
+    /// TOML file with `[explore]` and `[forcefield]` sections; flags override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Steps per chain.
+    #[arg(long)]
+    steps: Option<u64>,
+    /// Parallel chains from the same start.
+    #[arg(long)]
+    chains: Option<usize>,
+    /// Largest accepted energy increase U(y) − U(x), kJ/mol.
+    #[arg(long)]
+    threshold: Option<f64>,
+    /// RNG seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// cpu or cuda.
+    #[arg(long)]
+    device: Option<String>,
+    /// Continue from the checkpoint in --out.
+    #[arg(long)]
+    resume: bool,
+}
+
+pub fn main(args: Args, quiet: bool) -> Result<()> {
+    let mut cfg: ExploreConfig = load_section(args.config.as_deref(), "explore")?;
+    let ff: ForceFieldSettings = load_section(args.config.as_deref(), "forcefield")?;
+    if let Some(v) = args.steps { cfg.steps = v; }
+    if let Some(v) = args.chains { cfg.chains = v; }
+    if let Some(v) = args.threshold { cfg.threshold_kj = v; }
+    if let Some(v) = args.seed { cfg.seed = v; }
+    if let Some(v) = &args.device { cfg.device = super::sample::device(v)?; }
+    let s = run(cfg, &ff, &args.model, &args.pdb, &args.out, args.resume, quiet)?;
+    super::sample::print_summary(&s);
+    Ok(())
+}
+
+/// Explores with an effective configuration (also used by `timewarp run`).
+pub fn run(mut cfg: ExploreConfig, ff: &ForceFieldSettings, model: &Path, pdb: &Path, out: &Path, resume: bool, quiet: bool) -> Result<SampleSummary> {
+    cfg.forcefield = ff.options()?;
+    if cfg.name.is_none() {
+        cfg.name = Some(timewarp_md::name_from_path(pdb));
+    }
+    #[derive(Serialize)]
+    struct Effective<'a> {
+        forcefield: &'a ForceFieldSettings,
+        explore: &'a ExploreConfig,
+    }
+    write_toml_atomic(&out.join("config.toml"), &Effective { forcefield: ff, explore: &cfg })?;
+    let bar = Progress::new("explore", "steps", quiet);
+    let s = timewarp_sample::run_explore(&cfg, model, pdb, out, resume, &bar.callback())
+        .with_context(|| format!("exploration from {} with model {} failed", pdb.display(), model.display()))?;
+    bar.finish();
+    Ok(s)
+}
