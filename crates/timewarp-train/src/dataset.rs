@@ -186,13 +186,20 @@ impl PairDataset {
         cache_bytes: usize,
     ) -> Result<Self, DataError> {
         let mut trajectories = Vec::with_capacity(files.len());
-        for f in files {
-            let traj = crate::io::read_trajectory(f)?;
+        let mut cache = PositionCache::new(cache_bytes);
+        for (t, f) in files.iter().enumerate() {
+            let mut traj = crate::io::read_trajectory(f)?;
             let origin = f.arrays.display().to_string();
             let source = Source::Files { arrays: f.arrays.clone() };
+            // Keep the positions just read while the budget allows (no second read).
+            let positions = Arc::new(std::mem::take(&mut traj.positions));
+            if positions.len() * 4 <= cache_bytes {
+                cache.insert(t as u32, positions);
+            }
             trajectories.push(make_info(traj, Some(f.state0.clone()), source, lag_steps, atom_type, &origin)?);
         }
-        Ok(PairDataset { trajectories, lag_steps, cache: PositionCache::new(cache_bytes) })
+        cache.loads = 0;
+        Ok(PairDataset { trajectories, lag_steps, cache })
     }
 
     /// A data set of trajectories already in memory (synthetic data, tests, benchmarks).

@@ -76,3 +76,17 @@ fn official_npz_trajectory_is_indexed() {
     assert_eq!(ds.trajectories[0].pairs.len(), expected);
     assert!(expected > 0);
 }
+
+#[test]
+fn config_round_trips_through_toml() {
+    // The CLI writes the effective configuration as TOML (`RUN/config.toml`).
+    let mut cfg = TrainConfig { flow: timewarp_flow::preset("tiny"), val_data: vec!["a/b".into()], ..TrainConfig::default() };
+    cfg.acceptance.max_energy_delta = Some(50.0);
+    let text = toml::to_string(&cfg).unwrap();
+    let back: TrainConfig = toml::from_str(&text).unwrap();
+    assert_eq!(back, cfg);
+    let default_text = toml::to_string(&TrainConfig::default()).unwrap();
+    assert_eq!(toml::from_str::<TrainConfig>(&default_text).unwrap(), TrainConfig::default());
+    let partial: TrainConfig = toml::from_str("preset = \"tiny\"\nloss = \"acceptance\"\n[lr_decay]\nkind = \"step\"\nevery = 100\ngamma = 0.5\n").unwrap();
+    assert_eq!(partial.lr_decay, timewarp_train::LrDecay::Step { every: 100, gamma: 0.5 });
+}
