@@ -21,10 +21,19 @@ const BATCH: usize = 256;
 
 /// Alanine dipeptide (atom types, PDB coordinates in nm) from the parity fixture.
 fn alanine_dipeptide() -> (Vec<i64>, Vec<[f64; 3]>) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/parity/fixture_small.json");
-    let fixture: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("parity fixture")).unwrap();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/parity/fixture_small.json"
+    );
+    let fixture: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("parity fixture")).unwrap();
     let molecule = &fixture["molecule"];
-    let types = molecule["atom_types"].as_array().unwrap().iter().map(|t| t.as_i64().unwrap()).collect();
+    let types = molecule["atom_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_i64().unwrap())
+        .collect();
     let coords = molecule["pdb_coords_nm"]
         .as_array()
         .unwrap()
@@ -40,7 +49,9 @@ fn pair_batch(device: &burn::tensor::Device<B>) -> FlowBatch<B> {
     let (types, coords) = alanine_dipeptide();
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let mut noisy = |base: &[[f64; 3]], scale: f64| -> Vec<[f64; 3]> {
-        base.iter().map(|p| std::array::from_fn(|k| p[k] + scale * rng.sample::<f64, _>(StandardNormal))).collect()
+        base.iter()
+            .map(|p| std::array::from_fn(|k| p[k] + scale * rng.sample::<f64, _>(StandardNormal)))
+            .collect()
     };
     let zero = vec![[0.0; 3]; coords.len()];
     let states: Vec<[Vec<[f64; 3]>; 4]> = (0..BATCH)
@@ -52,7 +63,13 @@ fn pair_batch(device: &burn::tensor::Device<B>) -> FlowBatch<B> {
         .collect();
     let pairs: Vec<PairExample<'_>> = states
         .iter()
-        .map(|[x, xv, y, yv]| PairExample { atom_types: &types, x_coords: x, x_velocs: xv, y_coords: y, y_velocs: yv })
+        .map(|[x, xv, y, yv]| PairExample {
+            atom_types: &types,
+            x_coords: x,
+            x_velocs: xv,
+            y_coords: y,
+            y_velocs: yv,
+        })
         .collect();
     FlowBatch::from_examples(&pairs, None, device).unwrap()
 }
@@ -63,11 +80,18 @@ fn bench_preset(c: &mut Criterion, name: &str, measurement: Duration) {
     let batch = pair_batch(&device);
     let cond = batch.condition();
     let mut group = c.benchmark_group(format!("{name} (22 atoms, batch {BATCH})"));
-    group.sample_size(10).warm_up_time(Duration::from_millis(1)).measurement_time(measurement);
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(1))
+        .measurement_time(measurement);
     group.throughput(Throughput::Elements(BATCH as u64));
-    group.bench_function("log_prob", |b| b.iter(|| black_box(model.log_prob(&batch).into_data())));
+    group.bench_function("log_prob", |b| {
+        b.iter(|| black_box(model.log_prob(&batch).into_data()))
+    });
     let mut rng = ChaCha8Rng::seed_from_u64(1);
-    group.bench_function("sample", |b| b.iter(|| black_box(model.sample(&cond, &mut rng).log_prob.into_data())));
+    group.bench_function("sample", |b| {
+        b.iter(|| black_box(model.sample(&cond, &mut rng).log_prob.into_data()))
+    });
     group.finish();
 }
 

@@ -56,7 +56,10 @@ impl<B: Backend> KernelAttention<B> {
     /// Use exactly these length-scales (e.g. read from a state dict).
     pub fn from_lengthscales(lengthscales: Vec<f64>, normalise: bool, device: &B::Device) -> Self {
         let h = lengthscales.len();
-        Self { lengthscales: tensor_from_f64(lengthscales, [h], device), normalise }
+        Self {
+            lengthscales: tensor_from_f64(lengthscales, [h], device),
+            normalise,
+        }
     }
 
     pub fn num_heads(&self) -> usize {
@@ -72,11 +75,22 @@ impl<B: Backend> KernelAttention<B> {
         // Squared distances d²_ij = ‖x_i − x_j‖², [B, 1, N, N].
         let diff = x.clone().unsqueeze_dim::<4>(2) - x.unsqueeze_dim::<4>(1);
         let d2 = diff.square().sum_dim(3).reshape([b, 1, n, n]);
-        let inv_l2 = self.lengthscales.clone().square().recip().reshape([1, h, 1, 1]);
+        let inv_l2 = self
+            .lengthscales
+            .clone()
+            .square()
+            .recip()
+            .reshape([1, h, 1, 1]);
         let key_mask = mask.reshape([b, 1, 1, n]);
         let exponent = d2 * inv_l2; // (d_ij / ℓ_h)²
-        let negligible = exponent.clone().greater_equal_elem(KERNEL_NEGLIGIBLE_EXPONENT);
-        let kernel = exponent.clamp_max(KERNEL_NEGLIGIBLE_EXPONENT).neg().exp().mask_fill(negligible, 0.0);
+        let negligible = exponent
+            .clone()
+            .greater_equal_elem(KERNEL_NEGLIGIBLE_EXPONENT);
+        let kernel = exponent
+            .clamp_max(KERNEL_NEGLIGIBLE_EXPONENT)
+            .neg()
+            .exp()
+            .mask_fill(negligible, 0.0);
         // w ≥ 0, so Σ_j |w_ij| = Σ_j w_ij.
         let w = kernel * key_mask;
         if self.normalise {
@@ -119,7 +133,12 @@ impl<B: Backend> KernelSelfAttention<B> {
         // burn stores x·W weights: W_V [D, H·D] (column h·D + e = head h, value feature e),
         // W_O [H·D, D] (row h·D + e).
         let [d, _] = self.values_proj.weight.dims();
-        let w_v = self.values_proj.weight.val().reshape([d, h, d]).swap_dims(0, 1); // [H, D, D_v]
+        let w_v = self
+            .values_proj
+            .weight
+            .val()
+            .reshape([d, h, d])
+            .swap_dims(0, 1); // [H, D, D_v]
         let w_o = self.out_projection.weight.val().reshape([h, d, d]); // [H, D_v, D]
         w_v.matmul(w_o).reshape([h * d, d])
     }
@@ -130,7 +149,10 @@ impl<B: Backend> KernelSelfAttention<B> {
         let [b, nh, n] = weights.dims();
         let d = a.dims()[1];
         // P[b, i·H + h] = Σ_j Â^h_ij a_j, read as [B·N, H·D] with column h·D + feature.
-        let mixed = weights.clone().matmul(a.reshape([b, n, d])).reshape([b * n, nh / n * d]);
+        let mixed = weights
+            .clone()
+            .matmul(a.reshape([b, n, d]))
+            .reshape([b * n, nh / n * d]);
         mixed.matmul(self.merged_projection())
     }
 }

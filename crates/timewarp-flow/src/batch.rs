@@ -4,6 +4,11 @@
 //! with atom type 0 (carbon), coordinates and velocities 0, and mask 0. Padded slots flow
 //! through the network like real ones; they are excluded only as attention keys and from the
 //! log-determinant and base-density sums, so they never change the result for the real atoms.
+//!
+//! Build batches with [`FlowBatch::from_examples`] / [`FlowCondition::from_examples`], or create
+//! hand-made tensors with [`crate::init::float_options`] / [`crate::init::int_options`]: burn
+//! 0.21 otherwise picks the dtype from a per-device default shared by all backends on that
+//! device (e.g. `NdArray<f32>` and `NdArray<f64>`).
 
 use burn::tensor::{backend::Backend, Int, Tensor, TensorData};
 use thiserror::Error;
@@ -73,7 +78,8 @@ impl<B: Backend> FlowBatch<B> {
         num_slots: Option<usize>,
         device: &B::Device,
     ) -> Result<Self, BatchError> {
-        let conditions: Vec<ConditionExample<'_>> = examples.iter().map(PairExample::condition).collect();
+        let conditions: Vec<ConditionExample<'_>> =
+            examples.iter().map(PairExample::condition).collect();
         let condition = FlowCondition::from_examples(&conditions, num_slots, device)?;
         let n = condition.mask.dims()[1];
         let mut y_coords = Vec::with_capacity(examples.len());
@@ -131,7 +137,11 @@ impl<B: Backend> FlowCondition<B> {
         if examples.is_empty() {
             return Err(BatchError::Empty);
         }
-        let largest = examples.iter().map(|e| e.atom_types.len()).max().unwrap_or(0);
+        let largest = examples
+            .iter()
+            .map(|e| e.atom_types.len())
+            .max()
+            .unwrap_or(0);
         let n = num_slots.unwrap_or(largest);
         let b = examples.len();
         let mut atom_types = vec![0i64; b * n];
@@ -142,13 +152,21 @@ impl<B: Backend> FlowCondition<B> {
                 return Err(BatchError::NoAtoms { example: i });
             }
             if atoms > n {
-                return Err(BatchError::TooManyAtoms { example: i, atoms, slots: n });
+                return Err(BatchError::TooManyAtoms {
+                    example: i,
+                    atoms,
+                    slots: n,
+                });
             }
             check_states(i, "x_coords", ex.x_coords, atoms)?;
             check_states(i, "x_velocs", ex.x_velocs, atoms)?;
             for (j, &t) in ex.atom_types.iter().enumerate() {
                 if !(0..NUM_ATOM_TYPES as i64).contains(&t) {
-                    return Err(BatchError::AtomType { example: i, atom: j, atom_type: t });
+                    return Err(BatchError::AtomType {
+                        example: i,
+                        atom: j,
+                        atom_type: t,
+                    });
                 }
                 atom_types[i * n + j] = t;
                 mask[i * n + j] = 1.0;
@@ -157,7 +175,10 @@ impl<B: Backend> FlowCondition<B> {
         let x_coords: Vec<&[[f64; 3]]> = examples.iter().map(|e| e.x_coords).collect();
         let x_velocs: Vec<&[[f64; 3]]> = examples.iter().map(|e| e.x_velocs).collect();
         Ok(Self {
-            atom_types: Tensor::from_data(TensorData::new(atom_types, [b, n]), int_options::<B>(device)),
+            atom_types: Tensor::from_data(
+                TensorData::new(atom_types, [b, n]),
+                int_options::<B>(device),
+            ),
             mask: tensor_from_f64(mask, [b, n], device),
             x_coords: padded_vectors(&x_coords, n, device),
             x_velocs: padded_vectors(&x_velocs, n, device),
@@ -177,7 +198,11 @@ pub struct PairExample<'a> {
 
 impl<'a> PairExample<'a> {
     pub fn condition(&self) -> ConditionExample<'a> {
-        ConditionExample { atom_types: self.atom_types, x_coords: self.x_coords, x_velocs: self.x_velocs }
+        ConditionExample {
+            atom_types: self.atom_types,
+            x_coords: self.x_coords,
+            x_velocs: self.x_velocs,
+        }
     }
 }
 
@@ -197,27 +222,68 @@ pub enum BatchError {
     #[error("example {example}: molecule has no atoms")]
     NoAtoms { example: usize },
     #[error("example {example}: {atoms} atoms do not fit in {slots} slots")]
-    TooManyAtoms { example: usize, atoms: usize, slots: usize },
+    TooManyAtoms {
+        example: usize,
+        atoms: usize,
+        slots: usize,
+    },
     #[error("example {example}: {field} has {got} atoms, atom_types has {expected}")]
-    Length { example: usize, field: &'static str, got: usize, expected: usize },
+    Length {
+        example: usize,
+        field: &'static str,
+        got: usize,
+        expected: usize,
+    },
     #[error("example {example}, atom {atom}: atom type {atom_type} outside the element vocabulary (0..5 = C, H, N, O, S)")]
-    AtomType { example: usize, atom: usize, atom_type: i64 },
+    AtomType {
+        example: usize,
+        atom: usize,
+        atom_type: i64,
+    },
     #[error("example {example}, atom {atom}: non-finite {field} {value:?}")]
-    NonFinite { example: usize, atom: usize, field: &'static str, value: [f64; 3] },
+    NonFinite {
+        example: usize,
+        atom: usize,
+        field: &'static str,
+        value: [f64; 3],
+    },
 }
 
-fn check_states(example: usize, field: &'static str, states: &[[f64; 3]], expected: usize) -> Result<(), BatchError> {
+fn check_states(
+    example: usize,
+    field: &'static str,
+    states: &[[f64; 3]],
+    expected: usize,
+) -> Result<(), BatchError> {
     if states.len() != expected {
-        return Err(BatchError::Length { example, field, got: states.len(), expected });
+        return Err(BatchError::Length {
+            example,
+            field,
+            got: states.len(),
+            expected,
+        });
     }
-    if let Some((atom, value)) = states.iter().enumerate().find(|(_, v)| v.iter().any(|c| !c.is_finite())) {
-        return Err(BatchError::NonFinite { example, atom, field, value: *value });
+    if let Some((atom, value)) = states
+        .iter()
+        .enumerate()
+        .find(|(_, v)| v.iter().any(|c| !c.is_finite()))
+    {
+        return Err(BatchError::NonFinite {
+            example,
+            atom,
+            field,
+            value: *value,
+        });
     }
     Ok(())
 }
 
 /// [B, N, 3] tensor with each example's vectors first and zeros in the padding slots.
-fn padded_vectors<B: Backend>(examples: &[&[[f64; 3]]], n: usize, device: &B::Device) -> Tensor<B, 3> {
+fn padded_vectors<B: Backend>(
+    examples: &[&[[f64; 3]]],
+    n: usize,
+    device: &B::Device,
+) -> Tensor<B, 3> {
     let mut values = vec![0.0f64; examples.len() * n * 3];
     for (i, vectors) in examples.iter().enumerate() {
         for (j, v) in vectors.iter().enumerate() {
@@ -232,7 +298,11 @@ pub fn to_host_vectors<B: Backend>(tensor: Tensor<B, 3>) -> Vec<Vec<[f64; 3]>> {
     let [b, n, _] = tensor.dims();
     let values: Vec<f64> = tensor.into_data().iter::<f64>().collect();
     (0..b)
-        .map(|i| (0..n).map(|j| std::array::from_fn(|k| values[(i * n + j) * 3 + k])).collect())
+        .map(|i| {
+            (0..n)
+                .map(|j| std::array::from_fn(|k| values[(i * n + j) * 3 + k]))
+                .collect()
+        })
         .collect()
 }
 

@@ -26,14 +26,19 @@ pub const CONFIG_FILE: &str = "config.json";
 #[derive(Debug, Error)]
 pub enum CheckpointError {
     #[error("checkpoint {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     File(#[from] StateDictError),
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error(transparent)]
     Import(#[from] ImportError),
-    #[error("checkpoint {path}: the config passed to save_checkpoint does not describe this model")]
+    #[error(
+        "checkpoint {path}: the config passed to save_checkpoint does not describe this model"
+    )]
     ConfigMismatch { path: String },
 }
 
@@ -46,11 +51,20 @@ pub fn save_checkpoint<B: Backend>(
     let dir = dir.as_ref();
     config.validate()?;
     // The prior log-scales in the config are initial values only; everything else must agree.
-    let architecture = |c: &FlowConfig| FlowConfig { coords_prior_log_scale: 0.0, velocs_prior_log_scale: 0.0, ..c.clone() };
+    let architecture = |c: &FlowConfig| FlowConfig {
+        coords_prior_log_scale: 0.0,
+        velocs_prior_log_scale: 0.0,
+        ..c.clone()
+    };
     if architecture(config) != architecture(model.config()) {
-        return Err(CheckpointError::ConfigMismatch { path: dir.display().to_string() });
+        return Err(CheckpointError::ConfigMismatch {
+            path: dir.display().to_string(),
+        });
     }
-    std::fs::create_dir_all(dir).map_err(|source| CheckpointError::Io { path: dir.display().to_string(), source })?;
+    std::fs::create_dir_all(dir).map_err(|source| CheckpointError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
     write_safetensors(&flow_to_state_dict(model), &dir.join(MODEL_FILE))?;
     let json = serde_json::to_string_pretty(config).expect("FlowConfig serialises to JSON");
     write_atomic(&dir.join(CONFIG_FILE), json.as_bytes())?;
@@ -58,10 +72,18 @@ pub fn save_checkpoint<B: Backend>(
 }
 
 /// Load a checkpoint folder written by [`save_checkpoint`] onto `device`.
-pub fn load_checkpoint<B: Backend>(dir: impl AsRef<Path>, device: &B::Device) -> Result<TimewarpFlow<B>, CheckpointError> {
+pub fn load_checkpoint<B: Backend>(
+    dir: impl AsRef<Path>,
+    device: &B::Device,
+) -> Result<TimewarpFlow<B>, CheckpointError> {
     let dir = dir.as_ref();
     let config = FlowConfig::from_json_file(dir.join(CONFIG_FILE))?;
     let weights = dir.join(MODEL_FILE);
     let dict = read_safetensors(&weights)?;
-    Ok(flow_from_state_dict(&config, &dict, &weights.display().to_string(), device)?)
+    Ok(flow_from_state_dict(
+        &config,
+        &dict,
+        &weights.display().to_string(),
+        device,
+    )?)
 }

@@ -15,11 +15,21 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum ConfigError {
     #[error("model config: {field} = {value}: {reason}")]
-    Invalid { field: &'static str, value: String, reason: &'static str },
+    Invalid {
+        field: &'static str,
+        value: String,
+        reason: &'static str,
+    },
     #[error("model config {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("model config {path}: {source}")]
-    Json { path: String, source: serde_json::Error },
+    Json {
+        path: String,
+        source: serde_json::Error,
+    },
 }
 
 /// Hyper-parameters of the kernel-attention transformer RealNVP (official model type
@@ -134,12 +144,18 @@ impl FlowConfig {
 
     /// Check every constraint the model relies on.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |field, value: String, reason| Err(ConfigError::Invalid { field, value, reason });
+        let invalid = |field, value: String, reason| {
+            Err(ConfigError::Invalid {
+                field,
+                value,
+                reason,
+            })
+        };
         let enc = &self.encoder_layer_config;
         if self.atom_embedding_dim == 0 {
             return invalid("atom_embedding_dim", "0".into(), "must be positive");
         }
-        if self.num_coupling_layers == 0 || self.num_coupling_layers % 2 != 0 {
+        if self.num_coupling_layers == 0 || !self.num_coupling_layers.is_multiple_of(2) {
             return invalid(
                 "num_coupling_layers",
                 self.num_coupling_layers.to_string(),
@@ -184,7 +200,12 @@ impl FlowConfig {
                 "only \"kernel\" attention is implemented",
             );
         }
-        if enc.lengthscales.is_empty() || enc.lengthscales.iter().any(|&l| !(l.is_finite() && l > 0.0)) {
+        if enc.lengthscales.is_empty()
+            || enc
+                .lengthscales
+                .iter()
+                .any(|&l| !(l.is_finite() && l > 0.0))
+        {
             return invalid(
                 "encoder_layer_config.lengthscales",
                 format!("{:?}", enc.lengthscales),
@@ -218,10 +239,15 @@ impl FlowConfig {
     /// Read and validate a JSON config file.
     pub fn from_json_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Io { path: path.display().to_string(), source })?;
-        let config: FlowConfig = serde_json::from_str(&text)
-            .map_err(|source| ConfigError::Json { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let config: FlowConfig =
+            serde_json::from_str(&text).map_err(|source| ConfigError::Json {
+                path: path.display().to_string(),
+                source,
+            })?;
         config.validate()?;
         Ok(config)
     }

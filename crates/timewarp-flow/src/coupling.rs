@@ -32,7 +32,10 @@ impl<B: Backend> Conditioning<B> {
     /// Full conditioner tokens t_i = [h_i | x̃_i | x^v_i | o_i] with `other` = o, [B, N, 3].
     pub fn tokens(&self, other: Tensor<B, 3>) -> Tensor<B, 2> {
         let [b, n, _] = other.dims();
-        Tensor::cat(vec![self.static_tokens.clone(), other.reshape([b * n, 3])], 1)
+        Tensor::cat(
+            vec![self.static_tokens.clone(), other.reshape([b * n, 3])],
+            1,
+        )
     }
 
     /// Σ over real atoms and the three axes of a per-atom quantity [B, N, 3] → [B].
@@ -54,7 +57,11 @@ pub struct CouplingLayer<B: Backend> {
 }
 
 impl<B: Backend> CouplingLayer<B> {
-    pub fn new(init: &mut Initializer<B>, config: &FlowConfig, transformed_vars: TransformedVars) -> Self {
+    pub fn new(
+        init: &mut Initializer<B>,
+        config: &FlowConfig,
+        transformed_vars: TransformedVars,
+    ) -> Self {
         Self {
             scale_transformer: ConditionerNetwork::new(init, config),
             shift_transformer: ConditionerNetwork::new(init, config),
@@ -63,7 +70,11 @@ impl<B: Backend> CouplingLayer<B> {
     }
 
     /// The half that conditions this layer: z^v for a positions layer, z^p for a velocities layer.
-    fn other<'a>(&self, z_coords: &'a Tensor<B, 3>, z_velocs: &'a Tensor<B, 3>) -> &'a Tensor<B, 3> {
+    fn other<'a>(
+        &self,
+        z_coords: &'a Tensor<B, 3>,
+        z_velocs: &'a Tensor<B, 3>,
+    ) -> &'a Tensor<B, 3> {
         match self.transformed_vars {
             TransformedVars::Positions => z_velocs,
             TransformedVars::Velocities => z_coords,
@@ -71,10 +82,16 @@ impl<B: Backend> CouplingLayer<B> {
     }
 
     /// (log s, t), each [B, N, 3], given the untransformed half `other` [B, N, 3].
-    pub fn log_scale_and_shift(&self, ctx: &Conditioning<B>, other: Tensor<B, 3>) -> (Tensor<B, 3>, Tensor<B, 3>) {
+    pub fn log_scale_and_shift(
+        &self,
+        ctx: &Conditioning<B>,
+        other: Tensor<B, 3>,
+    ) -> (Tensor<B, 3>, Tensor<B, 3>) {
         let [b, n, _] = other.dims();
         let tokens = ctx.tokens(other);
-        let log_scale = self.scale_transformer.forward(tokens.clone(), &ctx.attention);
+        let log_scale = self
+            .scale_transformer
+            .forward(tokens.clone(), &ctx.attention);
         let shift = self.shift_transformer.forward(tokens, &ctx.attention);
         (log_scale.reshape([b, n, 3]), shift.reshape([b, n, 3]))
     }

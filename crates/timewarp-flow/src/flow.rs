@@ -105,7 +105,11 @@ impl<B: Backend> TimewarpFlow<B> {
 
     /// A freshly initialised model from a seeded host stream: the same seed gives the same
     /// weights on every backend.
-    pub fn try_new(config: &FlowConfig, seed: u64, device: &B::Device) -> Result<Self, ConfigError> {
+    pub fn try_new(
+        config: &FlowConfig,
+        seed: u64,
+        device: &B::Device,
+    ) -> Result<Self, ConfigError> {
         config.validate()?;
         config.warn_on_ignored_fields();
         let mut init = Initializer::new(seed, device);
@@ -134,7 +138,14 @@ impl<B: Backend> TimewarpFlow<B> {
         kernel: KernelAttention<B>,
         couplings: Vec<CouplingLayer<B>>,
     ) -> Self {
-        Self { coords_prior_log_scale, velocs_prior_log_scale, atom_embedder, kernel, couplings, config }
+        Self {
+            coords_prior_log_scale,
+            velocs_prior_log_scale,
+            atom_embedder,
+            kernel,
+            couplings,
+            config,
+        }
     }
 
     /// The hyper-parameters this model was built with.
@@ -149,8 +160,18 @@ impl<B: Backend> TimewarpFlow<B> {
 
     /// Current (σ_p, σ_v) of the base density.
     pub fn prior_scales(&self) -> (f64, f64) {
-        let read = |p: &Param<Tensor<B, 1>>| p.val().into_data().iter::<f64>().next().unwrap_or(f64::NAN).exp();
-        (read(&self.coords_prior_log_scale), read(&self.velocs_prior_log_scale))
+        let read = |p: &Param<Tensor<B, 1>>| {
+            p.val()
+                .into_data()
+                .iter::<f64>()
+                .next()
+                .unwrap_or(f64::NAN)
+                .exp()
+        };
+        (
+            read(&self.coords_prior_log_scale),
+            read(&self.velocs_prior_log_scale),
+        )
     }
 
     /// Centred positions x̃ = x^p − c_b with c_b the plain mean over real atoms, [B, N, 3].
@@ -164,7 +185,11 @@ impl<B: Backend> TimewarpFlow<B> {
 
     /// The conditioning velocities actually used (zeros if `ignore_conditional_velocity`).
     fn used_velocs(&self, x_velocs: Tensor<B, 3>) -> Tensor<B, 3> {
-        if self.config.conditional_flow_density.ignore_conditional_velocity {
+        if self
+            .config
+            .conditional_flow_density
+            .ignore_conditional_velocity
+        {
             x_velocs.zeros_like()
         } else {
             x_velocs
@@ -180,16 +205,28 @@ impl<B: Backend> TimewarpFlow<B> {
         let e = features.dims()[2];
         let attention = query_major(self.kernel.weights(x_centred.clone(), cond.mask.clone()));
         let static_tokens = Tensor::cat(
-            vec![features.reshape([b * n, e]), x_centred.reshape([b * n, 3]), x_velocs.reshape([b * n, 3])],
+            vec![
+                features.reshape([b * n, e]),
+                x_centred.reshape([b * n, 3]),
+                x_velocs.reshape([b * n, 3]),
+            ],
             1,
         );
-        Conditioning { static_tokens, attention, mask: cond.mask.clone() }
+        Conditioning {
+            static_tokens,
+            attention,
+            mask: cond.mask.clone(),
+        }
     }
 
     /// The positional target of the flow: Δ = y^p − x^p (or y^p itself if the displacement
     /// target is switched off).
     fn coords_target(&self, x_coords: Tensor<B, 3>, y_coords: Tensor<B, 3>) -> Tensor<B, 3> {
-        if self.config.conditional_flow_density.use_displacement_as_target {
+        if self
+            .config
+            .conditional_flow_density
+            .use_displacement_as_target
+        {
             y_coords - x_coords
         } else {
             y_coords
@@ -197,7 +234,12 @@ impl<B: Backend> TimewarpFlow<B> {
     }
 
     /// log N(z; 0, σ²) = −z²/(2σ²) − log σ − ½ log 2π per coordinate, summed over real atoms.
-    fn base_log_prob(&self, z: Tensor<B, 3>, log_sigma: &Param<Tensor<B, 1>>, ctx: &Conditioning<B>) -> Tensor<B, 1> {
+    fn base_log_prob(
+        &self,
+        z: Tensor<B, 3>,
+        log_sigma: &Param<Tensor<B, 1>>,
+        ctx: &Conditioning<B>,
+    ) -> Tensor<B, 1> {
         let log_sigma = log_sigma.val().reshape([1, 1, 1]);
         let inv_two_var = (log_sigma.clone() * 2.0).neg().exp() * 0.5; // 1 / (2σ²)
         let per_coordinate = (z.square() * inv_two_var).neg() - log_sigma - HALF_LOG_TWO_PI;
@@ -212,18 +254,33 @@ impl<B: Backend> TimewarpFlow<B> {
         let ctx = self.conditioning(&batch.condition());
         let mut z_coords = self.coords_target(batch.x_coords.clone(), batch.y_coords.clone());
         let mut z_velocs = batch.y_velocs.clone();
-        let mut logdet = Tensor::zeros([batch.batch_size()], float_options::<B>(&batch.mask.device()));
+        let mut logdet = Tensor::zeros(
+            [batch.batch_size()],
+            float_options::<B>(&batch.mask.device()),
+        );
         for coupling in &self.couplings {
             let (zp, zv, layer_logdet) = coupling.forward(&ctx, z_coords, z_velocs);
             (z_coords, z_velocs) = (zp, zv);
             logdet = logdet + layer_logdet.clone();
             if let Some(layers) = layers.as_deref_mut() {
-                layers.push(LayerLatent { z_coords: z_coords.clone(), z_velocs: z_velocs.clone(), logdet: layer_logdet });
+                layers.push(LayerLatent {
+                    z_coords: z_coords.clone(),
+                    z_velocs: z_velocs.clone(),
+                    logdet: layer_logdet,
+                });
             }
         }
         FlowLatent {
-            log_prob_z_coords: self.base_log_prob(z_coords.clone(), &self.coords_prior_log_scale, &ctx),
-            log_prob_z_velocs: self.base_log_prob(z_velocs.clone(), &self.velocs_prior_log_scale, &ctx),
+            log_prob_z_coords: self.base_log_prob(
+                z_coords.clone(),
+                &self.coords_prior_log_scale,
+                &ctx,
+            ),
+            log_prob_z_velocs: self.base_log_prob(
+                z_velocs.clone(),
+                &self.velocs_prior_log_scale,
+                &ctx,
+            ),
             z_coords,
             z_velocs,
             logdet,
@@ -237,7 +294,10 @@ impl<B: Backend> TimewarpFlow<B> {
 
     /// As [`data_to_latent`](Self::data_to_latent), also returning the state after every
     /// coupling layer (diagnostics, parity tests).
-    pub fn data_to_latent_layers(&self, batch: &FlowBatch<B>) -> (FlowLatent<B>, Vec<LayerLatent<B>>) {
+    pub fn data_to_latent_layers(
+        &self,
+        batch: &FlowBatch<B>,
+    ) -> (FlowLatent<B>, Vec<LayerLatent<B>>) {
         let mut layers = Vec::with_capacity(self.couplings.len());
         let latent = self.data_to_latent_impl(batch, Some(&mut layers));
         (latent, layers)
@@ -266,16 +326,26 @@ impl<B: Backend> TimewarpFlow<B> {
         let log_prob_z = self.base_log_prob(z_coords.clone(), &self.coords_prior_log_scale, &ctx)
             + self.base_log_prob(z_velocs.clone(), &self.velocs_prior_log_scale, &ctx);
         let (mut y_coords, mut y_velocs) = (z_coords, z_velocs);
-        let mut logdet = Tensor::zeros([cond.batch_size()], float_options::<B>(&cond.mask.device()));
+        let mut logdet =
+            Tensor::zeros([cond.batch_size()], float_options::<B>(&cond.mask.device()));
         for coupling in self.couplings.iter().rev() {
             let (p, v, layer_logdet) = coupling.inverse(&ctx, y_coords, y_velocs);
             (y_coords, y_velocs) = (p, v);
             logdet = logdet + layer_logdet;
         }
-        if self.config.conditional_flow_density.use_displacement_as_target {
+        if self
+            .config
+            .conditional_flow_density
+            .use_displacement_as_target
+        {
             y_coords = cond.x_coords.clone() + y_coords;
         }
-        FlowSample { y_coords, y_velocs, log_prob: log_prob_z + logdet.clone(), logdet }
+        FlowSample {
+            y_coords,
+            y_velocs,
+            log_prob: log_prob_z + logdet.clone(),
+            logdet,
+        }
     }
 
     /// Draw ε ~ N(0, I) on the host from `rng` (positions first, then velocities, [B, N, 3]
@@ -283,7 +353,10 @@ impl<B: Backend> TimewarpFlow<B> {
     pub fn sample<R: Rng + ?Sized>(&self, cond: &FlowCondition<B>, rng: &mut R) -> FlowSample<B> {
         let [b, n, _] = cond.x_coords.dims();
         let device = cond.mask.device();
-        let (sigma_p, sigma_v) = (self.coords_prior_log_scale.val().exp(), self.velocs_prior_log_scale.val().exp());
+        let (sigma_p, sigma_v) = (
+            self.coords_prior_log_scale.val().exp(),
+            self.velocs_prior_log_scale.val().exp(),
+        );
         let mut standard_normal = || {
             let eps: Vec<f64> = (0..b * n * 3).map(|_| rng.sample(StandardNormal)).collect();
             tensor_from_f64::<B, 3>(eps, [b, n, 3], &device)

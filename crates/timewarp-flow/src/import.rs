@@ -62,7 +62,12 @@ impl fmt::Display for KeyReport {
             if items.is_empty() {
                 return Ok(());
             }
-            write!(f, "\n  {} {what}: {}", items.len(), items[..items.len().min(SHOW)].join(", "))?;
+            write!(
+                f,
+                "\n  {} {what}: {}",
+                items.len(),
+                items[..items.len().min(SHOW)].join(", ")
+            )?;
             if items.len() > SHOW {
                 write!(f, ", …")?;
             }
@@ -88,7 +93,10 @@ pub enum ImportError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error("{source_name}: the state dict does not match the model config:{report}")]
-    Mismatch { source_name: String, report: KeyReport },
+    Mismatch {
+        source_name: String,
+        report: KeyReport,
+    },
     #[error("{path}: unknown state-dict format (expected .safetensors, .pt or .pth)")]
     Format { path: String },
 }
@@ -102,7 +110,11 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn new(dict: &'a StateDict) -> Self {
-        Self { dict, used: HashSet::new(), report: KeyReport::default() }
+        Self {
+            dict,
+            used: HashSet::new(),
+            report: KeyReport::default(),
+        }
     }
 
     /// Values of `name`, which must have `shape`; zeros (and a report entry) otherwise, so
@@ -131,30 +143,64 @@ impl<'a> Reader<'a> {
     }
 
     fn finish(mut self) -> KeyReport {
-        self.report.unexpected =
-            self.dict.keys().filter(|k| !self.used.contains(k.as_str())).cloned().collect();
+        self.report.unexpected = self
+            .dict
+            .keys()
+            .filter(|k| !self.used.contains(k.as_str()))
+            .cloned()
+            .collect();
         self.report
     }
 }
 
-fn param<B: Backend, const D: usize>(values: Vec<f64>, shape: [usize; D], device: &B::Device) -> Param<Tensor<B, D>> {
+fn param<B: Backend, const D: usize>(
+    values: Vec<f64>,
+    shape: [usize; D],
+    device: &B::Device,
+) -> Param<Tensor<B, D>> {
     Param::from_tensor(tensor_from_f64(values, shape, device))
 }
 
-fn read_linear<B: Backend>(r: &mut Reader, prefix: &str, d_in: usize, d_out: usize, bias: bool, device: &B::Device) -> Linear<B> {
+fn read_linear<B: Backend>(
+    r: &mut Reader,
+    prefix: &str,
+    d_in: usize,
+    d_out: usize,
+    bias: bool,
+    device: &B::Device,
+) -> Linear<B> {
     // PyTorch [out, in] → burn [in, out].
-    let w = tensor_from_f64::<B, 2>(r.take(&format!("{prefix}.weight"), &[d_out, d_in]), [d_out, d_in], device);
+    let w = tensor_from_f64::<B, 2>(
+        r.take(&format!("{prefix}.weight"), &[d_out, d_in]),
+        [d_out, d_in],
+        device,
+    );
     let bias = bias.then(|| param(r.take(&format!("{prefix}.bias"), &[d_out]), [d_out], device));
-    Linear { weight: Param::from_tensor(w.transpose()), bias }
+    Linear {
+        weight: Param::from_tensor(w.transpose()),
+        bias,
+    }
 }
 
-fn read_layer_norm<B: Backend>(r: &mut Reader, prefix: &str, d: usize, device: &B::Device) -> LayerNorm<B> {
+fn read_layer_norm<B: Backend>(
+    r: &mut Reader,
+    prefix: &str,
+    d: usize,
+    device: &B::Device,
+) -> LayerNorm<B> {
     let gamma = r.take(&format!("{prefix}.weight"), &[d]);
     let beta = r.take(&format!("{prefix}.bias"), &[d]);
     layer_norm(gamma, beta, device)
 }
 
-fn read_mlp<B: Backend>(r: &mut Reader, prefix: &str, d_in: usize, hidden: &[usize], d_out: usize, device: &B::Device) -> Mlp<B> {
+fn read_mlp<B: Backend>(
+    r: &mut Reader,
+    prefix: &str,
+    d_in: usize,
+    hidden: &[usize],
+    d_out: usize,
+    device: &B::Device,
+) -> Mlp<B> {
     let mut widths = vec![d_in];
     widths.extend_from_slice(hidden);
     widths.push(d_out);
@@ -162,7 +208,16 @@ fn read_mlp<B: Backend>(r: &mut Reader, prefix: &str, d_in: usize, hidden: &[usi
         .windows(2)
         .enumerate()
         // Linear layers sit at the even indices of the official nn.Sequential (SiLU between).
-        .map(|(i, w)| read_linear(r, &format!("{prefix}._layers.{}", 2 * i), w[0], w[1], true, device))
+        .map(|(i, w)| {
+            read_linear(
+                r,
+                &format!("{prefix}._layers.{}", 2 * i),
+                w[0],
+                w[1],
+                true,
+                device,
+            )
+        })
         .collect();
     Mlp { linears }
 }
@@ -185,7 +240,14 @@ fn read_conditioner<B: Backend>(
             lengthscale_copies.push((ls_name, ls));
             EncoderLayer {
                 self_attn: KernelSelfAttention {
-                    values_proj: read_linear(r, &format!("{p}.self_attn.values_proj"), d, h * d, false, device),
+                    values_proj: read_linear(
+                        r,
+                        &format!("{p}.self_attn.values_proj"),
+                        d,
+                        h * d,
+                        false,
+                        device,
+                    ),
                     out_projection: read_linear(
                         r,
                         &format!("{p}.self_attn.attention._out_projection"),
@@ -204,7 +266,14 @@ fn read_conditioner<B: Backend>(
         })
         .collect();
     ConditionerNetwork {
-        in_mlp: read_mlp(r, &format!("{prefix}.in_mlp"), config.token_dim(), hidden, d, device),
+        in_mlp: read_mlp(
+            r,
+            &format!("{prefix}.in_mlp"),
+            config.token_dim(),
+            hidden,
+            d,
+            device,
+        ),
         encoder_layers,
         out_mlp: read_mlp(r, &format!("{prefix}.out_mlp"), d, hidden, 3, device),
     }
@@ -213,7 +282,9 @@ fn read_conditioner<B: Backend>(
 /// Strip the `module.` prefix of official training checkpoints (`LossWrapper`).
 pub fn strip_module_prefix(dict: StateDict) -> StateDict {
     if !dict.is_empty() && dict.keys().all(|k| k.starts_with("module.")) {
-        dict.into_iter().map(|(k, v)| (k["module.".len()..].to_string(), v)).collect()
+        dict.into_iter()
+            .map(|(k, v)| (k["module.".len()..].to_string(), v))
+            .collect()
     } else {
         dict
     }
@@ -233,10 +304,17 @@ pub fn flow_from_state_dict<B: Backend>(
     let mut r = Reader::new(dict);
     let e = config.atom_embedding_dim;
     let trainable = config.conditional_flow_density.scale_requires_grad;
-    let coords = param(r.take("coords_prior_log_scale", &[]), [1], device).set_require_grad(trainable);
-    let velocs = param(r.take("velocs_prior_log_scale", &[]), [1], device).set_require_grad(trainable);
-    let atom_embedder =
-        Embedding { weight: param(r.take("flow.atom_embedder.weight", &[NUM_ATOM_TYPES, e]), [NUM_ATOM_TYPES, e], device) };
+    let coords =
+        param(r.take("coords_prior_log_scale", &[]), [1], device).set_require_grad(trainable);
+    let velocs =
+        param(r.take("velocs_prior_log_scale", &[]), [1], device).set_require_grad(trainable);
+    let atom_embedder = Embedding {
+        weight: param(
+            r.take("flow.atom_embedder.weight", &[NUM_ATOM_TYPES, e]),
+            [NUM_ATOM_TYPES, e],
+            device,
+        ),
+    };
     let mut lengthscale_copies = Vec::new();
     let couplings: Vec<CouplingLayer<B>> = (0..config.num_coupling_layers)
         .map(|k| CouplingLayer {
@@ -264,21 +342,41 @@ pub fn flow_from_state_dict<B: Backend>(
     let lengthscales = lengthscale_copies[0].1.clone();
     for (name, copy) in &lengthscale_copies[1..] {
         if copy != &lengthscales && !report.missing.contains(name) {
-            report.inconsistent.push(format!("{name} = {copy:?} differs from {}", lengthscale_copies[0].0));
+            report.inconsistent.push(format!(
+                "{name} = {copy:?} differs from {}",
+                lengthscale_copies[0].0
+            ));
         }
     }
     let configured = &config.encoder_layer_config.lengthscales;
-    let agrees = configured.iter().zip(&lengthscales).all(|(c, l)| (c - l).abs() <= 1e-6 * c.abs());
+    let agrees = configured
+        .iter()
+        .zip(&lengthscales)
+        .all(|(c, l)| (c - l).abs() <= 1e-6 * c.abs());
     if !agrees && !report.missing.contains(&lengthscale_copies[0].0) {
         report.inconsistent.push(format!(
             "length-scales {lengthscales:?} in the weights differ from the config's {configured:?}"
         ));
     }
     if !report.is_clean() {
-        return Err(ImportError::Mismatch { source_name: source_name.to_string(), report });
+        return Err(ImportError::Mismatch {
+            source_name: source_name.to_string(),
+            report,
+        });
     }
-    let kernel = KernelAttention::from_lengthscales(lengthscales, config.encoder_layer_config.normalise_kernel_values, device);
-    Ok(TimewarpFlow::from_parts(config.clone(), coords, velocs, atom_embedder, kernel, couplings))
+    let kernel = KernelAttention::from_lengthscales(
+        lengthscales,
+        config.encoder_layer_config.normalise_kernel_values,
+        device,
+    );
+    Ok(TimewarpFlow::from_parts(
+        config.clone(),
+        coords,
+        velocs,
+        atom_embedder,
+        kernel,
+        couplings,
+    ))
 }
 
 /// Load official PyTorch weights: a `.safetensors` state dict, or a `torch.save` file (`.pt`,
@@ -290,13 +388,26 @@ pub fn import_official<B: Backend>(
     device: &B::Device,
 ) -> Result<TimewarpFlow<B>, ImportError> {
     let path = path.as_ref();
-    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let dict = match extension.as_str() {
         "safetensors" => read_safetensors(path)?,
         "pt" | "pth" | "ckpt" => crate::pickle::read_torch_state_dict(path)?,
-        _ => return Err(ImportError::Format { path: path.display().to_string() }),
+        _ => {
+            return Err(ImportError::Format {
+                path: path.display().to_string(),
+            })
+        }
     };
-    flow_from_state_dict(config, &strip_module_prefix(dict), &path.display().to_string(), device)
+    flow_from_state_dict(
+        config,
+        &strip_module_prefix(dict),
+        &path.display().to_string(),
+        device,
+    )
 }
 
 /// Writes tensors under their official names.
@@ -306,9 +417,15 @@ struct Writer {
 }
 
 impl Writer {
-    fn put<B: Backend, const D: usize>(&mut self, name: String, tensor: Tensor<B, D>, shape: Vec<usize>) {
+    fn put<B: Backend, const D: usize>(
+        &mut self,
+        name: String,
+        tensor: Tensor<B, D>,
+        shape: Vec<usize>,
+    ) {
         let values = tensor.into_data().iter::<f64>().collect();
-        self.dict.insert(name, StateTensor::new(shape, values, self.dtype));
+        self.dict
+            .insert(name, StateTensor::new(shape, values, self.dtype));
     }
 
     fn linear<B: Backend>(&mut self, prefix: &str, linear: &Linear<B>) {
@@ -326,7 +443,11 @@ impl Writer {
         let gamma = norm.gamma.val();
         let d = gamma.dims()[0];
         self.put(format!("{prefix}.weight"), gamma, vec![d]);
-        let beta = norm.beta.as_ref().map(|b| b.val()).unwrap_or_else(|| Tensor::zeros([d], float_options::<B>(&norm.gamma.device())));
+        let beta = norm
+            .beta
+            .as_ref()
+            .map(|b| b.val())
+            .unwrap_or_else(|| Tensor::zeros([d], float_options::<B>(&norm.gamma.device())));
         self.put(format!("{prefix}.bias"), beta, vec![d]);
     }
 
@@ -336,14 +457,29 @@ impl Writer {
         }
     }
 
-    fn conditioner<B: Backend>(&mut self, prefix: &str, net: &ConditionerNetwork<B>, kernel: &KernelAttention<B>) {
+    fn conditioner<B: Backend>(
+        &mut self,
+        prefix: &str,
+        net: &ConditionerNetwork<B>,
+        kernel: &KernelAttention<B>,
+    ) {
         self.mlp(&format!("{prefix}.in_mlp"), &net.in_mlp);
         for (l, layer) in net.encoder_layers.iter().enumerate() {
             let p = format!("{prefix}.encoder_layers.{l}");
-            self.linear(&format!("{p}.self_attn.values_proj"), &layer.self_attn.values_proj);
+            self.linear(
+                &format!("{p}.self_attn.values_proj"),
+                &layer.self_attn.values_proj,
+            );
             let h = kernel.num_heads();
-            self.put(format!("{p}.self_attn.attention.lengthscales"), kernel.lengthscales.clone(), vec![h]);
-            self.linear(&format!("{p}.self_attn.attention._out_projection"), &layer.self_attn.out_projection);
+            self.put(
+                format!("{p}.self_attn.attention.lengthscales"),
+                kernel.lengthscales.clone(),
+                vec![h],
+            );
+            self.linear(
+                &format!("{p}.self_attn.attention._out_projection"),
+                &layer.self_attn.out_projection,
+            );
             self.linear(&format!("{p}.linear1"), &layer.linear1);
             self.linear(&format!("{p}.linear2"), &layer.linear2);
             self.layer_norm(&format!("{p}.norm1"), &layer.norm1);
@@ -357,16 +493,35 @@ impl Writer {
 /// (F64 for an f64 backend, F32 otherwise).
 pub fn flow_to_state_dict<B: Backend>(model: &TimewarpFlow<B>) -> StateDict {
     let scale = model.coords_prior_log_scale.val();
-    let dtype = if scale.dtype() == DType::F64 { StoredDtype::F64 } else { StoredDtype::F32 };
-    let mut w = Writer { dict: StateDict::new(), dtype };
+    let dtype = if scale.dtype() == DType::F64 {
+        StoredDtype::F64
+    } else {
+        StoredDtype::F32
+    };
+    let mut w = Writer {
+        dict: StateDict::new(),
+        dtype,
+    };
     w.put("coords_prior_log_scale".into(), scale, vec![]);
-    w.put("velocs_prior_log_scale".into(), model.velocs_prior_log_scale.val(), vec![]);
+    w.put(
+        "velocs_prior_log_scale".into(),
+        model.velocs_prior_log_scale.val(),
+        vec![],
+    );
     let table = model.atom_embedder.weight.val();
     let shape = table.dims().to_vec();
     w.put("flow.atom_embedder.weight".into(), table, shape);
     for (k, coupling) in model.couplings.iter().enumerate() {
-        w.conditioner(&format!("flow.chain.{k}.scale_transformer"), &coupling.scale_transformer, &model.kernel);
-        w.conditioner(&format!("flow.chain.{k}.shift_transformer"), &coupling.shift_transformer, &model.kernel);
+        w.conditioner(
+            &format!("flow.chain.{k}.scale_transformer"),
+            &coupling.scale_transformer,
+            &model.kernel,
+        );
+        w.conditioner(
+            &format!("flow.chain.{k}.shift_transformer"),
+            &coupling.shift_transformer,
+            &model.kernel,
+        );
     }
     w.dict
 }

@@ -15,7 +15,9 @@ use rand_distr::StandardNormal;
 pub fn layer_norm<B: Backend>(gamma: Vec<f64>, beta: Vec<f64>, device: &B::Device) -> LayerNorm<B> {
     let d = gamma.len();
     // burn's `LayerNorm` keeps ε private: build it from its config, then set γ and β.
-    let mut norm = LayerNormConfig::new(d).with_epsilon(LAYER_NORM_EPS).init(device);
+    let mut norm = LayerNormConfig::new(d)
+        .with_epsilon(LAYER_NORM_EPS)
+        .init(device);
     norm.gamma = Param::from_tensor(tensor_from_f64(gamma, [d], device));
     norm.beta = Some(Param::from_tensor(tensor_from_f64(beta, [d], device)));
     norm
@@ -56,7 +58,10 @@ pub fn tensor_from_f64<B: Backend, const D: usize>(
 
 impl<'d, B: Backend> Initializer<'d, B> {
     pub fn new(seed: u64, device: &'d B::Device) -> Self {
-        Self { rng: ChaCha8Rng::seed_from_u64(seed), device }
+        Self {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            device,
+        }
     }
 
     pub fn device(&self) -> &'d B::Device {
@@ -64,7 +69,9 @@ impl<'d, B: Backend> Initializer<'d, B> {
     }
 
     fn uniform(&mut self, n: usize, bound: f64) -> Vec<f64> {
-        (0..n).map(|_| self.rng.random_range(-bound..bound)).collect()
+        (0..n)
+            .map(|_| self.rng.random_range(-bound..bound))
+            .collect()
     }
 
     /// y = x·W + b with W stored [d_input, d_output] (burn's row layout; the transpose of
@@ -87,12 +94,17 @@ impl<'d, B: Backend> Initializer<'d, B> {
 
     /// Embedding table [n, d] ~ N(0, 1).
     pub fn embedding(&mut self, n: usize, d: usize) -> Embedding<B> {
-        let values = (0..n * d).map(|_| self.rng.sample::<f64, _>(StandardNormal)).collect();
-        Embedding { weight: Param::from_tensor(tensor_from_f64(values, [n, d], self.device)) }
+        let values = (0..n * d)
+            .map(|_| self.rng.sample::<f64, _>(StandardNormal))
+            .collect();
+        Embedding {
+            weight: Param::from_tensor(tensor_from_f64(values, [n, d], self.device)),
+        }
     }
 
     /// A scalar parameter, stored as a one-element tensor.
     pub fn scalar(&mut self, value: f64, require_grad: bool) -> Param<Tensor<B, 1>> {
-        Param::from_tensor(tensor_from_f64(vec![value], [1], self.device)).set_require_grad(require_grad)
+        Param::from_tensor(tensor_from_f64(vec![value], [1], self.device))
+            .set_require_grad(require_grad)
     }
 }

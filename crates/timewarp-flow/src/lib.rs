@@ -27,15 +27,21 @@ pub mod transformer;
 
 use timewarp_mol::Element;
 
-pub use batch::{to_host_scalars, to_host_vectors, BatchError, ConditionExample, FlowBatch, FlowCondition, PairExample};
+pub use batch::{
+    to_host_scalars, to_host_vectors, BatchError, ConditionExample, FlowBatch, FlowCondition,
+    PairExample,
+};
 pub use checkpoint::{load_checkpoint, save_checkpoint, CheckpointError};
 pub use config::{ConfigError, FlowConfig, TransformedVars};
 pub use flow::{FlowLatent, FlowSample, LayerLatent, TimewarpFlow};
-pub use import::{flow_from_state_dict, flow_to_state_dict, import_official, ImportError, KeyReport};
+pub use import::{
+    flow_from_state_dict, flow_to_state_dict, import_official, ImportError, KeyReport,
+};
 pub use presets::{preset, PRESET_NAMES};
 
 /// The element vocabulary of the official data loader (`KNOWN_ELEMENTS`): atom type = index.
-pub const ELEMENT_VOCAB: [Element; 5] = [Element::C, Element::H, Element::N, Element::O, Element::S];
+pub const ELEMENT_VOCAB: [Element; 5] =
+    [Element::C, Element::H, Element::N, Element::O, Element::S];
 
 /// Number of atom types (rows of the embedding table).
 pub const NUM_ATOM_TYPES: usize = ELEMENT_VOCAB.len();
@@ -43,7 +49,10 @@ pub const NUM_ATOM_TYPES: usize = ELEMENT_VOCAB.len();
 /// The model's atom type of an element (C 0, H 1, N 2, O 3, S 4), or `None` for elements the
 /// model has no embedding for.
 pub fn atom_type_of(element: Element) -> Option<i64> {
-    ELEMENT_VOCAB.iter().position(|&e| e == element).map(|i| i as i64)
+    ELEMENT_VOCAB
+        .iter()
+        .position(|&e| e == element)
+        .map(|i| i as i64)
 }
 
 #[cfg(test)]

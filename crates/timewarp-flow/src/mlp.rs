@@ -23,11 +23,19 @@ pub struct Mlp<B: Backend> {
 }
 
 impl<B: Backend> Mlp<B> {
-    pub fn new(init: &mut Initializer<B>, d_input: usize, hidden: &[usize], d_output: usize) -> Self {
+    pub fn new(
+        init: &mut Initializer<B>,
+        d_input: usize,
+        hidden: &[usize],
+        d_output: usize,
+    ) -> Self {
         let mut widths = vec![d_input];
         widths.extend_from_slice(hidden);
         widths.push(d_output);
-        let linears = widths.windows(2).map(|w| init.linear(w[0], w[1], true)).collect();
+        let linears = widths
+            .windows(2)
+            .map(|w| init.linear(w[0], w[1], true))
+            .collect();
         Self { linears }
     }
 

@@ -33,7 +33,10 @@ enum Value {
     Tuple(Rc<Vec<Value>>),
     List(Rc<RefCell<Vec<Value>>>),
     Dict(Rc<RefCell<Vec<(Value, Value)>>>),
-    Global { module: String, name: String },
+    Global {
+        module: String,
+        name: String,
+    },
     Storage(Rc<StorageRef>),
     Tensor(Rc<TensorRef>),
     /// Any other object: its class (if known) is kept for error messages only.
@@ -88,7 +91,9 @@ impl TorchDtype {
             Self::F64 => f64::from_le_bytes(bytes.try_into().unwrap()),
             Self::F32 => f32::from_le_bytes(bytes.try_into().unwrap()) as f64,
             Self::F16 => f16_to_f64(u16::from_le_bytes(bytes.try_into().unwrap())),
-            Self::BF16 => f32::from_bits((u16::from_le_bytes(bytes.try_into().unwrap()) as u32) << 16) as f64,
+            Self::BF16 => {
+                f32::from_bits((u16::from_le_bytes(bytes.try_into().unwrap()) as u32) << 16) as f64
+            }
             Self::Other => f64::NAN,
         }
     }
@@ -120,11 +125,21 @@ type PResult<T> = Result<T, String>;
 
 impl<'a> Machine<'a> {
     fn new(data: &'a [u8]) -> Self {
-        Self { data, pos: 0, stack: Vec::new(), marks: Vec::new(), memo: HashMap::new() }
+        Self {
+            data,
+            pos: 0,
+            stack: Vec::new(),
+            marks: Vec::new(),
+            memo: HashMap::new(),
+        }
     }
 
     fn bytes(&mut self, n: usize) -> PResult<&'a [u8]> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.data.len()).ok_or("truncated pickle")?;
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.data.len())
+            .ok_or("truncated pickle")?;
         let slice = &self.data[self.pos..end];
         self.pos = end;
         Ok(slice)
@@ -148,21 +163,29 @@ impl<'a> Machine<'a> {
 
     fn line(&mut self) -> PResult<String> {
         let rest = &self.data[self.pos..];
-        let end = rest.iter().position(|&b| b == b'\n').ok_or("unterminated text line in pickle")?;
+        let end = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or("unterminated text line in pickle")?;
         self.pos += end + 1;
         Ok(String::from_utf8_lossy(&rest[..end]).into_owned())
     }
 
     fn string(&mut self, n: usize) -> PResult<String> {
-        String::from_utf8(self.bytes(n)?.to_vec()).map_err(|_| "invalid UTF-8 string in pickle".into())
+        String::from_utf8(self.bytes(n)?.to_vec())
+            .map_err(|_| "invalid UTF-8 string in pickle".into())
     }
 
     fn pop(&mut self) -> PResult<Value> {
-        self.stack.pop().ok_or_else(|| "pickle stack underflow".into())
+        self.stack
+            .pop()
+            .ok_or_else(|| "pickle stack underflow".into())
     }
 
     fn top(&mut self) -> PResult<&mut Value> {
-        self.stack.last_mut().ok_or_else(|| "pickle stack underflow".into())
+        self.stack
+            .last_mut()
+            .ok_or_else(|| "pickle stack underflow".into())
     }
 
     fn pop_mark(&mut self) -> PResult<Vec<Value>> {
@@ -174,7 +197,10 @@ impl<'a> Machine<'a> {
     }
 
     fn memo_get(&self, index: u32) -> PResult<Value> {
-        self.memo.get(&index).cloned().ok_or_else(|| format!("pickle memo {index} missing"))
+        self.memo
+            .get(&index)
+            .cloned()
+            .ok_or_else(|| format!("pickle memo {index} missing"))
     }
 
     fn set_items(target: &Value, items: Vec<Value>) -> PResult<()> {
@@ -231,12 +257,20 @@ impl<'a> Machine<'a> {
                 }
                 0x8a | 0x8b => {
                     // LONG1 / LONG4: little-endian two's complement.
-                    let n = if op == 0x8a { self.u8()? as usize } else { self.u32()? as usize };
+                    let n = if op == 0x8a {
+                        self.u8()? as usize
+                    } else {
+                        self.u32()? as usize
+                    };
                     let bytes = self.bytes(n)?;
                     let value = if n == 0 {
                         0
                     } else if n <= 8 {
-                        let mut buf = if bytes[n - 1] & 0x80 != 0 { [0xff; 8] } else { [0; 8] };
+                        let mut buf = if bytes[n - 1] & 0x80 != 0 {
+                            [0xff; 8]
+                        } else {
+                            [0; 8]
+                        };
                         buf[..n].copy_from_slice(bytes);
                         i64::from_le_bytes(buf)
                     } else {
@@ -260,7 +294,11 @@ impl<'a> Machine<'a> {
                 }
                 b'F' => {
                     let text = self.line()?;
-                    self.stack.push(Value::Float(text.trim().parse().map_err(|_| format!("bad FLOAT {text:?}"))?));
+                    self.stack.push(Value::Float(
+                        text.trim()
+                            .parse()
+                            .map_err(|_| format!("bad FLOAT {text:?}"))?,
+                    ));
                 }
                 0x8c => {
                     let n = self.u8()? as usize;
@@ -284,12 +322,20 @@ impl<'a> Machine<'a> {
                 b'U' | b'C' => {
                     let n = self.u8()? as usize;
                     let b = self.bytes(n)?.to_vec();
-                    self.stack.push(if op == b'U' { Value::Str(String::from_utf8_lossy(&b).into()) } else { Value::Bytes(b) });
+                    self.stack.push(if op == b'U' {
+                        Value::Str(String::from_utf8_lossy(&b).into())
+                    } else {
+                        Value::Bytes(b)
+                    });
                 }
                 b'T' | b'B' => {
                     let n = self.u32()? as usize;
                     let b = self.bytes(n)?.to_vec();
-                    self.stack.push(if op == b'T' { Value::Str(String::from_utf8_lossy(&b).into()) } else { Value::Bytes(b) });
+                    self.stack.push(if op == b'T' {
+                        Value::Str(String::from_utf8_lossy(&b).into())
+                    } else {
+                        Value::Bytes(b)
+                    });
                 }
                 0x8e | 0x96 => {
                     let n = self.u64()? as usize;
@@ -298,7 +344,9 @@ impl<'a> Machine<'a> {
                 }
                 b'S' => {
                     let s = self.line()?;
-                    self.stack.push(Value::Str(s.trim_matches(|c| c == '\'' || c == '"').to_string()));
+                    self.stack.push(Value::Str(
+                        s.trim_matches(|c| c == '\'' || c == '"').to_string(),
+                    ));
                 }
                 b')' => self.stack.push(Value::Tuple(Rc::new(Vec::new()))),
                 b't' => {
@@ -320,7 +368,9 @@ impl<'a> Machine<'a> {
                     let a = self.pop()?;
                     self.stack.push(Value::Tuple(Rc::new(vec![a, b, c])));
                 }
-                b']' => self.stack.push(Value::List(Rc::new(RefCell::new(Vec::new())))),
+                b']' => self
+                    .stack
+                    .push(Value::List(Rc::new(RefCell::new(Vec::new())))),
                 b'l' => {
                     let items = self.pop_mark()?;
                     self.stack.push(Value::List(Rc::new(RefCell::new(items))));
@@ -337,7 +387,9 @@ impl<'a> Machine<'a> {
                         list.borrow_mut().extend(items);
                     }
                 }
-                b'}' => self.stack.push(Value::Dict(Rc::new(RefCell::new(Vec::new())))),
+                b'}' => self
+                    .stack
+                    .push(Value::Dict(Rc::new(RefCell::new(Vec::new())))),
                 b'd' => {
                     let items = self.pop_mark()?;
                     let dict = Value::Dict(Rc::new(RefCell::new(Vec::new())));
@@ -372,7 +424,9 @@ impl<'a> Machine<'a> {
                     let name = self.pop()?;
                     let module = self.pop()?;
                     match (module, name) {
-                        (Value::Str(module), Value::Str(name)) => self.stack.push(Value::Global { module, name }),
+                        (Value::Str(module), Value::Str(name)) => {
+                            self.stack.push(Value::Global { module, name })
+                        }
                         _ => return Err("STACK_GLOBAL needs two strings".into()),
                     }
                 }
@@ -452,7 +506,12 @@ impl<'a> Machine<'a> {
                     self.line()?;
                     return Err("text persistent ids (PERSID) are not used by torch.save".into());
                 }
-                other => return Err(format!("unsupported pickle opcode 0x{other:02x} at byte {}", self.pos - 1)),
+                other => {
+                    return Err(format!(
+                        "unsupported pickle opcode 0x{other:02x} at byte {}",
+                        self.pos - 1
+                    ))
+                }
             }
         }
     }
@@ -480,10 +539,17 @@ fn as_usize_list(v: &Value) -> PResult<Vec<usize>> {
 
 /// The storage behind a persistent id ('storage', storage class, key, location, numel).
 fn persistent_load(pid: Value) -> PResult<Value> {
-    let Value::Tuple(items) = pid else { return Err("persistent id is not a tuple".into()) };
+    let Value::Tuple(items) = pid else {
+        return Err("persistent id is not a tuple".into());
+    };
     match items.as_slice() {
-        [Value::Str(kind), Value::Global { name, .. }, Value::Str(key), ..] if kind == "storage" => {
-            Ok(Value::Storage(Rc::new(StorageRef { dtype: TorchDtype::from_storage_class(name), key: key.clone() })))
+        [Value::Str(kind), Value::Global { name, .. }, Value::Str(key), ..]
+            if kind == "storage" =>
+        {
+            Ok(Value::Storage(Rc::new(StorageRef {
+                dtype: TorchDtype::from_storage_class(name),
+                key: key.clone(),
+            })))
         }
         _ => Err(format!("unsupported persistent id {items:?}")),
     }
@@ -491,14 +557,17 @@ fn persistent_load(pid: Value) -> PResult<Value> {
 
 /// Apply a callable from a REDUCE opcode.
 fn reduce(callable: Value, args: Value) -> PResult<Value> {
-    let Value::Global { module, name } = &callable else { return Ok(Value::Opaque("reduce".into())) };
+    let Value::Global { module, name } = &callable else {
+        return Ok(Value::Opaque("reduce".into()));
+    };
     let args = match &args {
         Value::Tuple(a) => a.clone(),
         _ => Rc::new(Vec::new()),
     };
     match (module.as_str(), name.as_str()) {
         ("torch._utils", "_rebuild_tensor_v2") | ("torch._utils", "_rebuild_tensor") => {
-            let [Value::Storage(storage), Value::Int(offset), size, stride, ..] = args.as_slice() else {
+            let [Value::Storage(storage), Value::Int(offset), size, stride, ..] = args.as_slice()
+            else {
                 return Err(format!("{module}.{name}: unexpected arguments"));
             };
             Ok(Value::Tensor(Rc::new(TensorRef {
@@ -508,14 +577,20 @@ fn reduce(callable: Value, args: Value) -> PResult<Value> {
                 stride: as_usize_list(stride)?,
             })))
         }
-        ("torch._utils", "_rebuild_parameter") | ("torch._utils", "_rebuild_parameter_with_state") => {
-            args.first().cloned().ok_or_else(|| "_rebuild_parameter without data".into())
-        }
+        ("torch._utils", "_rebuild_parameter")
+        | ("torch._utils", "_rebuild_parameter_with_state") => args
+            .first()
+            .cloned()
+            .ok_or_else(|| "_rebuild_parameter without data".into()),
         ("torch._tensor", "_rebuild_from_type_v2") => match args.as_slice() {
-            [func, _type, Value::Tuple(inner), ..] => reduce(func.clone(), Value::Tuple(inner.clone())),
+            [func, _type, Value::Tuple(inner), ..] => {
+                reduce(func.clone(), Value::Tuple(inner.clone()))
+            }
             _ => Err("_rebuild_from_type_v2: unexpected arguments".into()),
         },
-        ("collections", "OrderedDict") | ("builtins", "dict") => Ok(Value::Dict(Rc::new(RefCell::new(Vec::new())))),
+        ("collections", "OrderedDict") | ("builtins", "dict") => {
+            Ok(Value::Dict(Rc::new(RefCell::new(Vec::new()))))
+        }
         _ => Ok(Value::Opaque(format!("{module}.{name}"))),
     }
 }
@@ -546,10 +621,19 @@ fn find_state_dict(root: &Value) -> Option<Vec<(String, Rc<TensorRef>)>> {
 /// Read the float state dict of a `torch.save` zip file.
 pub fn read_torch_state_dict(path: &Path) -> Result<StateDict, StateDictError> {
     let p = path.display().to_string();
-    let err = |message: String| StateDictError::Pickle { path: p.clone(), message };
-    let file = std::fs::File::open(path).map_err(|source| StateDictError::Io { path: p.clone(), source })?;
-    let mut zip = zip::ZipArchive::new(file)
-        .map_err(|e| err(format!("not a torch.save zip archive ({e}); legacy (pre-1.6) files are not supported")))?;
+    let err = |message: String| StateDictError::Pickle {
+        path: p.clone(),
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|source| StateDictError::Io {
+        path: p.clone(),
+        source,
+    })?;
+    let mut zip = zip::ZipArchive::new(file).map_err(|e| {
+        err(format!(
+            "not a torch.save zip archive ({e}); legacy (pre-1.6) files are not supported"
+        ))
+    })?;
     let pickle_name = zip
         .file_names()
         .find(|n| n.ends_with("data.pkl") && n.matches('/').count() == 1)
@@ -558,14 +642,23 @@ pub fn read_torch_state_dict(path: &Path) -> Result<StateDict, StateDictError> {
     let prefix = pickle_name.trim_end_matches("data.pkl").to_string();
     if let Ok(mut order) = zip.by_name(&format!("{prefix}byteorder")) {
         let mut text = String::new();
-        order.read_to_string(&mut text).map_err(|e| err(e.to_string()))?;
+        order
+            .read_to_string(&mut text)
+            .map_err(|e| err(e.to_string()))?;
         if text.trim() != "little" {
-            return Err(err(format!("byte order {:?} is not supported", text.trim())));
+            return Err(err(format!(
+                "byte order {:?} is not supported",
+                text.trim()
+            )));
         }
     }
     let mut pickle = Vec::new();
-    zip.by_name(&pickle_name).and_then(|mut f| Ok(f.read_to_end(&mut pickle)?)).map_err(|e| err(e.to_string()))?;
-    let root = Machine::new(&pickle).run().map_err(|m| err(format!("data.pkl: {m}")))?;
+    zip.by_name(&pickle_name)
+        .and_then(|mut f| Ok(f.read_to_end(&mut pickle)?))
+        .map_err(|e| err(e.to_string()))?;
+    let root = Machine::new(&pickle)
+        .run()
+        .map_err(|m| err(format!("data.pkl: {m}")))?;
     let tensors = find_state_dict(&root).ok_or_else(|| {
         err(format!("no state dict of tensors found (looked at the top level and under {STATE_DICT_KEYS:?})"))
     })?;
@@ -575,7 +668,9 @@ pub fn read_torch_state_dict(path: &Path) -> Result<StateDict, StateDictError> {
     for (name, t) in tensors {
         let dtype = t.storage.dtype;
         if dtype == TorchDtype::Other {
-            return Err(err(format!("tensor {name}: only floating-point tensors are supported")));
+            return Err(err(format!(
+                "tensor {name}: only floating-point tensors are supported"
+            )));
         }
         if !storages.contains_key(&t.storage.key) {
             let mut bytes = Vec::new();
@@ -590,10 +685,20 @@ pub fn read_torch_state_dict(path: &Path) -> Result<StateDict, StateDictError> {
         let mut values = Vec::with_capacity(count);
         let mut index = vec![0usize; t.size.len()];
         for _ in 0..count {
-            let element = t.offset + index.iter().zip(&t.stride).map(|(i, s)| i * s).sum::<usize>();
+            let element = t.offset
+                + index
+                    .iter()
+                    .zip(&t.stride)
+                    .map(|(i, s)| i * s)
+                    .sum::<usize>();
             let chunk = bytes
                 .get(element * width..(element + 1) * width)
-                .ok_or_else(|| err(format!("tensor {name}: storage {} too short", t.storage.key)))?;
+                .ok_or_else(|| {
+                    err(format!(
+                        "tensor {name}: storage {} too short",
+                        t.storage.key
+                    ))
+                })?;
             values.push(dtype.decode(chunk));
             // Row-major increment of the multi-index.
             for axis in (0..index.len()).rev() {
@@ -604,7 +709,11 @@ pub fn read_torch_state_dict(path: &Path) -> Result<StateDict, StateDictError> {
                 index[axis] = 0;
             }
         }
-        let stored = if dtype == TorchDtype::F64 { StoredDtype::F64 } else { StoredDtype::F32 };
+        let stored = if dtype == TorchDtype::F64 {
+            StoredDtype::F64
+        } else {
+            StoredDtype::F32
+        };
         dict.insert(name, StateTensor::new(t.size.clone(), values, stored));
     }
     Ok(dict)

@@ -77,6 +77,9 @@ mod tests {
         assert_eq!(preset("ad").unwrap().num_params(), 35_971_282);
         assert_eq!(preset("2aa").unwrap().num_params(), 106_251_658);
         let demo = preset("demo").unwrap().num_params();
-        assert!((200_000..1_000_000).contains(&demo), "demo has {demo} parameters");
+        assert!(
+            (200_000..1_000_000).contains(&demo),
+            "demo has {demo} parameters"
+        );
     }
 }

@@ -27,7 +27,11 @@ pub struct StateTensor {
 impl StateTensor {
     pub fn new(shape: Vec<usize>, values: Vec<f64>, dtype: StoredDtype) -> Self {
         debug_assert_eq!(shape.iter().product::<usize>(), values.len());
-        Self { shape, values, dtype }
+        Self {
+            shape,
+            values,
+            dtype,
+        }
     }
 }
 
@@ -38,11 +42,18 @@ pub type StateDict = BTreeMap<String, StateTensor>;
 #[derive(Debug, Error)]
 pub enum StateDictError {
     #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}: not a valid safetensors file: {message}")]
     Safetensors { path: String, message: String },
     #[error("{path}: tensor {name} has dtype {dtype}; only F32 and F64 state dicts are supported")]
-    Dtype { path: String, name: String, dtype: String },
+    Dtype {
+        path: String,
+        name: String,
+        dtype: String,
+    },
     #[error("{path}: {message}")]
     Pickle { path: String, message: String },
 }
@@ -50,22 +61,37 @@ pub enum StateDictError {
 /// Read every tensor of a `.safetensors` file.
 pub fn read_safetensors(path: &Path) -> Result<StateDict, StateDictError> {
     let p = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| StateDictError::Io { path: p.clone(), source })?;
-    let file = SafeTensors::deserialize(&bytes)
-        .map_err(|e| StateDictError::Safetensors { path: p.clone(), message: e.to_string() })?;
+    let bytes = std::fs::read(path).map_err(|source| StateDictError::Io {
+        path: p.clone(),
+        source,
+    })?;
+    let file = SafeTensors::deserialize(&bytes).map_err(|e| StateDictError::Safetensors {
+        path: p.clone(),
+        message: e.to_string(),
+    })?;
     let mut dict = StateDict::new();
     for (name, view) in file.tensors() {
         let data = view.data();
         let (values, dtype): (Vec<f64>, _) = match view.dtype() {
             Dtype::F64 => (
-                data.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect(),
+                data.chunks_exact(8)
+                    .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+                    .collect(),
                 StoredDtype::F64,
             ),
             Dtype::F32 => (
-                data.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64).collect(),
+                data.chunks_exact(4)
+                    .map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64)
+                    .collect(),
                 StoredDtype::F32,
             ),
-            other => return Err(StateDictError::Dtype { path: p, name, dtype: format!("{other:?}") }),
+            other => {
+                return Err(StateDictError::Dtype {
+                    path: p,
+                    name,
+                    dtype: format!("{other:?}"),
+                })
+            }
         };
         dict.insert(name, StateTensor::new(view.shape().to_vec(), values, dtype));
     }
@@ -79,7 +105,11 @@ pub fn safetensors_bytes(dict: &StateDict, path: &Path) -> Result<Vec<u8>, State
         .map(|(name, t)| {
             let bytes = match t.dtype {
                 StoredDtype::F64 => t.values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-                StoredDtype::F32 => t.values.iter().flat_map(|&v| (v as f32).to_le_bytes()).collect(),
+                StoredDtype::F32 => t
+                    .values
+                    .iter()
+                    .flat_map(|&v| (v as f32).to_le_bytes())
+                    .collect(),
             };
             (name, t, bytes)
         })
@@ -94,14 +124,22 @@ pub fn safetensors_bytes(dict: &StateDict, path: &Path) -> Result<Vec<u8>, State
             TensorView::new(dtype, t.shape.clone(), bytes).map(|view| (name.as_str(), view))
         })
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| StateDictError::Safetensors { path: path.display().to_string(), message: e.to_string() })?;
-    safetensors::serialize(views, None)
-        .map_err(|e| StateDictError::Safetensors { path: path.display().to_string(), message: e.to_string() })
+        .map_err(|e| StateDictError::Safetensors {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+    safetensors::serialize(views, None).map_err(|e| StateDictError::Safetensors {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
 }
 
 /// Write a file atomically: to `<path>.tmp` first, then rename over `path`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StateDictError> {
-    let io = |source| StateDictError::Io { path: path.display().to_string(), source };
+    let io = |source| StateDictError::Io {
+        path: path.display().to_string(),
+        source,
+    };
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = std::path::PathBuf::from(tmp);

@@ -31,7 +31,12 @@ pub struct EncoderLayer<B: Backend> {
 }
 
 impl<B: Backend> EncoderLayer<B> {
-    pub fn new(init: &mut Initializer<B>, d_model: usize, dim_feedforward: usize, num_heads: usize) -> Self {
+    pub fn new(
+        init: &mut Initializer<B>,
+        d_model: usize,
+        dim_feedforward: usize,
+        num_heads: usize,
+    ) -> Self {
         Self {
             self_attn: KernelSelfAttention::new(init, d_model, num_heads),
             linear1: init.linear(d_model, dim_feedforward, true),
@@ -74,7 +79,9 @@ impl<B: Backend> ConditionerNetwork<B> {
         Self {
             in_mlp: Mlp::new(init, config.token_dim(), hidden, enc.d_model),
             encoder_layers: (0..config.num_transformer_layers)
-                .map(|_| EncoderLayer::new(init, enc.d_model, enc.dim_feedforward, config.num_heads()))
+                .map(|_| {
+                    EncoderLayer::new(init, enc.d_model, enc.dim_feedforward, config.num_heads())
+                })
                 .collect(),
             out_mlp: Mlp::new(init, enc.d_model, hidden, 3),
         }

@@ -16,25 +16,43 @@ type F64 = NdArray<f64>;
 
 fn max_scaled_diff(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs() / y.abs().max(1.0)).fold(0.0, f64::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs() / y.abs().max(1.0))
+        .fold(0.0, f64::max)
 }
 
 #[test]
 fn sampling_inverts_the_density_direction() {
     let device = Default::default();
     let model = tiny_model::<F32>(3, &device);
-    let molecules = [Molecule::random(6, 1), Molecule::random(4, 2), Molecule::random(6, 3)];
+    let molecules = [
+        Molecule::random(6, 1),
+        Molecule::random(4, 2),
+        Molecule::random(6, 3),
+    ];
     let cond = condition::<F32>(&molecules, &device);
     let mut rng = ChaCha8Rng::seed_from_u64(11);
-    let z_coords = Tensor::<F32, 3>::random([3, 6, 3], burn::tensor::Distribution::Normal(0.0, 0.5), float_options::<F32>(&device));
-    let z_velocs = Tensor::<F32, 3>::random([3, 6, 3], burn::tensor::Distribution::Normal(0.0, 1.2), float_options::<F32>(&device));
+    let z_coords = Tensor::<F32, 3>::random(
+        [3, 6, 3],
+        burn::tensor::Distribution::Normal(0.0, 0.5),
+        float_options::<F32>(&device),
+    );
+    let z_velocs = Tensor::<F32, 3>::random(
+        [3, 6, 3],
+        burn::tensor::Distribution::Normal(0.0, 1.2),
+        float_options::<F32>(&device),
+    );
     let sample = model.sample_with_latents(&cond, z_coords.clone(), z_velocs.clone());
     let pair = cond.with_targets(sample.y_coords.clone(), sample.y_velocs.clone());
     let latent = model.data_to_latent(&pair);
     let round_trip = host(latent.log_prob());
     assert!(max_scaled_diff(&host(latent.z_coords), &host(z_coords)) < 1e-5);
     assert!(max_scaled_diff(&host(latent.z_velocs), &host(z_velocs)) < 1e-5);
-    assert!(max_scaled_diff(&round_trip, &host(sample.log_prob.clone())) < 1e-5, "{round_trip:?}");
+    assert!(
+        max_scaled_diff(&round_trip, &host(sample.log_prob.clone())) < 1e-5,
+        "{round_trip:?}"
+    );
 
     // `sample` draws its latents from the given stream: same seed, same proposal.
     let a = model.sample(&cond, &mut rng);
@@ -49,14 +67,17 @@ fn log_abs_det(mut m: Vec<Vec<f64>>) -> f64 {
     let n = m.len();
     let mut log_det = 0.0;
     for col in 0..n {
-        let pivot = (col..n).max_by(|&a, &b| m[a][col].abs().total_cmp(&m[b][col].abs())).unwrap();
+        let pivot = (col..n)
+            .max_by(|&a, &b| m[a][col].abs().total_cmp(&m[b][col].abs()))
+            .unwrap();
         m.swap(col, pivot);
         let p = m[col][col];
         log_det += p.abs().ln();
-        for row in col + 1..n {
-            let factor = m[row][col] / p;
-            for k in col..n {
-                m[row][k] -= factor * m[col][k];
+        let pivot_row = m[col].clone();
+        for row in m.iter_mut().skip(col + 1) {
+            let factor = row[col] / p;
+            for (x, y) in row.iter_mut().zip(&pivot_row).skip(col) {
+                *x -= factor * y;
             }
         }
     }
@@ -90,16 +111,33 @@ fn log_determinant_equals_that_of_the_numerical_jacobian() {
         let zp = host(latent.z_coords);
         let zv = host(latent.z_velocs);
         (0..molecules.len())
-            .map(|b| zp[b * 3 * n..(b + 1) * 3 * n].iter().chain(&zv[b * 3 * n..(b + 1) * 3 * n]).copied().collect())
+            .map(|b| {
+                zp[b * 3 * n..(b + 1) * 3 * n]
+                    .iter()
+                    .chain(&zv[b * 3 * n..(b + 1) * 3 * n])
+                    .copied()
+                    .collect()
+            })
             .collect()
     };
     // J[r][c] = ∂z_r/∂y_c.
-    let jacobian: Vec<Vec<f64>> =
-        (0..dim).map(|r| (0..dim).map(|c| (z[1 + 2 * c][r] - z[2 + 2 * c][r]) / (2.0 * h)).collect()).collect();
+    let jacobian: Vec<Vec<f64>> = (0..dim)
+        .map(|r| {
+            (0..dim)
+                .map(|c| (z[1 + 2 * c][r] - z[2 + 2 * c][r]) / (2.0 * h))
+                .collect()
+        })
+        .collect();
     let numerical = log_abs_det(jacobian);
     let analytic = host(latent.logdet)[0];
-    assert!(analytic.abs() > 0.1, "a trivial log-determinant ({analytic}) would test nothing");
-    assert!((numerical - analytic).abs() < 1e-6, "numerical {numerical} vs flow {analytic}");
+    assert!(
+        analytic.abs() > 0.1,
+        "a trivial log-determinant ({analytic}) would test nothing"
+    );
+    assert!(
+        (numerical - analytic).abs() < 1e-6,
+        "numerical {numerical} vs flow {analytic}"
+    );
 }
 
 #[test]
@@ -119,7 +157,10 @@ fn permuting_atoms_permutes_latents_and_keeps_log_prob() {
     let a = model.data_to_latent(&batch::<F32>(&[molecule], None, &device));
     let b = model.data_to_latent(&batch::<F32>(&[permuted], None, &device));
     let (lp_a, lp_b) = (host(a.log_prob())[0], host(b.log_prob())[0]);
-    assert!((lp_a - lp_b).abs() < 1e-5 * lp_a.abs().max(1.0), "{lp_a} vs {lp_b}");
+    assert!(
+        (lp_a - lp_b).abs() < 1e-5 * lp_a.abs().max(1.0),
+        "{lp_a} vs {lp_b}"
+    );
     let (za, zb) = (host(a.z_coords), host(b.z_coords));
     for (j, &i) in perm.iter().enumerate() {
         for k in 0..3 {
@@ -134,12 +175,23 @@ fn translating_x_and_y_together_leaves_log_prob_unchanged() {
     let model = tiny_model::<F64>(2, &device);
     let molecule = Molecule::random(6, 8);
     let t = [1.3, -0.7, 2.1];
-    let shift = |v: &Vec<[f64; 3]>| v.iter().map(|p| std::array::from_fn(|k| p[k] + t[k])).collect::<Vec<[f64; 3]>>();
-    let moved = Molecule { x_coords: shift(&molecule.x_coords), y_coords: shift(&molecule.y_coords), ..molecule.clone() };
+    let shift = |v: &Vec<[f64; 3]>| {
+        v.iter()
+            .map(|p| std::array::from_fn(|k| p[k] + t[k]))
+            .collect::<Vec<[f64; 3]>>()
+    };
+    let moved = Molecule {
+        x_coords: shift(&molecule.x_coords),
+        y_coords: shift(&molecule.y_coords),
+        ..molecule.clone()
+    };
     let lp = host(model.log_prob(&batch::<F64>(&[molecule.clone(), moved], None, &device)));
     assert!((lp[0] - lp[1]).abs() < 1e-11 * lp[0].abs(), "{lp:?}");
     // Not trivially constant: moving y alone changes it.
-    let y_only = Molecule { y_coords: shift(&molecule.y_coords), ..molecule };
+    let y_only = Molecule {
+        y_coords: shift(&molecule.y_coords),
+        ..molecule
+    };
     let lp_y = host(model.log_prob(&batch::<F64>(&[y_only], None, &device)))[0];
     assert!((lp_y - lp[0]).abs() > 1.0);
 }
@@ -150,16 +202,23 @@ fn padding_does_not_change_the_real_atoms() {
     let model = tiny_model::<F64>(4, &device);
     let small = Molecule::random(5, 21);
     let large = Molecule::random(8, 22);
-    let alone = model.data_to_latent(&batch::<F64>(&[small.clone()], None, &device));
+    let alone = model.data_to_latent(&batch::<F64>(std::slice::from_ref(&small), None, &device));
     let padded = batch::<F64>(&[large, small.clone()], None, &device);
     // Put garbage into the three padded slots of example 1 (type O, random positions/velocities).
     let garbage = |t: Tensor<F64, 3>| {
-        let noise = Tensor::<F64, 3>::random([1, 3, 3], burn::tensor::Distribution::Uniform(-5.0, 5.0), float_options::<F64>(&device));
+        let noise = Tensor::<F64, 3>::random(
+            [1, 3, 3],
+            burn::tensor::Distribution::Uniform(-5.0, 5.0),
+            float_options::<F64>(&device),
+        );
         t.slice_assign([1..2, 5..8, 0..3], noise)
     };
     let types = padded.atom_types.clone().slice_assign(
         [1..2, 5..8],
-        Tensor::from_data(TensorData::new(vec![3i64; 3], [1, 3]), int_options::<F64>(&device)),
+        Tensor::from_data(
+            TensorData::new(vec![3i64; 3], [1, 3]),
+            int_options::<F64>(&device),
+        ),
     );
     let padded = FlowBatch {
         atom_types: types,
@@ -176,10 +235,26 @@ fn padding_does_not_change_the_real_atoms() {
     let zb = host(with_padding.z_coords);
     assert!(max_scaled_diff(&zb[8 * 3..8 * 3 + 15], &za) < 1e-12);
     // Sampling: the real atoms' proposal does not depend on the padding either.
-    let z = |n: usize| tensor_from_f64::<F64, 3>((0..n * 3).map(|i| (i as f64 * 0.7).sin()).collect(), [1, n, 3], &device);
-    let s_alone = model.sample_with_latents(&condition::<F64>(std::slice::from_ref(&small), &device), z(5), z(5));
+    let z = |n: usize| {
+        tensor_from_f64::<F64, 3>(
+            (0..n * 3).map(|i| (i as f64 * 0.7).sin()).collect(),
+            [1, n, 3],
+            &device,
+        )
+    };
+    let s_alone = model.sample_with_latents(
+        &condition::<F64>(std::slice::from_ref(&small), &device),
+        z(5),
+        z(5),
+    );
     let cond = padded.condition();
-    let small_padded = Tensor::cat(vec![z(5), Tensor::full([1, 3, 3], 9.0, float_options::<F64>(&device))], 1);
+    let small_padded = Tensor::cat(
+        vec![
+            z(5),
+            Tensor::full([1, 3, 3], 9.0, float_options::<F64>(&device)),
+        ],
+        1,
+    );
     let zp = Tensor::cat(vec![z(8), small_padded], 0);
     let s_pad = model.sample_with_latents(&cond, zp.clone(), zp);
     assert!(max_scaled_diff(&host(s_pad.y_coords)[24..39], &host(s_alone.y_coords)) < 1e-12);
@@ -196,13 +271,35 @@ fn gradients_flow_to_every_parameter_kind() {
     let grads = loss.backward();
     let check = |name: &str, g: Option<Tensor<NdArray<f32>, 2>>| {
         let g = host(g.unwrap_or_else(|| panic!("no gradient for {name}")));
-        assert!(g.iter().all(|v| v.is_finite()) && g.iter().any(|v| *v != 0.0), "{name}: {g:?}");
+        assert!(
+            g.iter().all(|v| v.is_finite()) && g.iter().any(|v| *v != 0.0),
+            "{name}: {g:?}"
+        );
     };
     let coupling = &model.couplings[0];
     check("embedding", model.atom_embedder.weight.grad(&grads));
-    check("φ_in", coupling.scale_transformer.in_mlp.linears[0].weight.grad(&grads));
-    check("W_V", coupling.shift_transformer.encoder_layers[0].self_attn.values_proj.weight.grad(&grads));
-    check("W_O", coupling.scale_transformer.encoder_layers[0].self_attn.out_projection.weight.grad(&grads));
+    check(
+        "φ_in",
+        coupling.scale_transformer.in_mlp.linears[0]
+            .weight
+            .grad(&grads),
+    );
+    check(
+        "W_V",
+        coupling.shift_transformer.encoder_layers[0]
+            .self_attn
+            .values_proj
+            .weight
+            .grad(&grads),
+    );
+    check(
+        "W_O",
+        coupling.scale_transformer.encoder_layers[0]
+            .self_attn
+            .out_projection
+            .weight
+            .grad(&grads),
+    );
     let prior = host(model.coords_prior_log_scale.grad(&grads).unwrap());
     assert!(prior[0].is_finite() && prior[0] != 0.0);
 
@@ -218,18 +315,58 @@ fn bad_examples_are_reported_by_example_and_atom() {
     let m = Molecule::random(3, 1);
     let mut bad_type = m.clone();
     bad_type.atom_types[2] = 7;
-    let err = FlowBatch::<F32>::from_examples(&[m.pair(), bad_type.pair()], None, &device).unwrap_err();
-    assert_eq!(err, BatchError::AtomType { example: 1, atom: 2, atom_type: 7 });
+    let err =
+        FlowBatch::<F32>::from_examples(&[m.pair(), bad_type.pair()], None, &device).unwrap_err();
+    assert_eq!(
+        err,
+        BatchError::AtomType {
+            example: 1,
+            atom: 2,
+            atom_type: 7
+        }
+    );
     let mut nan = m.clone();
     nan.y_coords[1][0] = f64::NAN;
     let err = FlowBatch::<F32>::from_examples(&[nan.pair()], None, &device).unwrap_err();
-    assert!(matches!(err, BatchError::NonFinite { example: 0, atom: 1, field: "y_coords", .. }), "{err}");
-    let short = PairExample { y_velocs: &m.y_velocs[..2], ..m.pair() };
+    assert!(
+        matches!(
+            err,
+            BatchError::NonFinite {
+                example: 0,
+                atom: 1,
+                field: "y_coords",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let short = PairExample {
+        y_velocs: &m.y_velocs[..2],
+        ..m.pair()
+    };
     let err = FlowBatch::<F32>::from_examples(&[short], None, &device).unwrap_err();
-    assert_eq!(err, BatchError::Length { example: 0, field: "y_velocs", got: 2, expected: 3 });
+    assert_eq!(
+        err,
+        BatchError::Length {
+            example: 0,
+            field: "y_velocs",
+            got: 2,
+            expected: 3
+        }
+    );
     let err = FlowBatch::<F32>::from_examples(&[m.pair()], Some(2), &device).unwrap_err();
-    assert_eq!(err, BatchError::TooManyAtoms { example: 0, atoms: 3, slots: 2 });
-    assert_eq!(FlowBatch::<F32>::from_examples(&[], None, &device).unwrap_err(), BatchError::Empty);
+    assert_eq!(
+        err,
+        BatchError::TooManyAtoms {
+            example: 0,
+            atoms: 3,
+            slots: 2
+        }
+    );
+    assert_eq!(
+        FlowBatch::<F32>::from_examples(&[], None, &device).unwrap_err(),
+        BatchError::Empty
+    );
 }
 
 #[test]

@@ -6,7 +6,9 @@ use burn::tensor::Device;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
-use timewarp_flow::{preset, ConditionExample, FlowBatch, FlowCondition, FlowConfig, PairExample, TimewarpFlow};
+use timewarp_flow::{
+    preset, ConditionExample, FlowBatch, FlowCondition, FlowConfig, PairExample, TimewarpFlow,
+};
 
 /// A molecule's transition on the host.
 #[derive(Debug, Clone)]
@@ -44,7 +46,13 @@ impl Molecule {
             .collect();
         let x_velocs = (0..n).map(|_| normal3(&mut rng, 1.0)).collect();
         let y_velocs = (0..n).map(|_| normal3(&mut rng, 1.0)).collect();
-        Self { atom_types, x_coords, x_velocs, y_coords, y_velocs }
+        Self {
+            atom_types,
+            x_coords,
+            x_velocs,
+            y_coords,
+            y_velocs,
+        }
     }
 
     pub fn pair(&self) -> PairExample<'_> {
@@ -62,7 +70,11 @@ impl Molecule {
     }
 }
 
-pub fn batch<B: Backend>(molecules: &[Molecule], slots: Option<usize>, device: &Device<B>) -> FlowBatch<B> {
+pub fn batch<B: Backend>(
+    molecules: &[Molecule],
+    slots: Option<usize>,
+    device: &Device<B>,
+) -> FlowBatch<B> {
     let pairs: Vec<_> = molecules.iter().map(Molecule::pair).collect();
     FlowBatch::from_examples(&pairs, slots, device).unwrap()
 }
