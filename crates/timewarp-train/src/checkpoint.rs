@@ -39,6 +39,9 @@ pub struct TrainState {
     pub wall_seconds: f64,
     /// Training pairs processed so far.
     pub pairs_seen: u64,
+    /// Validation NLL per atom of the initial weights (before the first step).
+    #[serde(default)]
+    pub initial_val_nll: Option<f64>,
 }
 
 pub const STATE_FILE: &str = "state.json";
@@ -132,6 +135,7 @@ mod tests {
             validations_since_best: 0,
             wall_seconds: 1.0,
             pairs_seen: 10,
+            initial_val_nll: Some(3.0),
         }
     }
 

@@ -28,11 +28,22 @@ pub struct MetricsRow {
 pub const CSV_HEADER: &str = "step,epoch,train_loss,train_nll,val_nll,lr,grad_norm,pairs_per_s,wall_s";
 
 impl MetricsRow {
+    /// Non-finite values (no training yet at step 0) are written as empty fields.
     fn to_csv(&self) -> String {
-        let val = self.val_nll.map(|v| format!("{v:.6}")).unwrap_or_default();
+        let f = |v: f64, p: usize| if v.is_finite() { format!("{v:.p$}") } else { String::new() };
+        let val = self.val_nll.map(|v| f(v, 6)).unwrap_or_default();
+        let lr = if self.lr.is_finite() { format!("{:.6e}", self.lr) } else { String::new() };
         format!(
-            "{},{},{:.6},{:.6},{},{:.6e},{:.6},{:.3},{:.3}",
-            self.step, self.epoch, self.train_loss, self.train_nll, val, self.lr, self.grad_norm, self.pairs_per_s, self.wall_s
+            "{},{},{},{},{},{},{},{},{}",
+            self.step,
+            self.epoch,
+            f(self.train_loss, 6),
+            f(self.train_nll, 6),
+            val,
+            lr,
+            f(self.grad_norm, 6),
+            f(self.pairs_per_s, 3),
+            f(self.wall_s, 3)
         )
     }
 
@@ -41,16 +52,17 @@ impl MetricsRow {
         if f.len() != 9 {
             return None;
         }
+        let num = |s: &str| if s.is_empty() { Some(f64::NAN) } else { s.parse().ok() };
         Some(MetricsRow {
             step: f[0].parse().ok()?,
             epoch: f[1].parse().ok()?,
-            train_loss: f[2].parse().ok()?,
-            train_nll: f[3].parse().ok()?,
+            train_loss: num(f[2])?,
+            train_nll: num(f[3])?,
             val_nll: if f[4].is_empty() { None } else { Some(f[4].parse().ok()?) },
-            lr: f[5].parse().ok()?,
-            grad_norm: f[6].parse().ok()?,
-            pairs_per_s: f[7].parse().ok()?,
-            wall_s: f[8].parse().ok()?,
+            lr: num(f[5])?,
+            grad_norm: num(f[6])?,
+            pairs_per_s: num(f[7])?,
+            wall_s: num(f[8])?,
         })
     }
 }

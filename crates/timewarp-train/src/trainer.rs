@@ -43,6 +43,8 @@ pub struct TrainSummary {
     pub best_step: Option<u64>,
     /// Validation NLL per atom of the final weights.
     pub final_val_nll: Option<f64>,
+    /// Validation NLL per atom of the initial weights.
+    pub initial_val_nll: Option<f64>,
     /// Validation NLL per atom of the fitted Gaussian displacement baseline.
     pub baseline_val_nll: f64,
     pub wall_seconds: f64,
@@ -279,6 +281,7 @@ fn fresh_state(seed: u64) -> TrainState {
         validations_since_best: 0,
         wall_seconds: 0.0,
         pairs_seen: 0,
+        initial_val_nll: None,
     }
 }
 
@@ -413,6 +416,23 @@ pub fn train_on<B: AutodiffBackend>(
         })
     };
 
+    if state.step == 0 && state.initial_val_nll.is_none() {
+        // Validation before training (official `run_valid_first`): the starting point of the
+        // validation curve and a check that the data and model fit together.
+        let v = validation_nll(&model.valid(), &mut data.dataset, &data.val, val_batch, cfg.seed, device)?;
+        state.initial_val_nll = Some(v);
+        metrics.push(MetricsRow {
+            step: 0,
+            epoch: 0,
+            train_loss: f64::NAN,
+            train_nll: f64::NAN,
+            val_nll: Some(v),
+            lr: 0.0,
+            grad_norm: f64::NAN,
+            pairs_per_s: f64::NAN,
+            wall_s: wall(&state),
+        })?;
+    }
     while state.step < cfg.steps {
         if state.batch_in_epoch as usize >= batches.len() {
             state.epoch += 1;
@@ -522,6 +542,7 @@ pub fn train_on<B: AutodiffBackend>(
         best_val_nll: state.best_val_nll,
         best_step: state.best_step,
         final_val_nll,
+        initial_val_nll: state.initial_val_nll,
         baseline_val_nll,
         wall_seconds: wall(&state),
         pairs_per_s: session_pairs as f64 / session_seconds.max(1e-12),
@@ -543,6 +564,7 @@ fn write_run_json(out: &Path, cfg: &TrainConfig, s: &TrainSummary, backend: &str
         "best_val_nll": s.best_val_nll,
         "best_step": s.best_step,
         "final_val_nll": s.final_val_nll,
+        "initial_val_nll": s.initial_val_nll,
         "baseline_val_nll": s.baseline_val_nll,
         "pairs_per_s": s.pairs_per_s,
         "train_pairs": s.train_pairs,

@@ -39,8 +39,14 @@ fn nll_goes_down_and_run_folder_is_complete() {
     let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
     let rows: Vec<&str> = csv.lines().collect();
     assert!(rows[0].starts_with("step,epoch,train_loss,train_nll,val_nll,lr,grad_norm,pairs_per_s"));
-    assert_eq!(rows.len(), 1 + 12);
-    let first: f64 = rows[1].split(',').nth(3).unwrap().parse().unwrap();
+    // Step 0 (validation of the initial weights) and every 5 steps.
+    assert_eq!(rows.len(), 1 + 1 + 12);
+    assert!(rows[1].starts_with("0,0,,,"), "{}", rows[1]);
+    let initial: f64 = rows[1].split(',').nth(4).unwrap().parse().unwrap();
+    // metrics.csv has 6 decimals.
+    assert!((initial - nll0).abs() < 1e-6, "{initial} vs {nll0}");
+    assert!((s.initial_val_nll.unwrap() - nll0).abs() < 1e-12);
+    let first: f64 = rows[2].split(',').nth(3).unwrap().parse().unwrap();
     let last: f64 = rows[rows.len() - 1].split(',').nth(3).unwrap().parse().unwrap();
     assert!(last < first - 1.0, "train NLL {first} -> {last}");
     let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
