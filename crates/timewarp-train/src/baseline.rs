@@ -32,9 +32,9 @@ struct Moments {
 impl Moments {
     fn add(&mut self, d: [f64; 3]) {
         self.n += 1.0;
-        for k in 0..3 {
-            self.sum[k] += d[k];
-            self.sum_sq[k] += d[k] * d[k];
+        for ((s, s2), v) in self.sum.iter_mut().zip(&mut self.sum_sq).zip(d) {
+            *s += v;
+            *s2 += v * v;
         }
     }
     fn gaussian(&self) -> AxisGaussian {
@@ -104,10 +104,10 @@ impl GaussianBaseline {
             let info = &ds.trajectories[r.traj as usize];
             let n = info.n_atoms;
             let m = atoms.entry((info.name.clone(), n)).or_insert_with(|| vec![Moments::default(); n]);
-            for i in 0..n {
+            for (i, (mi, &e)) in m.iter_mut().zip(&info.elements).enumerate() {
                 let d = displacement(pos, n, r, i);
-                m[i].add(d);
-                elements.entry(info.elements[i]).or_default().add(d);
+                mi.add(d);
+                elements.entry(e).or_default().add(d);
             }
         })?;
         Ok(GaussianBaseline {

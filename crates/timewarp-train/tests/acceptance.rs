@@ -18,7 +18,7 @@ type B = Autodiff<NdArray<f32>>;
 fn surrogate_gradient_is_minus_force_over_kt() {
     let dir = temp_dir("acc-fd");
     write_jittered_trajectory(&testdata("ala2.pdb"), &dir, "ala2", 3, 10, 0.005, 1);
-    let files = timewarp_train::dataset::discover(&[dir.clone()]).unwrap();
+    let files = timewarp_train::dataset::discover(std::slice::from_ref(&dir)).unwrap();
     let mut ds = PairDataset::from_files(&files, 10, &timewarp_flow::atom_type_of, 1 << 20).unwrap();
     let n = ds.trajectories[0].n_atoms;
     let pos = ds.positions(0).unwrap();
@@ -39,8 +39,8 @@ fn surrogate_gradient_is_minus_force_over_kt() {
     let y = timewarp_train::loss::float_tensor::<B, 3, f32>(coords.clone(), [2, n_max, 3], &device).require_grad();
     let sur = energy_surrogate(y.clone(), &e);
     let values: Vec<f64> = sur.clone().into_data().iter::<f64>().collect();
-    for b in 0..2 {
-        assert!((values[b] - e.energy[b]).abs() < 1e-6 * e.energy[b].abs().max(10.0), "{} vs {}", values[b], e.energy[b]);
+    for (b, v) in values.iter().enumerate() {
+        assert!((v - e.energy[b]).abs() < 1e-6 * e.energy[b].abs().max(10.0), "{} vs {}", v, e.energy[b]);
     }
     let grads = sur.sum().backward();
     let g: Vec<f64> = y.grad(&grads).unwrap().into_data().iter::<f64>().collect();

@@ -16,14 +16,14 @@ fn two_peptides_of_different_sizes_train() {
     write_jittered_trajectory(&testdata("ace_ala3_nme.pdb"), &data.join("ala3"), "ace_ala3_nme", 50, 10, 0.01, 3);
 
     let cfg = TrainConfig { steps: 30, ..tiny_config() };
-    let prepared = PreparedData::from_paths(&cfg, &[data.clone()]).unwrap();
+    let prepared = PreparedData::from_paths(&cfg, std::slice::from_ref(&data)).unwrap();
     let sizes: Vec<usize> = prepared.dataset.trajectories.iter().map(|t| t.n_atoms).collect();
     assert_eq!(sizes, vec![22, 22, 42]);
     // 49 pairs per trajectory; the last 20 % of each trajectory's time is validation.
     assert_eq!(prepared.train.len() + prepared.val.len(), 3 * (49 - 1));
 
     let out = temp_dir("files-run");
-    let s = train_cpu(&cfg, &[data.clone()], &out, false, &|_, _| {}).unwrap();
+    let s = train_cpu(&cfg, std::slice::from_ref(&data), &out, false, &|_, _| {}).unwrap();
     assert_eq!(s.steps, 30);
     assert!(s.best_val_nll.unwrap() < 10.0);
     assert!(s.baseline_val_nll.is_finite());
@@ -32,7 +32,7 @@ fn two_peptides_of_different_sizes_train() {
 
     // Split by peptide: replicas stay together, and the held-out peptide is never trained on.
     let cfg_p = TrainConfig { split: Split::Peptide { val_fraction: 0.5 }, ..cfg.clone() };
-    let p = PreparedData::from_paths(&cfg_p, &[data.clone()]).unwrap();
+    let p = PreparedData::from_paths(&cfg_p, std::slice::from_ref(&data)).unwrap();
     let name = |t: u32| p.dataset.trajectories[t as usize].name.clone();
     let val_names: std::collections::BTreeSet<String> = p.val.iter().map(|r| name(r.traj)).collect();
     let train_names: std::collections::BTreeSet<String> = p.train.iter().map(|r| name(r.traj)).collect();
@@ -47,13 +47,13 @@ fn two_peptides_of_different_sizes_train() {
 
     // A lag that no two frames have is reported.
     let cfg_l = TrainConfig { lag_steps: 7, ..cfg.clone() };
-    match PreparedData::from_paths(&cfg_l, &[data.clone()]) {
+    match PreparedData::from_paths(&cfg_l, std::slice::from_ref(&data)) {
         Err(TrainError::Data(DataError::NoTrainingPairs { lag: 7 })) => {}
         other => panic!("expected NoTrainingPairs, got {:?}", other.err()),
     }
     // A folder without trajectories is named in the error.
     let empty = temp_dir("files-empty");
-    let err = PreparedData::from_paths(&cfg, &[empty.clone()]).err().unwrap().to_string();
+    let err = PreparedData::from_paths(&cfg, std::slice::from_ref(&empty)).err().unwrap().to_string();
     assert!(err.contains("files-empty"), "{err}");
 
     for d in [data, out, empty] {
@@ -68,7 +68,7 @@ fn official_npz_trajectory_is_indexed() {
     let arrays = timewarp_mol::traj::TrajArrays::read_npz(&file).unwrap();
     let steps = &arrays.step;
     let lag = 1000;
-    let files = timewarp_train::dataset::discover(&[file.clone()]).unwrap();
+    let files = timewarp_train::dataset::discover(std::slice::from_ref(&file)).unwrap();
     assert_eq!(files.len(), 1);
     assert_eq!(files[0].name, "implicit-2olx");
     let ds = timewarp_train::dataset::PairDataset::from_files(&files, lag, &timewarp_flow::atom_type_of, 1 << 30).unwrap();
