@@ -121,6 +121,9 @@ pub struct LossTerms {
     pub nll: f64,
     /// Mean −log a per atom of the proposals kept (acceptance loss only).
     pub neg_log_acceptance: f64,
+    /// Mean Metropolis–Hastings acceptance probability min(1, a) of the proposals drawn
+    /// (failed proposals count as 0; acceptance loss only).
+    pub acceptance: f64,
     /// Mean reduced energy change u(y) − u(x) per molecule (acceptance loss only).
     pub energy_delta: f64,
     /// Proposals kept / drawn (acceptance loss only).
@@ -184,6 +187,7 @@ pub fn acceptance_loss<B: Backend, R: Rng + ?Sized>(
     let e_x = float_tensor::<B, 1, f32>(e_x, [b], &device);
 
     let mut neg_log_acc = e_y - e_x + logp_xy.clone() - logp_yx;
+    let nla_host: Vec<f64> = neg_log_acc.clone().into_data().iter::<f64>().collect();
     if cfg.clamp {
         neg_log_acc = neg_log_acc.clamp_min(0.0);
     }
@@ -204,8 +208,11 @@ pub fn acceptance_loss<B: Backend, R: Rng + ?Sized>(
         let idx = int_tensor::<B, 1>(kept.clone(), [kept.len()], &device);
         let acc = total.select(0, idx.clone()).mean();
         loss = loss + acc * cfg.acceptance_weight;
-        let nla: Vec<f64> = (neg_log_acc.select(0, idx.clone()) / n_atoms.select(0, idx)).into_data().iter::<f64>().collect();
-        terms.neg_log_acceptance = nla.iter().sum::<f64>() / nla.len() as f64;
+        let k = kept.len() as f64;
+        terms.neg_log_acceptance =
+            kept.iter().map(|&i| nla_host[i as usize] / host.n_atoms[i as usize] as f64).sum::<f64>() / k;
+        terms.acceptance =
+            kept.iter().map(|&i| (-nla_host[i as usize]).exp().min(1.0)).filter(|a| a.is_finite()).sum::<f64>() / b as f64;
         terms.energy_delta =
             kept.iter().map(|&i| u_y.energy[i as usize] - u_x.energy[i as usize]).sum::<f64>() / kept.len() as f64;
     }

@@ -23,9 +23,14 @@ pub struct MetricsRow {
     pub pairs_per_s: f64,
     /// Wall-clock seconds since the start of the run (all sessions).
     pub wall_s: f64,
+    /// Mean MH acceptance probability of the flow's proposals (acceptance loss only).
+    pub acceptance: Option<f64>,
+    /// Mean reduced energy change u(y) − u(x) of the proposals in k_BT (acceptance loss only).
+    pub energy_delta_kt: Option<f64>,
 }
 
-pub const CSV_HEADER: &str = "step,epoch,train_loss,train_nll,val_nll,lr,grad_norm,pairs_per_s,wall_s";
+pub const CSV_HEADER: &str =
+    "step,epoch,train_loss,train_nll,val_nll,lr,grad_norm,pairs_per_s,wall_s,acceptance,energy_delta_kt";
 
 impl MetricsRow {
     /// Non-finite values (no training yet at step 0) are written as empty fields.
@@ -33,8 +38,9 @@ impl MetricsRow {
         let f = |v: f64, p: usize| if v.is_finite() { format!("{v:.p$}") } else { String::new() };
         let val = self.val_nll.map(|v| f(v, 6)).unwrap_or_default();
         let lr = if self.lr.is_finite() { format!("{:.6e}", self.lr) } else { String::new() };
+        let opt = |v: Option<f64>| v.map(|v| f(v, 6)).unwrap_or_default();
         format!(
-            "{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{}",
             self.step,
             self.epoch,
             f(self.train_loss, 6),
@@ -43,15 +49,18 @@ impl MetricsRow {
             lr,
             f(self.grad_norm, 6),
             f(self.pairs_per_s, 3),
-            f(self.wall_s, 3)
+            f(self.wall_s, 3),
+            opt(self.acceptance),
+            opt(self.energy_delta_kt)
         )
     }
 
     fn parse(line: &str) -> Option<MetricsRow> {
         let f: Vec<&str> = line.split(',').collect();
-        if f.len() != 9 {
+        if f.len() != 11 {
             return None;
         }
+        let opt = |s: &str| if s.is_empty() { Some(None) } else { s.parse().ok().map(Some) };
         let num = |s: &str| if s.is_empty() { Some(f64::NAN) } else { s.parse().ok() };
         Some(MetricsRow {
             step: f[0].parse().ok()?,
@@ -63,6 +72,8 @@ impl MetricsRow {
             grad_norm: num(f[6])?,
             pairs_per_s: num(f[7])?,
             wall_s: num(f[8])?,
+            acceptance: opt(f[9])?,
+            energy_delta_kt: opt(f[10])?,
         })
     }
 }
@@ -224,6 +235,8 @@ mod tests {
             grad_norm: 0.5,
             pairs_per_s: 100.0,
             wall_s: step as f64,
+            acceptance: (step == 2).then_some(0.25),
+            energy_delta_kt: None,
         }
     }
 
@@ -241,6 +254,8 @@ mod tests {
         assert_eq!(log.rows[3].step, 4);
         assert_eq!(log.rows[1].val_nll, Some(-0.5));
         assert_eq!(log.rows[0].val_nll, None);
+        assert_eq!(log.rows[1].acceptance, Some(0.25));
+        assert_eq!(log.rows[0].acceptance, None);
         let text = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
         assert_eq!(text.lines().count(), 5);
         assert!(text.starts_with(CSV_HEADER));

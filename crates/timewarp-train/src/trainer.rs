@@ -312,6 +312,8 @@ fn same_architecture(a: &FlowConfig, b: &FlowConfig) -> bool {
 #[derive(Default)]
 struct Window {
     steps: u64,
+    acceptance: f64,
+    energy_delta: f64,
     loss: f64,
     nll: f64,
     grad_norm: f64,
@@ -431,6 +433,8 @@ pub fn train_on<B: AutodiffBackend>(
             grad_norm: f64::NAN,
             pairs_per_s: f64::NAN,
             wall_s: wall(&state),
+            acceptance: None,
+            energy_delta_kt: None,
         })?;
     }
     while state.step < cfg.steps {
@@ -463,6 +467,8 @@ pub fn train_on<B: AutodiffBackend>(
         window.loss += stats.terms.loss;
         window.nll += stats.terms.nll;
         window.grad_norm += stats.grad_norm;
+        window.acceptance += stats.terms.acceptance;
+        window.energy_delta += stats.terms.energy_delta;
         window.pairs += refs.len() as u64;
         window.seconds += dt;
 
@@ -501,6 +507,8 @@ pub fn train_on<B: AutodiffBackend>(
                 grad_norm: window.grad_norm / k,
                 pairs_per_s: window.pairs as f64 / window.seconds.max(1e-12),
                 wall_s: wall(&state),
+                acceptance: (cfg.loss == LossKind::Acceptance).then(|| window.acceptance / k),
+                energy_delta_kt: (cfg.loss == LossKind::Acceptance).then(|| window.energy_delta / k),
             };
             status(&TrainStatus {
                 step: state.step,

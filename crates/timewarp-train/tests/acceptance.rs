@@ -104,6 +104,9 @@ fn acceptance_fine_tuning_runs_on_two_peptides() {
         assert!(r[2].is_finite() && r[3].is_finite());
         assert!((r[2] - r[3]).abs() > 1e-9);
         assert!(r[6] > 0.0);
+        // Mean acceptance probability in [0, 1] and a finite energy change.
+        assert!((0.0..=1.0).contains(&r[9]), "acceptance {}", r[9]);
+        assert!(r[10].is_finite());
     }
     std::fs::remove_dir_all(&data).unwrap();
     std::fs::remove_dir_all(&out).unwrap();
