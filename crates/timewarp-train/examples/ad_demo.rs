@@ -2,22 +2,25 @@
 //! on it and compared with the Gaussian displacement baseline.
 //!
 //! ```text
-//! cargo run --release -p timewarp-train --example ad_demo -- WORKDIR [TRAIN_STEPS] [MD_STEPS_PER_REPLICA]
+//! cargo run --release -p timewarp-train --example ad_demo -- WORKDIR [TRAIN_STEPS] [MD_STEPS_PER_REPLICA] [ACCEPTANCE_STEPS]
 //! ```
 //! Writes `WORKDIR/md/replica-NNN/` (4 replicas, 310 K, 0.5 fs, a frame every 100 steps) and
-//! the run folder `WORKDIR/run/`, and prints the training summary as JSON.
+//! the run folder `WORKDIR/run/`, and prints the training summary as JSON. With
+//! ACCEPTANCE_STEPS > 0, the best NLL model is then fine-tuned with the acceptance loss into
+//! `WORKDIR/run-acceptance/` (see its `metrics.csv`, column `acceptance`).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use timewarp_ff::{ForceField, SystemOptions};
 use timewarp_md::{run_md, MdConfig, SpacingKind};
-use timewarp_train::{train_cpu, LrDecay, TrainConfig};
+use timewarp_train::{train_cpu, LossKind, LrDecay, TrainConfig};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let work = PathBuf::from(args.get(1).map(String::as_str).unwrap_or("ad-demo"));
     let train_steps: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(3000);
     let md_steps: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(500_000);
+    let acceptance_steps: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(0);
     let md_dir = work.join("md");
     if !md_dir.exists() {
         let pdb_path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/ala2.pdb"));
@@ -54,13 +57,31 @@ fn main() {
     let resume = out.join("last").exists();
     let t = Instant::now();
     let last = std::sync::Mutex::new(Instant::now());
-    let s = train_cpu(&cfg, &[md_dir], &out, resume, &|done, total| {
+    let progress = |done: u64, total: u64| {
         let mut l = last.lock().unwrap();
         if l.elapsed().as_secs_f64() > 30.0 || done == total {
             eprintln!("step {done}/{total} ({:.0} s)", t.elapsed().as_secs_f64());
             *l = Instant::now();
         }
-    })
-    .expect("training");
+    };
+    let s = train_cpu(&cfg, std::slice::from_ref(&md_dir), &out, resume, &progress).expect("training");
     println!("{}", serde_json::to_string_pretty(&s).unwrap());
+    if acceptance_steps > 0 {
+        let fine = TrainConfig {
+            init_from: Some(out.join("best")),
+            loss: LossKind::Acceptance,
+            steps: acceptance_steps,
+            lr: 1e-4,
+            warmup_steps: 10,
+            lr_decay: LrDecay::Constant,
+            val_every: acceptance_steps.div_ceil(4),
+            checkpoint_every: acceptance_steps.div_ceil(4),
+            log_every: 10,
+            ..cfg
+        };
+        let out = work.join("run-acceptance");
+        let resume = out.join("last").exists();
+        let s = train_cpu(&fine, &[md_dir], &out, resume, &progress).expect("acceptance fine-tuning");
+        println!("{}", serde_json::to_string_pretty(&s).unwrap());
+    }
 }
