@@ -7,11 +7,12 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum MolError {
     /// An operating-system error on `path`.
-    #[error("{path}: {source}")]
+    /// (The I/O error is part of the message, not a `source()`, so that error chains printed
+    /// by the CLI do not repeat it.)
+    #[error("{path}: {err}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        err: std::io::Error,
     },
 
     /// A fixed-column field of a PDB record could not be read.
@@ -100,7 +101,7 @@ impl MolError {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> MolError {
         MolError::Io {
             path: path.into(),
-            source,
+            err: source,
         }
     }
 }
