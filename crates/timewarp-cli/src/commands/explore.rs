@@ -2,10 +2,8 @@
 //! U(y) − U(x) ≤ threshold and no stereocentre flips; there is no density ratio, so the chain
 //! does NOT sample the Boltzmann distribution — it finds metastable states quickly.
 
-use crate::config::{load_section, write_toml_atomic, ForceFieldSettings};
-use crate::progress::Progress;
+use crate::config::{load_section, ForceFieldSettings};
 use anyhow::{Context, Result};
-use serde::Serialize;
 use std::path::{Path, PathBuf};
 use timewarp_sample::{ExploreConfig, SampleSummary};
 
@@ -59,18 +57,9 @@ pub fn main(args: Args, quiet: bool) -> Result<()> {
 /// Explores with an effective configuration (also used by `timewarp run`).
 pub fn run(mut cfg: ExploreConfig, ff: &ForceFieldSettings, model: &Path, pdb: &Path, out: &Path, resume: bool, quiet: bool) -> Result<SampleSummary> {
     cfg.forcefield = ff.options()?;
-    if cfg.name.is_none() {
-        cfg.name = Some(timewarp_md::name_from_path(pdb));
-    }
-    #[derive(Serialize)]
-    struct Effective<'a> {
-        forcefield: &'a ForceFieldSettings,
-        explore: &'a ExploreConfig,
-    }
-    write_toml_atomic(&out.join("config.toml"), &Effective { forcefield: ff, explore: &cfg })?;
-    let bar = Progress::new("explore", "steps", quiet);
-    let s = timewarp_sample::run_explore(&cfg, model, pdb, out, resume, &bar.callback())
-        .with_context(|| format!("exploration from {} with model {} failed", pdb.display(), model.display()))?;
-    bar.finish();
-    Ok(s)
+    cfg.name.get_or_insert_with(|| timewarp_md::name_from_path(pdb));
+    super::sample::run_chain_command("explore", &cfg, ff, out, quiet, |progress| {
+        timewarp_sample::run_explore(&cfg, model, pdb, out, resume, progress)
+            .with_context(|| format!("exploration from {} with model {} failed", pdb.display(), model.display()))
+    })
 }

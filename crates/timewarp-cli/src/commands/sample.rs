@@ -65,18 +65,29 @@ pub fn main(args: Args, quiet: bool) -> Result<()> {
 /// Samples with an effective configuration (also used by `timewarp run`).
 pub fn run(mut cfg: SampleConfig, ff: &ForceFieldSettings, model: &Path, pdb: &Path, out: &Path, resume: bool, quiet: bool) -> Result<SampleSummary> {
     cfg.forcefield = ff.options()?;
-    if cfg.name.is_none() {
-        cfg.name = Some(timewarp_md::name_from_path(pdb));
-    }
-    #[derive(Serialize)]
-    struct Effective<'a> {
-        forcefield: &'a ForceFieldSettings,
-        sample: &'a SampleConfig,
-    }
-    write_toml_atomic(&out.join("config.toml"), &Effective { forcefield: ff, sample: &cfg })?;
-    let bar = Progress::new("sample", "steps", quiet);
-    let s = timewarp_sample::run_sample(&cfg, model, pdb, out, resume, &bar.callback())
-        .with_context(|| format!("MCMC from {} with model {} failed", pdb.display(), model.display()))?;
+    cfg.name.get_or_insert_with(|| timewarp_md::name_from_path(pdb));
+    run_chain_command("sample", &cfg, ff, out, quiet, |progress| {
+        timewarp_sample::run_sample(&cfg, model, pdb, out, resume, progress)
+            .with_context(|| format!("MCMC from {} with model {} failed", pdb.display(), model.display()))
+    })
+}
+
+/// What `sample` and `explore` share: the effective config (`[forcefield]` + `[section]`) written
+/// into `out`, and a progress bar around the chain run.
+pub fn run_chain_command<C: Serialize>(
+    section: &str,
+    cfg: &C,
+    ff: &ForceFieldSettings,
+    out: &Path,
+    quiet: bool,
+    body: impl FnOnce(&(dyn Fn(u64, u64) + Sync)) -> Result<SampleSummary>,
+) -> Result<SampleSummary> {
+    let mut effective = toml::Table::new();
+    effective.insert("forcefield".into(), toml::Value::try_from(ff)?);
+    effective.insert(section.into(), toml::Value::try_from(cfg)?);
+    write_toml_atomic(&out.join("config.toml"), &effective)?;
+    let bar = Progress::new(section, "steps", quiet);
+    let s = body(&bar.callback())?;
     bar.finish();
     Ok(s)
 }
