@@ -45,6 +45,7 @@ enum Command {
 }
 
 fn main() {
+    restore_default_sigpipe();
     let cli = Cli::parse();
     let filter = match cli.verbose {
         0 => "warn,timewarp=info",
@@ -72,5 +73,16 @@ fn main() {
     if let Err(e) = result {
         eprintln!("error: {e:#}");
         std::process::exit(1);
+    }
+}
+
+/// Rust ignores SIGPIPE, so `timewarp energy ... | head` would panic in `println!` once `head`
+/// exits. Command-line tools are expected to die quietly instead: restore the default action.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any other thread exists; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
