@@ -26,6 +26,9 @@ pub enum MdError {
     /// A checkpoint that cannot be used to resume.
     #[error("checkpoint {}: {reason}", path.display())]
     Checkpoint { path: PathBuf, reason: String },
+    /// A data-set manifest that cannot be read or does not match the request.
+    #[error("data-set manifest {}: {reason}", path.display())]
+    Manifest { path: PathBuf, reason: String },
     /// A molecule or trajectory file error from timewarp-mol.
     #[error(transparent)]
     Mol(#[from] timewarp_mol::MolError),

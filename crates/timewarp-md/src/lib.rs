@@ -1,7 +1,9 @@
 //! Molecular dynamics for timewarp: OpenMM's LangevinMiddle integrator, an L-BFGS minimiser,
 //! Maxwell–Boltzmann velocities, centre-of-mass motion removal, frame spacing (regular or the
 //! official Timewarp logarithmic scheme), and the `timewarp md` driver that writes trajectories
-//! in the official Timewarp layout with atomic checkpoints and parallel replicas.
+//! in the official Timewarp layout with atomic checkpoints and parallel replicas;
+//! [`dataset`] runs it over many peptides (sequences or PDB files) into a resumable data set
+//! with a manifest and train/validation/test splits by peptide.
 //!
 //! Units (OpenMM's): nm, ps, kJ/mol, K, dalton. Everything is written against
 //! [`timewarp_ff::Potential`], so it runs on the amber14 `System` as well as on the analytic
@@ -35,6 +37,7 @@ mod atomic;
 pub mod checkpoint;
 pub mod cmm;
 pub mod config;
+pub mod dataset;
 mod error;
 pub mod integrator;
 pub mod minimize;
@@ -45,6 +48,7 @@ pub mod spacing;
 pub mod velocities;
 
 pub use config::MdConfig;
+pub use dataset::{run_md_dataset, DatasetConfig, PeptideSource};
 pub use error::MdError;
 pub use integrator::{LangevinMiddle, LangevinMiddleIntegrator, MdState};
 pub use minimize::{minimize, MinimizeOptions, MinimizeReport};
