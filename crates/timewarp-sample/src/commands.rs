@@ -11,6 +11,7 @@ use timewarp_mol::{read_pdb, Topology};
 
 use crate::config::{ChainSettings, ExploreConfig, ModelDevice, SampleConfig};
 use crate::flow_proposal::FlowProposal;
+use crate::equilibrate::equilibrate;
 use crate::run::{run_chains, Command, RunControl, RunInput, SampleSummary};
 use crate::sampler::AcceptanceRule;
 use crate::SampleError;
@@ -93,6 +94,7 @@ pub fn load_molecule(settings: &ChainSettings, pdb: &Path) -> Result<Molecule, S
     })?;
     let system = ForceField::amber14().create_system(&file.topology, &settings.forcefield)?;
     system.check_positions(&start)?;
+    let start = equilibrate(&system, system.masses(), &start, settings.temperature_k, settings.equilibrate_ps, settings.seed)?;
     let name = settings
         .name
         .clone()

@@ -41,6 +41,11 @@ pub struct ChainSettings {
     pub forcefield: SystemOptions,
     /// Model index of the PDB to start from.
     pub start_model: usize,
+    /// Langevin MD at the target temperature before the chains start, ps (friction 1/ps, 0.5 fs
+    /// steps; not recorded). A minimised structure sits ~N_dof·kT/2 below typical equilibrium
+    /// energies, so every flow proposal from it looks improbable and the chain would be stuck
+    /// until it climbs out; a few ps of MD start it in equilibrium. 0: start from the PDB as is.
+    pub equilibrate_ps: f64,
     /// Record every this many chain steps (the start, step 0, is always recorded).
     pub save_every: u64,
     /// Physical time of one step, ps, for the NPZ `time` array (the model's lag τ). `None`:
@@ -66,6 +71,7 @@ impl Default for ChainSettings {
             temperature_k: 310.0,
             forcefield: SystemOptions::default(),
             start_model: 0,
+            equilibrate_ps: 10.0,
             save_every: 1,
             tau_ps: None,
             chirality_guard: true,
@@ -93,6 +99,9 @@ impl ChainSettings {
                 return bad(format!("tau_ps must be positive, got {t}"));
             }
         }
+        if !(self.equilibrate_ps.is_finite() && self.equilibrate_ps >= 0.0) {
+            return bad(format!("equilibrate_ps must be ≥ 0, got {}", self.equilibrate_ps));
+        }
         if self.checkpoint_seconds.is_nan() || self.checkpoint_seconds < 0.0 {
             return bad(format!("checkpoint_seconds must be ≥ 0, got {}", self.checkpoint_seconds));
         }
@@ -119,6 +128,11 @@ pub struct SampleConfig {
     pub forcefield: SystemOptions,
     /// Model index of the PDB to start from.
     pub start_model: usize,
+    /// Langevin MD at the target temperature before the chains start, ps (friction 1/ps, 0.5 fs
+    /// steps; not recorded). A minimised structure sits ~N_dof·kT/2 below typical equilibrium
+    /// energies, so every flow proposal from it looks improbable and the chain would be stuck
+    /// until it climbs out; a few ps of MD start it in equilibrium. 0: start from the PDB as is.
+    pub equilibrate_ps: f64,
     /// Record every this many chain steps (the start, step 0, is always recorded).
     pub save_every: u64,
     /// Physical time of one step, ps, for the NPZ `time` array (the model's lag τ). `None`:
@@ -155,6 +169,7 @@ impl Default for SampleConfig {
             temperature_k: c.temperature_k,
             forcefield: c.forcefield,
             start_model: c.start_model,
+            equilibrate_ps: c.equilibrate_ps,
             save_every: c.save_every,
             tau_ps: c.tau_ps,
             chirality_guard: c.chirality_guard,
@@ -181,6 +196,7 @@ impl SampleConfig {
             temperature_k: self.temperature_k,
             forcefield: self.forcefield,
             start_model: self.start_model,
+            equilibrate_ps: self.equilibrate_ps,
             save_every: self.save_every,
             tau_ps: self.tau_ps,
             chirality_guard: self.chirality_guard,
@@ -239,6 +255,11 @@ pub struct ExploreConfig {
     pub forcefield: SystemOptions,
     /// Model index of the PDB to start from.
     pub start_model: usize,
+    /// Langevin MD at the target temperature before the chains start, ps (friction 1/ps, 0.5 fs
+    /// steps; not recorded). A minimised structure sits ~N_dof·kT/2 below typical equilibrium
+    /// energies, so every flow proposal from it looks improbable and the chain would be stuck
+    /// until it climbs out; a few ps of MD start it in equilibrium. 0: start from the PDB as is.
+    pub equilibrate_ps: f64,
     /// Record every this many chain steps (the start, step 0, is always recorded).
     pub save_every: u64,
     /// Physical time of one step, ps, for the NPZ `time` array (the model's lag τ). `None`:
@@ -267,6 +288,7 @@ impl Default for ExploreConfig {
             temperature_k: c.temperature_k,
             forcefield: c.forcefield,
             start_model: c.start_model,
+            equilibrate_ps: c.equilibrate_ps,
             save_every: c.save_every,
             tau_ps: c.tau_ps,
             chirality_guard: c.chirality_guard,
@@ -289,6 +311,7 @@ impl ExploreConfig {
             temperature_k: self.temperature_k,
             forcefield: self.forcefield,
             start_model: self.start_model,
+            equilibrate_ps: self.equilibrate_ps,
             save_every: self.save_every,
             tau_ps: self.tau_ps,
             chirality_guard: self.chirality_guard,

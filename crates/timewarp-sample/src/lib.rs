@@ -40,6 +40,7 @@ pub mod chirality;
 pub mod commands;
 pub mod config;
 pub mod energy;
+pub mod equilibrate;
 mod error;
 pub mod flow_proposal;
 pub mod kernel;
@@ -55,6 +56,7 @@ pub use commands::{load_flow, load_molecule, Molecule, resolve_model, run_explor
 pub use config::{ChainSettings, ExploreConfig, ModelDevice, SampleConfig};
 pub use chirality::{ChiralityGuard, StereoCentre};
 pub use energy::{BatchEnergy, PotentialBatch};
+pub use equilibrate::equilibrate;
 pub use error::SampleError;
 pub use flow_proposal::FlowProposal;
 pub use kernel::{ProposalKernel, ProposalRequest, Proposals};

@@ -158,6 +158,7 @@ fn check_resumable(ck: &RunCheckpoint, command: Command, name: &str, s: &ChainSe
         && old.temperature_k == s.temperature_k
         && old.forcefield == s.forcefield
         && old.start_model == s.start_model
+        && old.equilibrate_ps == s.equilibrate_ps
         && old.save_every == s.save_every
         && old.tau_ps == s.tau_ps
         && old.chirality_guard == s.chirality_guard

@@ -33,6 +33,9 @@ pub struct Args {
     /// RNG seed.
     #[arg(long)]
     seed: Option<u64>,
+    /// Langevin MD (ps) at the target temperature before the chains start (0: start as is).
+    #[arg(long)]
+    equilibrate_ps: Option<f64>,
     /// cpu or cuda.
     #[arg(long)]
     device: Option<String>,
@@ -48,6 +51,7 @@ pub fn main(args: Args, quiet: bool) -> Result<()> {
     if let Some(v) = args.chains { cfg.chains = v; }
     if let Some(v) = args.threshold { cfg.threshold_kj = v; }
     if let Some(v) = args.seed { cfg.seed = v; }
+    if let Some(v) = args.equilibrate_ps { cfg.equilibrate_ps = v; }
     if let Some(v) = &args.device { cfg.device = super::sample::device(v)?; }
     let s = run(cfg, &ff, &args.model, &args.pdb, &args.out, args.resume, quiet)?;
     super::sample::print_summary(&s);
