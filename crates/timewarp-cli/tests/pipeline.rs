@@ -28,6 +28,13 @@ steps = 30
 batch = 8
 val_every = 10
 checkpoint_every = 10
+[finetune]
+preset = "tiny"
+lag_steps = 100
+steps = 6
+batch = 4
+val_every = 3
+checkpoint_every = 3
 [sample]
 steps = 30
 proposals = 4
@@ -57,7 +64,7 @@ fn pipeline_produces_every_artefact_and_skips_completed_stages() {
     let first = timewarp().arg("run").arg(&cfg).arg("--quiet").output().unwrap();
     assert!(first.status.success(), "timewarp run failed: {}", String::from_utf8_lossy(&first.stderr));
 
-    for stage in ["md", "model", "sample", "explore", "report"] {
+    for stage in ["md", "model", "finetune", "sample", "explore", "report"] {
         assert!(out.join(stage).join("stage.json").is_file(), "stage {stage} not marked complete");
     }
     // MD: official layout per replica, readable.
@@ -71,6 +78,12 @@ fn pipeline_produces_every_artefact_and_skips_completed_stages() {
     for f in ["best/config.json", "best/model.safetensors", "metrics.csv", "loss.png", "run.json"] {
         assert!(out.join("model").join(f).is_file(), "model/{f} missing");
     }
+    // Fine-tuned model (the proposal of the chains): its final weights and the acceptance column.
+    for f in ["last/config.json", "last/model.safetensors", "metrics.csv"] {
+        assert!(out.join("finetune").join(f).is_file(), "finetune/{f} missing");
+    }
+    let metrics = std::fs::read_to_string(out.join("finetune/metrics.csv")).unwrap();
+    assert!(metrics.lines().next().unwrap().contains("acceptance"), "{metrics}");
     // Samples: official layout with the start + 30 steps.
     let (_, s) = timewarp_mol::traj::read_traj_dir(&out.join("sample")).unwrap();
     assert_eq!(s.n_frames(), 31);
@@ -95,7 +108,7 @@ fn pipeline_produces_every_artefact_and_skips_completed_stages() {
     let second = timewarp().arg("run").arg(&cfg).arg("--quiet").output().unwrap();
     assert!(second.status.success());
     let text = String::from_utf8_lossy(&second.stdout);
-    assert_eq!(text.matches("already complete").count(), 5, "{text}");
+    assert_eq!(text.matches("already complete").count(), 6, "{text}");
     let after = std::fs::metadata(out.join("sample/alanine-dipeptide-traj-arrays.npz")).unwrap().modified().unwrap();
     assert_eq!(before, after);
     let _ = std::fs::remove_dir_all(&dir);
@@ -106,7 +119,7 @@ fn print_config_is_the_bundled_default_and_parses() {
     let out = timewarp().args(["run", "--print-config"]).output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("[md]") && text.contains("[train]") && text.contains("[sample]"));
+    assert!(text.contains("[md]") && text.contains("[train]") && text.contains("[finetune]") && text.contains("[sample]"));
     let table: toml::Table = toml::from_str(&text).unwrap();
     assert_eq!(table["forcefield"]["forcefield"].as_str(), Some("amber14-obc1"));
 }

@@ -1,4 +1,5 @@
-//! `timewarp run`: the whole Timewarp pipeline — MD data → training → exact MCMC and exploration
+//! `timewarp run`: the whole Timewarp pipeline — MD data → training (NLL, then optional
+//! acceptance fine-tuning) → exact MCMC and exploration
 //! → analysis report — each stage in its own folder under `--out`, resumable, and skipped when
 //! its output is already complete (a `stage.json` marker is written atomically at the end of a
 //! stage; a stage without it is resumed from its own checkpoint).
@@ -58,6 +59,11 @@ pub struct PipelineConfig {
     pub md: timewarp_md::MdConfig,
     #[serde(default)]
     pub train: timewarp_train::TrainConfig,
+    /// Optional second training stage (the official protocol's fine-tuning): starts from the
+    /// best NLL model of `[train]` and minimises the acceptance loss (`loss` and `init_from` are
+    /// set by the pipeline). Without this section the chains use the NLL model.
+    #[serde(default)]
+    pub finetune: Option<timewarp_train::TrainConfig>,
     #[serde(default)]
     pub sample: timewarp_sample::SampleConfig,
     #[serde(default)]
@@ -164,7 +170,26 @@ pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<()> {
         Ok(())
     })?;
 
-    // Start the chains from the minimised MD start structure.
+    // The proposal: the fine-tuned model when there is a fine-tuning stage. Its validation NLL
+    // is not what fine-tuning optimises, so its final weights (`last/`) are used, not `best/`.
+    let proposal_model = match cfg.finetune.clone() {
+        None => model_dir.clone(),
+        Some(mut ft) => {
+            let finetune_dir = out.join("finetune");
+            ft.loss = timewarp_train::LossKind::Acceptance;
+            ft.init_from = Some(model_dir.join("best"));
+            ft.acceptance.temperature_k = cfg.md.temperature_k;
+            stage("finetune", &finetune_dir, &["last"], |resume| {
+                let s = super::train::run(&ft, &[md_dir.clone()], &finetune_dir, &cfg.run.device, resume, quiet)?;
+                super::train::print_summary(&s);
+                Ok(())
+            })?;
+            finetune_dir.join("last")
+        }
+    };
+
+    // Start the chains from the MD start structure (equilibrated by the sampler, see
+    // `equilibrate_ps`).
     let start = first_state0(&md_dir)?;
     let device = super::sample::device(&cfg.run.device)?;
     cfg.sample.device = device;
@@ -172,18 +197,19 @@ pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<()> {
     cfg.sample.name.get_or_insert_with(|| name.clone());
     cfg.explore.name.get_or_insert_with(|| name.clone());
     if cfg.sample.tau_ps.is_none() {
-        cfg.sample.tau_ps = Some(cfg.train.lag_steps as f64 * cfg.md.dt_ps());
+        let lag_steps = cfg.finetune.as_ref().map_or(cfg.train.lag_steps, |f| f.lag_steps);
+        cfg.sample.tau_ps = Some(lag_steps as f64 * cfg.md.dt_ps());
     }
     if cfg.explore.tau_ps.is_none() {
         cfg.explore.tau_ps = cfg.sample.tau_ps;
     }
     stage("sample", &sample_dir, &["checkpoint.json"], |resume| {
-        let s = super::sample::run(cfg.sample.clone(), &cfg.forcefield, &model_dir, &start, &sample_dir, resume, quiet)?;
+        let s = super::sample::run(cfg.sample.clone(), &cfg.forcefield, &proposal_model, &start, &sample_dir, resume, quiet)?;
         super::sample::print_summary(&s);
         Ok(())
     })?;
     stage("explore", &explore_dir, &["checkpoint.json"], |resume| {
-        let s = super::explore::run(cfg.explore.clone(), &cfg.forcefield, &model_dir, &start, &explore_dir, resume, quiet)?;
+        let s = super::explore::run(cfg.explore.clone(), &cfg.forcefield, &proposal_model, &start, &explore_dir, resume, quiet)?;
         super::sample::print_summary(&s);
         Ok(())
     })?;
