@@ -1,7 +1,7 @@
 //! The training configuration (`[train]` of a TOML file; the CLI writes the effective one to
 //! `RUN/config.toml`).
 
-use crate::dataset::Split;
+use crate::dataset::{Balance, Split};
 use crate::error::TrainError;
 use crate::loss::AcceptanceConfig;
 use crate::schedule::{LrDecay, LrSchedule};
@@ -62,8 +62,13 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Training/validation split of the data (ignored when `val_data` is given).
     pub split: Split,
-    /// Separate validation trajectories; when empty, the split divides `data`.
+    /// Separate validation trajectories; when empty, the split divides `data`. (A data set
+    /// with a `manifest.json` brings its own `val` split; these are added to it.)
     pub val_data: Vec<PathBuf>,
+    /// Sampling of training pairs across peptides: `peptide` (default: each batch element
+    /// draws a peptide uniformly, then one of its pairs, replicas pooled) or `pair` (uniform
+    /// over all pairs in epochs, the official order). With one peptide both use the epochs.
+    pub balance: Balance,
     /// Random rotation + translation of every batch (official `data_augmentation`).
     pub augment: bool,
     /// Loss to minimise.
@@ -97,6 +102,7 @@ impl Default for TrainConfig {
             seed: 0,
             split: Split::default(),
             val_data: Vec::new(),
+            balance: Balance::Peptide,
             augment: true,
             loss: LossKind::Nll,
             acceptance: AcceptanceConfig::default(),
@@ -186,6 +192,10 @@ mod tests {
         assert_eq!(p.loss, LossKind::Acceptance);
         assert_eq!(p.split, Split::Peptide { val_fraction: 0.2 });
         assert_eq!(p.batch, 32);
+        assert_eq!(p.balance, Balance::Peptide);
+        let q: TrainConfig = serde_json::from_str(r#"{"balance": "pair"}"#).unwrap();
+        assert_eq!(q.balance, Balance::Pair);
+        assert!(serde_json::from_str::<TrainConfig>(r#"{"balance": "atom"}"#).is_err());
     }
 
     #[test]

@@ -10,10 +10,16 @@
 //! positions are loaded when a batch needs them and kept in a byte-bounded LRU cache, so data
 //! sets larger than memory train (slowly if the cache thrashes). Only positions are kept: the
 //! training replaces the MD velocities by auxiliary N(0, I) draws (see [`crate::augment`]).
+//!
+//! Data of many peptides: a folder written by `timewarp md` over several peptides holds a
+//! `manifest.json` ([`read_md_dataset`]); training then reads the complete peptides of its
+//! `train` split, validates on its `val` split and never reads its `test` split. With
+//! [`Balance::Peptide`] every batch element first draws a peptide uniformly, then one of its
+//! pairs ([`PeptideSampler`]), so that peptides with long trajectories do not dominate.
 
 use crate::error::DataError;
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
@@ -41,6 +47,149 @@ impl Default for Split {
     fn default() -> Self {
         Split::TimeBlock { val_fraction: 0.1 }
     }
+}
+
+/// How training pairs are drawn when the data hold several peptides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Balance {
+    /// Each batch element picks a peptide uniformly, then a pair of that peptide uniformly
+    /// (replicas of a peptide pooled): every peptide weighs the same, whatever its trajectory
+    /// length. Batches are drawn with replacement, as a pure function of (seed, step).
+    #[default]
+    Peptide,
+    /// Uniform over all pairs, in epochs without replacement (the official Timewarp order):
+    /// a peptide weighs in proportion to its number of pairs.
+    Pair,
+}
+
+/// Draws batches with per-peptide balance ([`Balance::Peptide`]).
+#[derive(Debug, Clone)]
+pub struct PeptideSampler {
+    /// Peptide names, sorted, and the pairs of each.
+    names: Vec<String>,
+    groups: Vec<Vec<PairRef>>,
+}
+
+/// Salt of the per-peptide sampling stream (independent of the epoch order and augmentation).
+const BALANCE_SALT: u64 = 0x6261_6c61_6e63_6531;
+
+impl PeptideSampler {
+    /// Groups `pairs` by the peptide name of their trajectory (replicas pooled).
+    pub fn new(pairs: &[PairRef], infos: &[TrajectoryInfo]) -> Self {
+        let mut by_name: std::collections::BTreeMap<&str, Vec<PairRef>> = Default::default();
+        for r in pairs {
+            by_name.entry(infos[r.traj as usize].name.as_str()).or_default().push(*r);
+        }
+        let (names, groups) = by_name.into_iter().map(|(n, g)| (n.to_string(), g)).unzip();
+        PeptideSampler { names, groups }
+    }
+
+    pub fn n_peptides(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Peptide names (sorted) and their pair counts.
+    pub fn peptides(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.names.iter().map(String::as_str).zip(self.groups.iter().map(Vec::len))
+    }
+
+    /// The `batch` pairs of optimiser step `step`: for each element a peptide p ~ U{peptides},
+    /// then a pair ~ U{pairs of p}. ChaCha8 stream `step` of the seed, so a resumed run draws
+    /// the same batches as an uninterrupted one.
+    pub fn batch(&self, batch: usize, seed: u64, step: u64) -> Vec<PairRef> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ BALANCE_SALT);
+        rng.set_stream(step);
+        (0..batch)
+            .map(|_| {
+                let g = &self.groups[rng.random_range(0..self.groups.len())];
+                g[rng.random_range(0..g.len())]
+            })
+            .collect()
+    }
+}
+
+/// The per-peptide sampler when `balance` asks for it and the pairs span at least two
+/// peptides; `None` means the epoch order of [`epoch_batches`] (with a single peptide both
+/// balances give every pair the same weight, and the epoch order draws without replacement).
+pub fn peptide_sampler(balance: Balance, pairs: &[PairRef], infos: &[TrajectoryInfo]) -> Option<PeptideSampler> {
+    match balance {
+        Balance::Pair => None,
+        Balance::Peptide => Some(PeptideSampler::new(pairs, infos)).filter(|s| s.n_peptides() > 1),
+    }
+}
+
+/// File name of the manifest of an MD data set (`timewarp md` over several peptides; the
+/// format is defined by `timewarp_md::dataset::Manifest`).
+pub const MD_DATASET_MANIFEST: &str = "manifest.json";
+/// The manifest format this reader understands.
+pub const MD_DATASET_FORMAT: &str = "timewarp-md-dataset/1";
+
+/// The fields of a data-set manifest that training needs.
+#[derive(Deserialize)]
+struct ManifestFile {
+    format: String,
+    peptides: Vec<ManifestPeptide>,
+}
+
+#[derive(Deserialize)]
+struct ManifestPeptide {
+    name: String,
+    folder: String,
+    split: String,
+    status: String,
+}
+
+/// The peptides of an MD data set, by split.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MdDatasetSplits {
+    pub root: PathBuf,
+    /// Folders of the complete `train` peptides.
+    pub train: Vec<PathBuf>,
+    /// Folders of the complete `val` peptides.
+    pub val: Vec<PathBuf>,
+    /// Number of `test` peptides (never read by training).
+    pub n_test: usize,
+    /// `train`/`val` peptides whose MD is pending or failed: left out.
+    pub incomplete: Vec<String>,
+}
+
+/// Whether `dir` is an MD data set (holds a `manifest.json`).
+pub fn is_md_dataset(dir: &Path) -> bool {
+    dir.join(MD_DATASET_MANIFEST).is_file()
+}
+
+/// Reads the manifest of the MD data set in `dir`.
+pub fn read_md_dataset(dir: &Path) -> Result<MdDatasetSplits, DataError> {
+    let path = dir.join(MD_DATASET_MANIFEST);
+    let bad = |detail: String| DataError::Read { origin: path.display().to_string(), detail };
+    let text = std::fs::read_to_string(&path).map_err(|e| DataError::Io { path: path.clone(), source: e })?;
+    let m: ManifestFile = serde_json::from_str(&text).map_err(|e| bad(format!("not a data-set manifest: {e}")))?;
+    if m.format != MD_DATASET_FORMAT {
+        return Err(bad(format!("format '{}' is not '{MD_DATASET_FORMAT}'", m.format)));
+    }
+    let mut out = MdDatasetSplits { root: dir.to_path_buf(), ..Default::default() };
+    for p in m.peptides {
+        let folder = Path::new(&p.folder);
+        if p.folder.is_empty() || folder.is_absolute() || folder.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
+            return Err(bad(format!("peptide '{}': folder '{}' is not a plain relative path", p.name, p.folder)));
+        }
+        let list = match p.split.as_str() {
+            "train" => &mut out.train,
+            "val" => &mut out.val,
+            "test" => {
+                out.n_test += 1;
+                continue;
+            }
+            other => return Err(bad(format!("peptide '{}': unknown split '{other}'", p.name))),
+        };
+        if p.status == "complete" {
+            list.push(dir.join(folder));
+        } else {
+            out.incomplete.push(format!("{} ({})", p.name, p.status));
+        }
+    }
+    Ok(out)
 }
 
 /// A trajectory as loaded into memory: what the data set needs from the files.
@@ -612,6 +761,48 @@ mod tests {
         assert_eq!(&b.x_coords[6..9], &[0., 0., 0.]);
         assert_eq!(&b.y_coords[..3], &[24., 25., 26.]);
         assert_eq!(b.real_mask(), vec![1., 1., 0., 1., 1., 1.]);
+    }
+
+    /// Two peptides with 10:1 pair counts: 100 and 10 pairs.
+    fn unbalanced() -> PairDataset {
+        let trajs = vec![traj("big", 2, (0..101).collect()), traj("small", 3, (0..11).collect())];
+        PairDataset::from_memory(trajs, 1, &typer).unwrap()
+    }
+
+    /// Fraction of the first `n_batches` batches' elements that come from peptide "big".
+    fn big_fraction(batches: impl Iterator<Item = Vec<PairRef>>, n_batches: usize) -> f64 {
+        let (mut big, mut all) = (0usize, 0usize);
+        for b in batches.take(n_batches) {
+            big += b.iter().filter(|r| r.traj == 0).count();
+            all += b.len();
+        }
+        big as f64 / all as f64
+    }
+
+    #[test]
+    fn peptide_balance_weighs_peptides_equally_and_pair_balance_weighs_pairs() {
+        let ds = unbalanced();
+        let s = split_pairs(&ds.trajectories, &Split::TimeBlock { val_fraction: 0.0 }, 0).unwrap();
+        assert_eq!(s.train.len(), 110);
+        // 200 batches of 32 = 6400 draws. Under `peptide` the expected share of "big" is 1/2
+        // (binomial standard deviation 0.006); under `pair` it is 100/110 = 0.909. Tolerance
+        // ±0.03 for both, five standard deviations of the peptide draw.
+        let sampler = peptide_sampler(Balance::Peptide, &s.train, &ds.trajectories).unwrap();
+        assert_eq!(sampler.peptides().collect::<Vec<_>>(), vec![("big", 100), ("small", 10)]);
+        let f = big_fraction((0..).map(|step| sampler.batch(32, 3, step)), 200);
+        assert!((f - 0.5).abs() < 0.03, "peptide balance: big fraction {f}");
+        assert!(peptide_sampler(Balance::Pair, &s.train, &ds.trajectories).is_none());
+        let epochs = (0..).flat_map(|e| epoch_batches(&s.train, &ds.trajectories, 32, 3, e));
+        let f = big_fraction(epochs, 200);
+        assert!((f - 100.0 / 110.0).abs() < 0.03, "pair balance: big fraction {f}");
+        // Pure function of (seed, step); every drawn pair is a real training pair.
+        assert_eq!(sampler.batch(32, 3, 17), sampler.batch(32, 3, 17));
+        assert_ne!(sampler.batch(32, 3, 17), sampler.batch(32, 3, 18));
+        assert!(sampler.batch(64, 1, 0).iter().all(|r| s.train.contains(r)));
+        // One peptide: the epoch order, whatever the balance.
+        let single = PairDataset::from_memory(vec![traj("a", 2, (0..5).collect())], 1, &typer).unwrap();
+        let p = split_pairs(&single.trajectories, &Split::TimeBlock { val_fraction: 0.0 }, 0).unwrap();
+        assert!(peptide_sampler(Balance::Peptide, &p.train, &single.trajectories).is_none());
     }
 
     #[test]

@@ -15,7 +15,10 @@ use crate::checkpoint::{
     OPTIMISER_FILE,
 };
 use crate::config::{LossKind, TrainConfig};
-use crate::dataset::{discover, epoch_batches, split_pairs, subsample, PairBatch, PairDataset, PairRef, Trajectory};
+use crate::dataset::{
+    discover, epoch_batches, is_md_dataset, peptide_sampler, read_md_dataset, split_pairs, subsample, PairBatch, PairDataset,
+    PairRef, Trajectory, TrajectoryFiles,
+};
 use crate::error::{DataError, TrainError};
 use crate::loss::{acceptance_loss, nll_loss, nll_per_molecule, to_flow_batch, LossTerms, ScalarF64};
 use crate::metrics::{plot_loss, MetricsLog, MetricsRow};
@@ -89,25 +92,38 @@ pub struct PreparedData {
 
 impl PreparedData {
     /// Indexes the trajectories under `data` (and `cfg.val_data`) and splits them.
+    ///
+    /// When the `data` folders are MD data sets (they hold a `manifest.json`, see
+    /// [`read_md_dataset`]), the complete peptides of their `train` split are the training data
+    /// and those of their `val` split (plus `cfg.val_data`) the validation data; `test`
+    /// peptides are never read, and `cfg.split` is not used.
     pub fn from_paths(cfg: &TrainConfig, data: &[PathBuf]) -> Result<Self, TrainError> {
         if data.is_empty() {
             return Err(TrainError::Config("no training data given".into()));
         }
-        let train_files = discover(data)?;
-        let val_files = if cfg.val_data.is_empty() { Vec::new() } else { discover(&cfg.val_data)? };
-        let n_train_files = train_files.len();
-        let all: Vec<_> = train_files.into_iter().chain(val_files).collect();
-        let dataset = PairDataset::from_files(&all, cfg.lag_steps, &timewarp_flow::atom_type_of, cfg.cache_mb << 20)?;
-        let (train, val) = if cfg.val_data.is_empty() {
-            let s = split_pairs(&dataset.trajectories, &cfg.split, cfg.seed)?;
-            (s.train, s.val)
+        let (train_files, mut val_files) = if data.iter().any(|d| is_md_dataset(d)) {
+            let (train, val) = md_dataset_files(data)?;
+            (train, Some(val))
         } else {
+            (discover(data)?, None)
+        };
+        if !cfg.val_data.is_empty() {
+            val_files.get_or_insert_with(Vec::new).extend(discover(&cfg.val_data)?);
+        }
+        let n_train_files = train_files.len();
+        let by_file = val_files.is_some();
+        let all: Vec<_> = train_files.into_iter().chain(val_files.unwrap_or_default()).collect();
+        let dataset = PairDataset::from_files(&all, cfg.lag_steps, &timewarp_flow::atom_type_of, cfg.cache_mb << 20)?;
+        let (train, val) = if by_file {
             let (mut train, mut val) = (Vec::new(), Vec::new());
             for (t, info) in dataset.trajectories.iter().enumerate() {
                 let dst = if t < n_train_files { &mut train } else { &mut val };
                 dst.extend(info.pairs.iter().map(|&(x, y)| PairRef { traj: t as u32, x, y }));
             }
             (train, val)
+        } else {
+            let s = split_pairs(&dataset.trajectories, &cfg.split, cfg.seed)?;
+            (s.train, s.val)
         };
         Self::checked(dataset, train, val, cfg)
     }
@@ -129,6 +145,39 @@ impl PreparedData {
         let val = subsample(&val, cfg.val_max_pairs);
         Ok(PreparedData { dataset, train, val, energy: None })
     }
+}
+
+/// Training and validation trajectories of MD data sets (every folder of `data` must hold a
+/// `manifest.json`): the complete peptides of the `train` and `val` splits.
+fn md_dataset_files(data: &[PathBuf]) -> Result<(Vec<TrajectoryFiles>, Vec<TrajectoryFiles>), TrainError> {
+    let (mut train, mut val) = (Vec::new(), Vec::new());
+    for dir in data {
+        if !is_md_dataset(dir) {
+            return Err(TrainError::Config(format!(
+                "{} has no manifest.json, but other --data folders are MD data sets: give either data sets or trajectory folders",
+                dir.display()
+            )));
+        }
+        let s = read_md_dataset(dir)?;
+        tracing::info!(
+            "MD data set {}: {} train and {} val peptides used, {} test peptides not read{}",
+            dir.display(),
+            s.train.len(),
+            s.val.len(),
+            s.n_test,
+            if s.incomplete.is_empty() {
+                String::new()
+            } else {
+                format!("; left out (MD not complete): {}", s.incomplete.join(", "))
+            }
+        );
+        if s.train.is_empty() {
+            return Err(TrainError::Config(format!("MD data set {} has no complete peptide in its train split", dir.display())));
+        }
+        train.extend(discover(&s.train)?);
+        val.extend(discover(&s.val)?);
+    }
+    Ok((train, val))
 }
 
 /// Trains on the trajectories under `data` into the run folder `out`; see [`train_on`].
@@ -401,6 +450,11 @@ pub fn train_on<B: AutodiffBackend>(
     }
     let val_batch = cfg.batch * 2;
 
+    let sampler = peptide_sampler(cfg.balance, &data.train, &data.dataset.trajectories);
+    if let Some(s) = &sampler {
+        let counts: Vec<String> = s.peptides().map(|(n, k)| format!("{n} {k}")).collect();
+        tracing::info!("{} training peptides, each drawn with equal probability (pairs: {})", s.n_peptides(), counts.join(", "));
+    }
     let mut batches = epoch_batches(&data.train, &data.dataset.trajectories, cfg.batch, cfg.seed, state.epoch);
     let mut host = PairBatch::default();
     let mut window = Window::default();
@@ -438,12 +492,21 @@ pub fn train_on<B: AutodiffBackend>(
         })?;
     }
     while state.step < cfg.steps {
-        if state.batch_in_epoch as usize >= batches.len() {
-            state.epoch += 1;
-            state.batch_in_epoch = 0;
-            batches = epoch_batches(&data.train, &data.dataset.trajectories, cfg.batch, cfg.seed, state.epoch);
-        }
-        let refs = &batches[state.batch_in_epoch as usize];
+        let drawn;
+        let refs: &[PairRef] = match &sampler {
+            Some(s) => {
+                drawn = s.batch(cfg.batch, cfg.seed, state.step);
+                &drawn
+            }
+            None => {
+                if state.batch_in_epoch as usize >= batches.len() {
+                    state.epoch += 1;
+                    state.batch_in_epoch = 0;
+                    batches = epoch_batches(&data.train, &data.dataset.trajectories, cfg.batch, cfg.seed, state.epoch);
+                }
+                &batches[state.batch_in_epoch as usize]
+            }
+        };
         let t0 = Instant::now();
         let lr = schedule.lr(state.step);
         let mut ctx = StepContext {
@@ -459,8 +522,13 @@ pub fn train_on<B: AutodiffBackend>(
         model = m;
         let dt = t0.elapsed().as_secs_f64();
         state.step += 1;
-        state.batch_in_epoch += 1;
         state.pairs_seen += refs.len() as u64;
+        if sampler.is_some() {
+            // Epochs of drawn pairs: as many draws as there are training pairs.
+            state.epoch = state.pairs_seen / data.train.len() as u64;
+        } else {
+            state.batch_in_epoch += 1;
+        }
         session_pairs += refs.len() as u64;
         session_seconds += dt;
         window.steps += 1;
