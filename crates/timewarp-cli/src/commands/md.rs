@@ -1,17 +1,39 @@
-//! `timewarp md`: Langevin MD of one structure in the official Timewarp trajectory layout.
+//! `timewarp md`: Langevin MD in the official Timewarp trajectory layout, of one structure
+//! (`--pdb FILE`) or of a data set of many peptides (`--sequences`, `--sequence-file`,
+//! `--all-dipeptides`, several `--pdb` or a quoted glob): one folder per peptide, a
+//! `manifest.json` with train/val/test splits by peptide, resumable per peptide
+//! (`timewarp_md::dataset`).
 
 use crate::config::{load_section, write_toml_atomic, ForceFieldSettings};
 use crate::progress::Progress;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use timewarp_md::dataset::{
+    all_dipeptides, run_md_dataset, DatasetConfig, DatasetObserver, PeptideEntry, PeptideOutcome, PeptideReport,
+    PeptideSource, SplitFractions, SplitName, MANIFEST_FILE,
+};
 use timewarp_md::{MdConfig, SpacingKind};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Starting structure (PDB with all hydrogens).
+    /// Starting structure (PDB with all hydrogens). Repeat it, or give a quoted glob
+    /// (`--pdb 'dir/*.pdb'`), for a data set of several peptides.
     #[arg(long)]
-    pdb: PathBuf,
+    pdb: Vec<String>,
+    /// Data set of capped peptides built from sequences, comma-separated: `AK,GW,AH(HID)E`.
+    #[arg(long, value_delimiter = ',')]
+    sequences: Vec<String>,
+    /// Data set of the sequences in FILE: one per line, `#` starts a comment, blank lines are ignored.
+    #[arg(long)]
+    sequence_file: Option<PathBuf>,
+    /// Data set of the 400 capped dipeptides of the 20 standard amino acids.
+    #[arg(long)]
+    all_dipeptides: bool,
+    /// Data-set split by peptide: TRAIN,VAL,TEST fractions (default 0.8,0.1,0.1; seed: --seed).
+    #[arg(long)]
+    split: Option<String>,
     /// Output folder.
     #[arg(long)]
     out: PathBuf,
@@ -51,7 +73,7 @@ pub struct Args {
     /// RNG seed.
     #[arg(long)]
     seed: Option<u64>,
-    /// Trajectory name (default: the PDB file stem).
+    /// Trajectory name (default: the PDB file stem; single structure only).
     #[arg(long)]
     name: Option<String>,
     /// Skip energy minimisation.
@@ -63,7 +85,7 @@ pub struct Args {
     /// Cutoff in nm or `none`.
     #[arg(long)]
     cutoff: Option<String>,
-    /// Continue from the checkpoint in --out.
+    /// Continue from the checkpoint in --out (data sets always continue where they stopped).
     #[arg(long)]
     resume: bool,
 }
@@ -100,8 +122,29 @@ pub fn main(args: Args, quiet: bool) -> Result<()> {
     if let Some(v) = args.threads { cfg.threads = v; }
     if let Some(v) = args.seed { cfg.seed = v; }
     if args.no_minimize { cfg.minimize = false; }
-    cfg.name = args.name.or(cfg.name).or_else(|| Some(timewarp_md::name_from_path(&args.pdb)));
-    run(&cfg, &ff, &args.pdb, &args.out, args.resume, quiet)
+    let dataset = !args.sequences.is_empty()
+        || args.sequence_file.is_some()
+        || args.all_dipeptides
+        || args.split.is_some()
+        || args.pdb.len() > 1
+        || args.pdb.iter().any(|p| is_glob(p));
+    if dataset {
+        if args.name.is_some() {
+            bail!("--name applies to a single --pdb; the peptides of a data set are named after their sequence or file");
+        }
+        let split = match &args.split {
+            Some(s) => s.parse::<SplitFractions>().context("invalid --split")?,
+            None => SplitFractions::default(),
+        };
+        let peptides = collect_peptides(&args.sequences, args.sequence_file.as_deref(), args.all_dipeptides, &args.pdb)?;
+        return run_dataset(&cfg, &ff, split, &peptides, &args.out, quiet);
+    }
+    let pdb = match args.pdb.as_slice() {
+        [one] => PathBuf::from(one),
+        _ => bail!("give --pdb FILE, or peptides for a data set (--sequences, --sequence-file, --all-dipeptides)"),
+    };
+    cfg.name = args.name.or(cfg.name).or_else(|| Some(timewarp_md::name_from_path(&pdb)));
+    run(&cfg, &ff, &pdb, &args.out, args.resume, quiet)
 }
 
 /// Runs MD with an effective configuration (also used by `timewarp run`).
@@ -124,4 +167,196 @@ pub fn run(cfg: &MdConfig, ff: &ForceFieldSettings, pdb_path: &Path, out: &Path,
         summary.wall_seconds_this_run
     );
     Ok(())
+}
+
+/// A `--pdb` value with glob metacharacters.
+fn is_glob(pattern: &str) -> bool {
+    pattern.contains(['*', '?', '['])
+}
+
+/// The peptides of a data set, in the order: `--sequences`, `--sequence-file`,
+/// `--all-dipeptides`, `--pdb` (globs expanded in name order).
+fn collect_peptides(sequences: &[String], file: Option<&Path>, dipeptides: bool, pdbs: &[String]) -> Result<Vec<PeptideSource>> {
+    let mut out: Vec<PeptideSource> = Vec::new();
+    for s in sequences {
+        let s = s.trim();
+        if s.is_empty() {
+            bail!("--sequences holds an empty entry (two commas in a row?)");
+        }
+        out.push(PeptideSource::Sequence(s.to_string()));
+    }
+    if let Some(path) = file {
+        out.extend(read_sequence_file(path)?.into_iter().map(PeptideSource::Sequence));
+    }
+    if dipeptides {
+        out.extend(all_dipeptides().into_iter().map(PeptideSource::Sequence));
+    }
+    for p in pdbs {
+        if is_glob(p) {
+            let mut matches: Vec<PathBuf> = glob::glob(p)
+                .with_context(|| format!("invalid --pdb pattern '{p}'"))?
+                .collect::<Result<_, _>>()
+                .with_context(|| format!("cannot read the files of --pdb '{p}'"))?;
+            if matches.is_empty() {
+                bail!("--pdb '{p}' matches no file");
+            }
+            matches.sort();
+            out.extend(matches.into_iter().map(PeptideSource::Pdb));
+        } else {
+            out.push(PeptideSource::Pdb(PathBuf::from(p)));
+        }
+    }
+    if out.is_empty() {
+        bail!("no peptides given");
+    }
+    Ok(out)
+}
+
+/// Sequences of a sequence file: one per line, `#` comments, blank lines ignored; each is
+/// checked, and a bad one is reported with the file and line.
+pub fn read_sequence_file(path: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read sequence file {}", path.display()))?;
+    parse_sequence_list(&text, &path.display().to_string())
+}
+
+fn parse_sequence_list(text: &str, origin: &str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let entry = line.split('#').next().unwrap_or("").trim();
+        if entry.is_empty() {
+            continue;
+        }
+        if entry.contains(char::is_whitespace) || entry.contains(',') {
+            bail!("{origin}:{}: '{entry}' is not one sequence (give one sequence per line)", i + 1);
+        }
+        if let Err(e) = timewarp_mol::builder::parse_sequence(entry) {
+            bail!("{origin}:{}: bad sequence '{entry}': {e}", i + 1);
+        }
+        out.push(entry.to_string());
+    }
+    if out.is_empty() {
+        bail!("{origin}: no sequences");
+    }
+    Ok(out)
+}
+
+/// Prints one line per peptide and shows a progress bar for each peptide's MD.
+struct DatasetPrinter {
+    quiet: bool,
+    out: PathBuf,
+    bar: Mutex<Option<Progress>>,
+}
+
+impl DatasetObserver for DatasetPrinter {
+    fn peptide_started(&self, index: usize, total: usize, entry: &PeptideEntry) {
+        let label = format!("{}/{} {}", index + 1, total, entry.name);
+        *self.bar.lock().unwrap_or_else(|e| e.into_inner()) = Some(Progress::new(&label, "steps", self.quiet));
+    }
+
+    fn md_progress(&self, done: u64, total: u64) {
+        if let Some(bar) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            bar.callback()(done, total);
+        }
+    }
+
+    fn peptide_finished(&self, index: usize, total: usize, r: &PeptideReport) {
+        if let Some(bar) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            bar.finish();
+        }
+        let atoms = r.n_atoms.map_or(String::new(), |n| format!(", {n} atoms"));
+        let head = format!("md {}/{} {} [{}{atoms}]", index + 1, total, r.name, r.split);
+        match &r.outcome {
+            PeptideOutcome::AlreadyComplete => println!("{head}: already complete, skipped"),
+            PeptideOutcome::Ran(s) => println!(
+                "{head}: {} frames in {:.1} s ({:.1} ns/day per replica) → {}",
+                s.n_frames,
+                s.wall_seconds_this_run,
+                s.ns_per_day_per_replica,
+                self.out.join(&r.name).display()
+            ),
+            PeptideOutcome::Failed(e) => println!("{head}: FAILED: {e}"),
+        }
+    }
+}
+
+/// MD of every peptide into the data-set layout under `out`.
+fn run_dataset(cfg: &MdConfig, ff: &ForceFieldSettings, split: SplitFractions, peptides: &[PeptideSource], out: &Path, quiet: bool) -> Result<()> {
+    #[derive(Serialize)]
+    struct DatasetSettings {
+        split: String,
+    }
+    #[derive(Serialize)]
+    struct Effective<'a> {
+        forcefield: &'a ForceFieldSettings,
+        md: &'a MdConfig,
+        dataset: DatasetSettings,
+    }
+    let dataset = DatasetConfig { md: MdConfig { name: None, ..cfg.clone() }, forcefield: ff.options()?, split };
+    let printer = DatasetPrinter { quiet, out: out.to_path_buf(), bar: Mutex::new(None) };
+    let summary = run_md_dataset(&dataset, peptides, out, &printer)
+        .with_context(|| format!("MD data set in {} failed", out.display()))?;
+    write_toml_atomic(
+        &out.join("config.toml"),
+        &Effective { forcefield: ff, md: &dataset.md, dataset: DatasetSettings { split: split.to_string() } },
+    )?;
+    let count = |o: fn(&PeptideOutcome) -> bool| summary.reports.iter().filter(|r| o(&r.outcome)).count();
+    let ran = count(|o| matches!(o, PeptideOutcome::Ran(_)));
+    let skipped = count(|o| matches!(o, PeptideOutcome::AlreadyComplete));
+    let failed: Vec<&str> = summary.failed().map(|r| r.name.as_str()).collect();
+    let m = &summary.manifest;
+    let in_split = |s: SplitName| m.in_split(s).count();
+    println!(
+        "md data set {}: {} peptides: {ran} run, {skipped} already complete, {} failed; splits {} train / {} val / {} test ({})",
+        out.display(),
+        summary.reports.len(),
+        failed.len(),
+        in_split(SplitName::Train),
+        in_split(SplitName::Val),
+        in_split(SplitName::Test),
+        out.join(MANIFEST_FILE).display()
+    );
+    if !failed.is_empty() {
+        bail!(
+            "{} of {} peptides failed ({}); their errors are in {}",
+            failed.len(),
+            summary.reports.len(),
+            failed.join(", "),
+            out.join(MANIFEST_FILE).display()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequence_lists_skip_comments_and_name_the_bad_line() {
+        let text = "# dipeptides\nAK\n\n  GW  # tryptophan\nAH(HID)E\n";
+        assert_eq!(parse_sequence_list(text, "seqs.txt").unwrap(), ["AK", "GW", "AH(HID)E"]);
+        let e = parse_sequence_list("AK\n# x\nAZ\n", "seqs.txt").unwrap_err().to_string();
+        assert!(e.starts_with("seqs.txt:3: bad sequence 'AZ'") && e.contains("'Z'"), "{e}");
+        let e = parse_sequence_list("AK GW\n", "seqs.txt").unwrap_err().to_string();
+        assert!(e.starts_with("seqs.txt:1:"), "{e}");
+        assert!(parse_sequence_list("# nothing\n\n", "seqs.txt").is_err());
+    }
+
+    #[test]
+    fn peptides_come_in_flag_order_and_globs_expand() {
+        let dir = std::env::temp_dir().join(format!("timewarp-cli-md-glob-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in ["b.pdb", "a.pdb", "c.txt"] {
+            std::fs::write(dir.join(f), "").unwrap();
+        }
+        let pattern = format!("{}/*.pdb", dir.display());
+        let p = collect_peptides(&["GW".into()], None, false, &[pattern.clone(), "x/ala2.pdb".into()]).unwrap();
+        let names: Vec<String> = p.iter().map(|s| s.name()).collect();
+        assert_eq!(names, ["GW", "a", "b", "ala2"]);
+        assert_eq!(collect_peptides(&[], None, true, &[]).unwrap().len(), 400);
+        let none = format!("{}/*.xyz", dir.display());
+        assert!(collect_peptides(&[], None, false, &[none]).unwrap_err().to_string().contains("matches no file"));
+        assert!(collect_peptides(&["AK".into(), " ".into()], None, false, &[]).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
