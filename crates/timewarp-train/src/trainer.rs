@@ -452,8 +452,11 @@ pub fn train_on<B: AutodiffBackend>(
 
     let sampler = peptide_sampler(cfg.balance, &data.train, &data.dataset.trajectories);
     if let Some(s) = &sampler {
-        let counts: Vec<String> = s.peptides().map(|(n, k)| format!("{n} {k}")).collect();
-        tracing::info!("{} training peptides, each drawn with equal probability (pairs: {})", s.n_peptides(), counts.join(", "));
+        let (lo, hi) = s.peptides().fold((usize::MAX, 0), |(lo, hi), (_, k)| (lo.min(k), hi.max(k)));
+        tracing::info!(
+            "{} training peptides, each drawn with equal probability ({lo} to {hi} pairs per peptide)",
+            s.n_peptides()
+        );
     }
     let mut batches = epoch_batches(&data.train, &data.dataset.trajectories, cfg.batch, cfg.seed, state.epoch);
     let mut host = PairBatch::default();

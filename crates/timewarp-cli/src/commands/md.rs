@@ -31,13 +31,14 @@ pub struct Args {
     /// Data set of the 400 capped dipeptides of the 20 standard amino acids.
     #[arg(long)]
     all_dipeptides: bool,
-    /// Data-set split by peptide: TRAIN,VAL,TEST fractions (default 0.8,0.1,0.1; seed: --seed).
+    /// Data-set split by peptide: TRAIN,VAL,TEST fractions (default 0.8,0.1,0.1, or `split` of
+    /// the TOML's `[dataset]`; seed: --seed).
     #[arg(long)]
     split: Option<String>,
     /// Output folder.
     #[arg(long)]
     out: PathBuf,
-    /// TOML file with `[md]` and `[forcefield]` sections; flags override it.
+    /// TOML file with `[md]`, `[forcefield]` (and `[dataset]`) sections; flags override it.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Production steps per replica.
@@ -132,8 +133,9 @@ pub fn main(args: Args, quiet: bool) -> Result<()> {
         if args.name.is_some() {
             bail!("--name applies to a single --pdb; the peptides of a data set are named after their sequence or file");
         }
-        let split = match &args.split {
-            Some(s) => s.parse::<SplitFractions>().context("invalid --split")?,
+        let settings: DatasetSettings = load_section(args.config.as_deref(), "dataset")?;
+        let split = match args.split.or(settings.split) {
+            Some(s) => s.parse::<SplitFractions>().context("invalid split")?,
             None => SplitFractions::default(),
         };
         let peptides = collect_peptides(&args.sequences, args.sequence_file.as_deref(), args.all_dipeptides, &args.pdb)?;
@@ -167,6 +169,14 @@ pub fn run(cfg: &MdConfig, ff: &ForceFieldSettings, pdb_path: &Path, out: &Path,
         summary.wall_seconds_this_run
     );
     Ok(())
+}
+
+/// `[dataset]` of a TOML file: settings of a multi-peptide data set.
+#[derive(Debug, Default, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct DatasetSettings {
+    /// TRAIN,VAL,TEST fractions of the peptides, e.g. "0.8,0.1,0.1".
+    split: Option<String>,
 }
 
 /// A `--pdb` value with glob metacharacters.
@@ -282,10 +292,6 @@ impl DatasetObserver for DatasetPrinter {
 /// MD of every peptide into the data-set layout under `out`.
 fn run_dataset(cfg: &MdConfig, ff: &ForceFieldSettings, split: SplitFractions, peptides: &[PeptideSource], out: &Path, quiet: bool) -> Result<()> {
     #[derive(Serialize)]
-    struct DatasetSettings {
-        split: String,
-    }
-    #[derive(Serialize)]
     struct Effective<'a> {
         forcefield: &'a ForceFieldSettings,
         md: &'a MdConfig,
@@ -297,7 +303,7 @@ fn run_dataset(cfg: &MdConfig, ff: &ForceFieldSettings, split: SplitFractions, p
         .with_context(|| format!("MD data set in {} failed", out.display()))?;
     write_toml_atomic(
         &out.join("config.toml"),
-        &Effective { forcefield: ff, md: &dataset.md, dataset: DatasetSettings { split: split.to_string() } },
+        &Effective { forcefield: ff, md: &dataset.md, dataset: DatasetSettings { split: Some(split.to_string()) } },
     )?;
     let count = |o: fn(&PeptideOutcome) -> bool| summary.reports.iter().filter(|r| o(&r.outcome)).count();
     let ran = count(|o| matches!(o, PeptideOutcome::Ran(_)));
