@@ -79,7 +79,7 @@ fn pipeline_produces_every_artefact_and_skips_completed_stages() {
         assert!(out.join("model").join(f).is_file(), "model/{f} missing");
     }
     // Fine-tuned model (the proposal of the chains): its final weights and the acceptance column.
-    for f in ["last/config.json", "last/model.safetensors", "metrics.csv"] {
+    for f in ["best/config.json", "best/model.safetensors", "metrics.csv"] {
         assert!(out.join("finetune").join(f).is_file(), "finetune/{f} missing");
     }
     let metrics = std::fs::read_to_string(out.join("finetune/metrics.csv")).unwrap();

@@ -30,8 +30,12 @@ pub struct TrainState {
     pub rng_seed: [u8; 32],
     pub rng_stream: u64,
     pub rng_word_pos: u128,
-    /// Best validation NLL per atom so far and the step it was reached.
+    /// Validation NLL per atom of the best checkpoint and the step it was reached.
     pub best_val_nll: Option<f64>,
+    /// Lowest validation value of the loss being minimised so far (what selects `best/`; the
+    /// validation NLL for the NLL loss). `None` in states written before it existed.
+    #[serde(default)]
+    pub best_val_loss: Option<f64>,
     pub best_step: Option<u64>,
     /// Validations since the best one (early stopping).
     pub validations_since_best: u64,
@@ -131,6 +135,7 @@ mod tests {
             rng_stream: 0,
             rng_word_pos: 123456789012345678901234567890,
             best_val_nll: Some(-1.5),
+            best_val_loss: Some(-1.5),
             best_step: Some(3),
             validations_since_best: 0,
             wall_seconds: 1.0,

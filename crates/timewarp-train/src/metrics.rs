@@ -27,10 +27,16 @@ pub struct MetricsRow {
     pub acceptance: Option<f64>,
     /// Mean reduced energy change u(y) − u(x) of the proposals in k_BT (acceptance loss only).
     pub energy_delta_kt: Option<f64>,
+    /// Validation value of the loss being minimised, when this step ran a validation (equal to
+    /// `val_nll` for the NLL loss); `best/` holds the weights with the lowest one.
+    pub val_loss: Option<f64>,
+    /// Mean MH acceptance of the flow's proposals from the validation states (acceptance loss
+    /// only).
+    pub val_acceptance: Option<f64>,
 }
 
 pub const CSV_HEADER: &str =
-    "step,epoch,train_loss,train_nll,val_nll,lr,grad_norm,pairs_per_s,wall_s,acceptance,energy_delta_kt";
+    "step,epoch,train_loss,train_nll,val_nll,lr,grad_norm,pairs_per_s,wall_s,acceptance,energy_delta_kt,val_loss,val_acceptance";
 
 impl MetricsRow {
     /// Non-finite values (no training yet at step 0) are written as empty fields.
@@ -40,7 +46,7 @@ impl MetricsRow {
         let lr = if self.lr.is_finite() { format!("{:.6e}", self.lr) } else { String::new() };
         let opt = |v: Option<f64>| v.map(|v| f(v, 6)).unwrap_or_default();
         format!(
-            "{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
             self.step,
             self.epoch,
             f(self.train_loss, 6),
@@ -51,13 +57,16 @@ impl MetricsRow {
             f(self.pairs_per_s, 3),
             f(self.wall_s, 3),
             opt(self.acceptance),
-            opt(self.energy_delta_kt)
+            opt(self.energy_delta_kt),
+            opt(self.val_loss),
+            opt(self.val_acceptance)
         )
     }
 
     fn parse(line: &str) -> Option<MetricsRow> {
         let f: Vec<&str> = line.split(',').collect();
-        if f.len() != 11 {
+        // 11 columns: files written before the validation-loss columns existed.
+        if f.len() != 11 && f.len() != 13 {
             return None;
         }
         let opt = |s: &str| if s.is_empty() { Some(None) } else { s.parse().ok().map(Some) };
@@ -74,6 +83,8 @@ impl MetricsRow {
             wall_s: num(f[8])?,
             acceptance: opt(f[9])?,
             energy_delta_kt: opt(f[10])?,
+            val_loss: if f.len() == 13 { opt(f[11])? } else { None },
+            val_acceptance: if f.len() == 13 { opt(f[12])? } else { None },
         })
     }
 }
@@ -237,6 +248,8 @@ mod tests {
             wall_s: step as f64,
             acceptance: (step == 2).then_some(0.25),
             energy_delta_kt: None,
+            val_loss: val.map(|v| v + 0.5),
+            val_acceptance: val.map(|_| 0.125),
         }
     }
 

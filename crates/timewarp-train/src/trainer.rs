@@ -316,6 +316,43 @@ pub fn validation_nll<B: Backend>(
     Ok(total / pairs.len().max(1) as f64)
 }
 
+/// At most this many validation pairs score the acceptance objective (each needs a flow
+/// sample, a reverse density and two force-field evaluations).
+const MAX_ACCEPTANCE_VAL_PAIRS: usize = 512;
+
+/// The acceptance objective on validation pairs: w_nll·NLL + w_acc·(−log a + β log p)/n averaged
+/// over the pairs, and the mean MH acceptance min(1, a) of the flow's proposals from the
+/// validation states. Noise and auxiliary velocities come from a stream seeded by `seed`, the
+/// same at every validation, so that successive validations compare weights, not draws.
+#[allow(clippy::too_many_arguments)]
+pub fn validation_acceptance<B: Backend>(
+    model: &TimewarpFlow<B>,
+    dataset: &mut PairDataset,
+    pairs: &[PairRef],
+    batch: usize,
+    cfg: &crate::loss::AcceptanceConfig,
+    bridge: &mut EnergyBridge,
+    seed: u64,
+    device: &B::Device,
+) -> Result<(f64, f64), TrainError> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ VAL_SALT);
+    let stride = pairs.len().div_ceil(MAX_ACCEPTANCE_VAL_PAIRS).max(1);
+    let subset: Vec<PairRef> = pairs.iter().step_by(stride).copied().collect();
+    let mut host = PairBatch::default();
+    let (mut loss, mut acceptance, mut count) = (0.0, 0.0, 0usize);
+    for chunk in subset.chunks(batch.max(1)) {
+        dataset.fill_batch(chunk, &mut host)?;
+        auxiliary_velocities(&mut rng, &mut host);
+        let fb = to_flow_batch::<B>(&host, device);
+        let (_, terms) = acceptance_loss(model, &host, &fb, &dataset.trajectories, bridge, cfg, &mut rng)?;
+        loss += terms.loss * chunk.len() as f64;
+        acceptance += terms.acceptance * chunk.len() as f64;
+        count += chunk.len();
+    }
+    let n = count.max(1) as f64;
+    Ok((loss / n, acceptance / n))
+}
+
 fn fresh_state(seed: u64) -> TrainState {
     let rng = ChaCha8Rng::seed_from_u64(seed);
     TrainState {
@@ -326,6 +363,7 @@ fn fresh_state(seed: u64) -> TrainState {
         rng_stream: rng.get_stream(),
         rng_word_pos: rng.get_word_pos(),
         best_val_nll: None,
+        best_val_loss: None,
         best_step: None,
         validations_since_best: 0,
         wall_seconds: 0.0,
@@ -492,6 +530,8 @@ pub fn train_on<B: AutodiffBackend>(
             wall_s: wall(&state),
             acceptance: None,
             energy_delta_kt: None,
+            val_loss: (cfg.loss == LossKind::Nll).then_some(v),
+            val_acceptance: None,
         })?;
     }
     while state.step < cfg.steps {
@@ -544,12 +584,28 @@ pub fn train_on<B: AutodiffBackend>(
         window.seconds += dt;
 
         let final_step = state.step == cfg.steps;
-        let mut val_nll = None;
+        let (mut val_nll, mut val_loss, mut val_acceptance) = (None, None, None);
         if state.step % cfg.val_every == 0 || final_step {
             let v = validation_nll(&model.valid(), &mut data.dataset, &data.val, val_batch, cfg.seed, device)?;
             val_nll = Some(v);
             last_val = Some((state.step, v));
-            if state.best_val_nll.is_none_or(|b| v < b) {
+            // `best/` keeps the weights with the lowest validation value of the loss being
+            // minimised: the NLL, or the acceptance objective when fine-tuning (whose NLL is
+            // not what it optimises).
+            let objective = match (cfg.loss, data.energy.as_mut()) {
+                (LossKind::Acceptance, Some(bridge)) => {
+                    let (l, a) = validation_acceptance(
+                        &model.valid(), &mut data.dataset, &data.val, val_batch, &cfg.acceptance, bridge, cfg.seed, device,
+                    )?;
+                    val_acceptance = Some(a);
+                    l
+                }
+                _ => v,
+            };
+            val_loss = Some(objective);
+            let best_so_far = state.best_val_loss.or(state.best_val_nll);
+            if best_so_far.is_none_or(|b| objective < b) {
+                state.best_val_loss = Some(objective);
                 state.best_val_nll = Some(v);
                 state.best_step = Some(state.step);
                 state.validations_since_best = 0;
@@ -580,6 +636,8 @@ pub fn train_on<B: AutodiffBackend>(
                 wall_s: wall(&state),
                 acceptance: (cfg.loss == LossKind::Acceptance).then(|| window.acceptance / k),
                 energy_delta_kt: (cfg.loss == LossKind::Acceptance).then(|| window.energy_delta / k),
+                val_loss,
+                val_acceptance,
             };
             status(&TrainStatus {
                 step: state.step,

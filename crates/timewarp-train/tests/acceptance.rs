@@ -108,6 +108,18 @@ fn acceptance_fine_tuning_runs_on_two_peptides() {
         assert!((0.0..=1.0).contains(&r[9]), "acceptance {}", r[9]);
         assert!(r[10].is_finite());
     }
+    // Validations (steps 3 and 6) score the fine-tuning objective, which selects best/: it is
+    // not the validation NLL, and the validation acceptance is a probability.
+    for r in rows.iter().filter(|r| r[0] == 3.0 || r[0] == 6.0) {
+        assert!(r[11].is_finite() && (r[11] - r[4]).abs() > 1e-9, "val_loss {} vs val_nll {}", r[11], r[4]);
+        assert!((0.0..=1.0).contains(&r[12]), "val_acceptance {}", r[12]);
+    }
+    let best: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("best/state.json")).unwrap()).unwrap();
+    let best_step = best["step"].as_u64().unwrap() as f64;
+    let best_row = rows.iter().find(|r| r[0] == best_step).unwrap();
+    let lowest = rows.iter().filter(|r| r[11].is_finite()).map(|r| r[11]).fold(f64::INFINITY, f64::min);
+    assert_eq!(best_row[11], lowest);
     std::fs::remove_dir_all(&data).unwrap();
     std::fs::remove_dir_all(&out).unwrap();
 }

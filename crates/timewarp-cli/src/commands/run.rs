@@ -170,8 +170,8 @@ pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<()> {
         Ok(())
     })?;
 
-    // The proposal: the fine-tuned model when there is a fine-tuning stage. Its validation NLL
-    // is not what fine-tuning optimises, so its final weights (`last/`) are used, not `best/`.
+    // The proposal: the fine-tuned model when there is a fine-tuning stage (its `best/` is the
+    // lowest validation value of the acceptance objective, not of the NLL).
     let proposal_model = match cfg.finetune.clone() {
         None => model_dir.clone(),
         Some(mut ft) => {
@@ -184,7 +184,7 @@ pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<()> {
                 super::train::print_summary(&s);
                 Ok(())
             })?;
-            finetune_dir.join("last")
+            finetune_dir.join("best")
         }
     };
 
