@@ -32,6 +32,12 @@ impl Progress {
         }
     }
 
+    /// Prints a line to stdout with the bar cleared first (plain `println!` would be overdrawn
+    /// by it).
+    pub fn println(&self, line: &str) {
+        self.bar.suspend(|| println!("{line}"));
+    }
+
     pub fn finish(&self) {
         self.bar.finish();
     }

@@ -11,6 +11,10 @@
 //!     (or replica-000/, replica-001/, … with several replicas)
 //! ```
 //!
+//! - Peptides run concurrently when there are more worker threads than replicas: with
+//!   `md.threads` workers (0: one per core) and R replicas, ⌊workers / R⌋ peptides at a time
+//!   (at least one), each with its share of the threads. Peptides are independent (own seed,
+//!   own folder), so the trajectories do not depend on the concurrency.
 //! - A peptide is a sequence (built by [`timewarp_mol::builder::build_peptide`], then
 //!   minimised) or a PDB file. Its name is the filesystem-safe form of the sequence
 //!   ([`sequence_name`]: `AH(HID)E` → `AH-HID-E`) or the PDB's file stem.
@@ -163,8 +167,9 @@ impl DatasetSummary {
 pub trait DatasetObserver: Sync {
     /// Peptide `index` (0-based) of the `total` requested ones is about to start.
     fn peptide_started(&self, _index: usize, _total: usize, _entry: &PeptideEntry) {}
-    /// MD progress of the current peptide, as `progress` of [`run_md`].
-    fn md_progress(&self, _done: u64, _total: u64) {}
+    /// MD progress of peptide `index`, as `progress` of [`run_md`] (several peptides may run
+    /// at once, see the module documentation).
+    fn md_progress(&self, _index: usize, _done: u64, _total: u64) {}
     /// A peptide is done (skipped, run or failed); the manifest is already updated.
     fn peptide_finished(&self, _index: usize, _total: usize, _report: &PeptideReport) {}
 }
@@ -285,51 +290,87 @@ pub fn run_md_dataset(
     manifest.write(&manifest_path)?;
 
     let total = requested.len();
-    let mut reports = Vec::with_capacity(total);
-    for (index, (name, source)) in requested.iter().enumerate() {
-        let k = manifest
-            .peptides
-            .iter()
-            .position(|p| &p.name == name)
-            .expect("requested peptides are in the manifest");
-        observer.peptide_started(index, total, &manifest.peptides[k]);
-        let entry = &manifest.peptides[k];
-        let dir = out.join(&entry.folder);
-        let peptide_md = MdConfig {
-            name: Some(name.clone()),
-            seed: entry.seed,
-            ..md.clone()
-        };
-        let progress = |done: u64, all: u64| observer.md_progress(done, all);
-        let (outcome, n_atoms) = match completed_run(&dir, &peptide_md) {
-            Some(n_atoms) => (PeptideOutcome::AlreadyComplete, Some(n_atoms)),
-            None => match run_peptide(&peptide_md, &cfg.forcefield, source, &dir, &progress) {
-                Ok(summary) => {
-                    let n = summary.n_atoms;
-                    (PeptideOutcome::Ran(Box::new(summary)), Some(n))
-                }
-                Err((e, n_atoms)) => {
-                    tracing::error!("peptide {name} ({}) failed: {e}", source.describe());
-                    (PeptideOutcome::Failed(e.to_string()), n_atoms)
-                }
-            },
-        };
-        let entry = &mut manifest.peptides[k];
-        entry.n_atoms = n_atoms.or(entry.n_atoms);
-        (entry.status, entry.error) = match &outcome {
-            PeptideOutcome::Failed(e) => (PeptideStatus::Failed, Some(e.clone())),
-            _ => (PeptideStatus::Complete, None),
-        };
-        let report = PeptideReport {
-            name: name.clone(),
-            split: entry.split,
-            n_atoms: entry.n_atoms,
-            outcome,
-        };
-        manifest.write(&manifest_path)?;
-        observer.peptide_finished(index, total, &report);
-        reports.push(report);
-    }
+    let workers = match md.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        t => t,
+    };
+    let concurrent = (workers / md.replicas.max(1)).clamp(1, total.max(1));
+    let per_peptide_threads = (workers / concurrent).max(1);
+    let shared = std::sync::Mutex::new((manifest, vec![None::<PeptideReport>; total]));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    // Set when a worker fails for the data set as a whole (the manifest cannot be written):
+    // the others stop after their current peptide.
+    let abort = std::sync::atomic::AtomicBool::new(false);
+    let worker = || -> Result<(), MdError> {
+        loop {
+            if abort.load(std::sync::atomic::Ordering::SeqCst) {
+                return Ok(());
+            }
+            let index = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let Some((name, source)) = requested.get(index) else { return Ok(()) };
+            let (dir, peptide_md, k) = {
+                let guard = shared.lock().unwrap_or_else(|e| e.into_inner());
+                let manifest = &guard.0;
+                let k = manifest
+                    .peptides
+                    .iter()
+                    .position(|p| &p.name == name)
+                    .expect("requested peptides are in the manifest");
+                observer.peptide_started(index, total, &manifest.peptides[k]);
+                let entry = &manifest.peptides[k];
+                let peptide_md = MdConfig {
+                    name: Some(name.clone()),
+                    seed: entry.seed,
+                    threads: per_peptide_threads,
+                    ..md.clone()
+                };
+                (out.join(&entry.folder), peptide_md, k)
+            };
+            let progress = |done: u64, all: u64| observer.md_progress(index, done, all);
+            let (outcome, n_atoms) = match completed_run(&dir, &peptide_md) {
+                Some(n_atoms) => (PeptideOutcome::AlreadyComplete, Some(n_atoms)),
+                None => match run_peptide(&peptide_md, &cfg.forcefield, source, &dir, &progress) {
+                    Ok(summary) => {
+                        let n = summary.n_atoms;
+                        (PeptideOutcome::Ran(Box::new(summary)), Some(n))
+                    }
+                    Err((e, n_atoms)) => {
+                        tracing::error!("peptide {name} ({}) failed: {e}", source.describe());
+                        (PeptideOutcome::Failed(e.to_string()), n_atoms)
+                    }
+                },
+            };
+            let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
+            let (manifest, reports) = &mut *guard;
+            let entry = &mut manifest.peptides[k];
+            entry.n_atoms = n_atoms.or(entry.n_atoms);
+            (entry.status, entry.error) = match &outcome {
+                PeptideOutcome::Failed(e) => (PeptideStatus::Failed, Some(e.clone())),
+                _ => (PeptideStatus::Complete, None),
+            };
+            let report = PeptideReport {
+                name: name.clone(),
+                split: entry.split,
+                n_atoms: entry.n_atoms,
+                outcome,
+            };
+            if let Err(e) = manifest.write(&manifest_path) {
+                abort.store(true, std::sync::atomic::Ordering::SeqCst);
+                return Err(e);
+            }
+            observer.peptide_finished(index, total, &report);
+            reports[index] = Some(report);
+        }
+    };
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..concurrent).map(|_| scope.spawn(worker)).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect::<Result<Vec<()>, MdError>>()
+    })?;
+    let (manifest, reports) = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+    let reports = reports.into_iter().map(|r| r.expect("every requested peptide was processed")).collect();
     Ok(DatasetSummary { manifest, reports })
 }
 

@@ -250,41 +250,88 @@ fn parse_sequence_list(text: &str, origin: &str) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// Prints one line per peptide and shows a progress bar for each peptide's MD.
+/// Prints one line per peptide and shows one progress bar for the MD steps of the whole data
+/// set (several peptides may run at once).
 struct DatasetPrinter {
     quiet: bool,
     out: PathBuf,
-    bar: Mutex<Option<Progress>>,
+    state: Mutex<PrinterState>,
+}
+
+#[derive(Default)]
+struct PrinterState {
+    bar: Option<Progress>,
+    /// MD steps done by each running peptide.
+    running: std::collections::HashMap<usize, u64>,
+    finished: u64,
+    /// MD steps of one peptide (the same protocol for all).
+    per_peptide: u64,
+    /// Peptides requested.
+    total: usize,
+}
+
+impl DatasetPrinter {
+    fn new(quiet: bool, out: &Path) -> Self {
+        DatasetPrinter { quiet, out: out.to_path_buf(), state: Mutex::new(PrinterState::default()) }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, PrinterState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl PrinterState {
+    fn redraw(&self) {
+        if let Some(bar) = &self.bar {
+            let done = self.finished * self.per_peptide + self.running.values().sum::<u64>();
+            bar.callback()(done, self.total as u64 * self.per_peptide);
+        }
+    }
 }
 
 impl DatasetObserver for DatasetPrinter {
-    fn peptide_started(&self, index: usize, total: usize, entry: &PeptideEntry) {
-        let label = format!("{}/{} {}", index + 1, total, entry.name);
-        *self.bar.lock().unwrap_or_else(|e| e.into_inner()) = Some(Progress::new(&label, "steps", self.quiet));
+    fn peptide_started(&self, index: usize, total: usize, _entry: &PeptideEntry) {
+        let mut st = self.state();
+        st.total = total;
+        if st.bar.is_none() {
+            st.bar = Some(Progress::new("md", "steps", self.quiet));
+        }
+        st.running.insert(index, 0);
     }
 
-    fn md_progress(&self, done: u64, total: u64) {
-        if let Some(bar) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-            bar.callback()(done, total);
-        }
+    fn md_progress(&self, index: usize, done: u64, total: u64) {
+        let mut st = self.state();
+        st.per_peptide = total;
+        st.running.insert(index, done);
+        st.redraw();
     }
 
     fn peptide_finished(&self, index: usize, total: usize, r: &PeptideReport) {
-        if let Some(bar) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            bar.finish();
-        }
         let atoms = r.n_atoms.map_or(String::new(), |n| format!(", {n} atoms"));
         let head = format!("md {}/{} {} [{}{atoms}]", index + 1, total, r.name, r.split);
-        match &r.outcome {
-            PeptideOutcome::AlreadyComplete => println!("{head}: already complete, skipped"),
-            PeptideOutcome::Ran(s) => println!(
+        let line = match &r.outcome {
+            PeptideOutcome::AlreadyComplete => format!("{head}: already complete, skipped"),
+            PeptideOutcome::Ran(s) => format!(
                 "{head}: {} frames in {:.1} s ({:.1} ns/day per replica) → {}",
                 s.n_frames,
                 s.wall_seconds_this_run,
                 s.ns_per_day_per_replica,
                 self.out.join(&r.name).display()
             ),
-            PeptideOutcome::Failed(e) => println!("{head}: FAILED: {e}"),
+            PeptideOutcome::Failed(e) => format!("{head}: FAILED: {e}"),
+        };
+        let mut st = self.state();
+        st.running.remove(&index);
+        st.finished += 1;
+        match &st.bar {
+            Some(bar) => bar.println(&line),
+            None => println!("{line}"),
+        }
+        st.redraw();
+        if st.finished as usize == total {
+            if let Some(bar) = st.bar.take() {
+                bar.finish();
+            }
         }
     }
 }
@@ -298,7 +345,7 @@ fn run_dataset(cfg: &MdConfig, ff: &ForceFieldSettings, split: SplitFractions, p
         dataset: DatasetSettings,
     }
     let dataset = DatasetConfig { md: MdConfig { name: None, ..cfg.clone() }, forcefield: ff.options()?, split };
-    let printer = DatasetPrinter { quiet, out: out.to_path_buf(), bar: Mutex::new(None) };
+    let printer = DatasetPrinter::new(quiet, out);
     let summary = run_md_dataset(&dataset, peptides, out, &printer)
         .with_context(|| format!("MD data set in {} failed", out.display()))?;
     write_toml_atomic(
