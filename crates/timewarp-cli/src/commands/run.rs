@@ -165,7 +165,7 @@ pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<()> {
     })?;
 
     stage("train", &model_dir, &["last"], |resume| {
-        let s = super::train::run(&cfg.train, &[md_dir.clone()], &model_dir, &cfg.run.device, resume, quiet)?;
+        let s = super::train::run(&cfg.train, std::slice::from_ref(&md_dir), &model_dir, &cfg.run.device, resume, quiet)?;
         super::train::print_summary(&s);
         Ok(())
     })?;
@@ -180,7 +180,7 @@ pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<()> {
             ft.init_from = Some(model_dir.join("best"));
             ft.acceptance.temperature_k = cfg.md.temperature_k;
             stage("finetune", &finetune_dir, &["last"], |resume| {
-                let s = super::train::run(&ft, &[md_dir.clone()], &finetune_dir, &cfg.run.device, resume, quiet)?;
+                let s = super::train::run(&ft, std::slice::from_ref(&md_dir), &finetune_dir, &cfg.run.device, resume, quiet)?;
                 super::train::print_summary(&s);
                 Ok(())
             })?;
