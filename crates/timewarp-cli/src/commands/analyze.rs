@@ -84,8 +84,11 @@ pub fn print_summary(m: &Metrics, out: &Path) {
     }
     for (label, d) in [("MD", &m.md), ("samples", &m.samples)] {
         let p = &d.populations;
+        // ⟨U⟩ ± σ_U: for an exact sampler in equilibrium these match MD's within the basins
+        // the chain has visited.
+        let energy = d.potential_energy.as_ref().map_or(String::new(), |u| format!("; U {:.1} ± {:.1} kJ/mol", u.mean, u.std));
         println!(
-            "  {label:<8} {} frames; αL {:.3}  αR {:.3}  β/C7eq {:.3}; ESS/s {}",
+            "  {label:<8} {} frames; αL {:.3}  αR {:.3}  β/C7eq {:.3}; ESS/s {}{energy}",
             d.n_frames,
             p.alpha_l,
             p.alpha_r,
