@@ -7,27 +7,22 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use timewarp_sample::{ModelDevice, SampleConfig, SampleSummary};
 
+/// The flags `timewarp sample` and `timewarp explore` share.
 #[derive(clap::Args)]
-pub struct Args {
+pub struct ChainArgs {
     /// Trained model: a `timewarp train` run folder, a checkpoint folder, or official weights.
     #[arg(long)]
-    model: PathBuf,
+    pub model: PathBuf,
     /// Starting structure (PDB).
     #[arg(long)]
-    pdb: PathBuf,
+    pub pdb: PathBuf,
     /// Output folder.
     #[arg(long)]
-    out: PathBuf,
-    /// TOML file with `[sample]` and `[forcefield]` sections; flags override it.
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Chain steps per chain.
+    pub out: PathBuf,
+    /// Steps per chain.
     #[arg(long)]
     steps: Option<u64>,
-    /// Proposals drawn per MH iteration (batch B).
-    #[arg(long)]
-    proposals: Option<usize>,
-    /// Independent chains.
+    /// Chains from the same start (one RNG stream each).
     #[arg(long)]
     chains: Option<usize>,
     /// RNG seed.
@@ -41,7 +36,38 @@ pub struct Args {
     device: Option<String>,
     /// Continue from the checkpoint in --out.
     #[arg(long)]
-    resume: bool,
+    pub resume: bool,
+}
+
+impl ChainArgs {
+    /// Overrides the fields of a `[sample]` / `[explore]` config that were given as flags.
+    pub fn apply(
+        &self,
+        steps: &mut u64,
+        chains: &mut usize,
+        seed: &mut u64,
+        equilibrate_ps: &mut f64,
+        model_device: &mut ModelDevice,
+    ) -> Result<()> {
+        if let Some(v) = self.steps { *steps = v; }
+        if let Some(v) = self.chains { *chains = v; }
+        if let Some(v) = self.seed { *seed = v; }
+        if let Some(v) = self.equilibrate_ps { *equilibrate_ps = v; }
+        if let Some(v) = &self.device { *model_device = device(v)?; }
+        Ok(())
+    }
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    chain: ChainArgs,
+    /// TOML file with `[sample]` and `[forcefield]` sections; flags override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Proposals drawn per MH iteration (batch B).
+    #[arg(long)]
+    proposals: Option<usize>,
 }
 
 pub fn device(s: &str) -> Result<ModelDevice> {
@@ -55,13 +81,10 @@ pub fn device(s: &str) -> Result<ModelDevice> {
 pub fn main(args: Args, quiet: bool) -> Result<()> {
     let mut cfg: SampleConfig = load_section(args.config.as_deref(), "sample")?;
     let ff: ForceFieldSettings = load_section(args.config.as_deref(), "forcefield")?;
-    if let Some(v) = args.steps { cfg.steps = v; }
+    let c = &args.chain;
+    c.apply(&mut cfg.steps, &mut cfg.chains, &mut cfg.seed, &mut cfg.equilibrate_ps, &mut cfg.device)?;
     if let Some(v) = args.proposals { cfg.proposals = v; }
-    if let Some(v) = args.chains { cfg.chains = v; }
-    if let Some(v) = args.seed { cfg.seed = v; }
-    if let Some(v) = args.equilibrate_ps { cfg.equilibrate_ps = v; }
-    if let Some(v) = &args.device { cfg.device = device(v)?; }
-    let s = run(cfg, &ff, &args.model, &args.pdb, &args.out, args.resume, quiet)?;
+    let s = run(cfg, &ff, &c.model, &c.pdb, &c.out, c.resume, quiet)?;
     print_summary(&s);
     Ok(())
 }
