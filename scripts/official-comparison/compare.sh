@@ -24,7 +24,7 @@ for rep in $(seq "$REPEATS"); do
   echo "=== official, $MODEL ($rep)"; official "$MODEL" "$NPZ" "$PDB" 4 1,10,100
 done
 AD=$(mktemp -d)
-"$TW" train --data "$RUN/md" --preset ad --steps 1 --out "$AD" --quiet >/dev/null  # weights to time with
+"$TW" train --data "$RUN/md" --preset ad --steps 1 --out "$AD" --quiet >"$AD.log" 2>&1 || { cat "$AD.log"; exit 1; }  # weights to time with
 echo "=== timewarp, preset ad"; ours --preset ad --model "$AD/last" --seconds 6 --proposals 10
 echo "=== official, preset ad"; official "$AD/last" "$NPZ" "$PDB" 6 10
-rm -rf "$AD"
+rm -rf "$AD" "$AD.log"
