@@ -57,6 +57,8 @@ fn main() {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()),
         )
         .with_writer(std::io::stderr)
+        // colour codes only on a terminal, not in logs redirected to a file
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let quiet = cli.quiet;
     let result = match cli.command {
