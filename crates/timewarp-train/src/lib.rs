@@ -20,6 +20,7 @@ pub mod io;
 pub mod loss;
 pub mod metrics;
 pub mod optim;
+pub mod parallel;
 pub mod schedule;
 pub mod synthetic;
 pub mod trainer;

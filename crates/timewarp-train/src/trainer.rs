@@ -262,23 +262,30 @@ pub fn train_step<B: AutodiffBackend>(
         random_rigid_motion(ctx.rng, ctx.host);
     }
     auxiliary_velocities(ctx.rng, ctx.host);
-    let batch = to_flow_batch::<B>(ctx.host, ctx.device);
-    let (loss, terms) = match ctx.cfg.loss {
+    let parts = data_parallel_parts::<B>(ctx.device, ctx.host.batch_size());
+    let (terms, mut grads) = match ctx.cfg.loss {
+        LossKind::Nll if parts > 1 => {
+            let (v, grads) = crate::parallel::nll_gradients(&model, ctx.host, parts, ctx.device);
+            (LossTerms { loss: v, nll: v, ..LossTerms::default() }, Some(grads))
+        }
         LossKind::Nll => {
-            let loss = nll_loss(&model, &batch);
+            let loss = nll_loss(&model, &to_flow_batch::<B>(ctx.host, ctx.device));
             let v = loss.clone().into_scalar_f64();
-            (loss, LossTerms { loss: v, nll: v, ..LossTerms::default() })
+            let terms = LossTerms { loss: v, nll: v, ..LossTerms::default() };
+            (terms, v.is_finite().then(|| GradientsParams::from_grads(loss.backward(), &model)))
         }
         LossKind::Acceptance => {
             let bridge = ctx.energy.as_deref_mut().expect("acceptance loss has an energy bridge");
             let infos = &ctx.dataset.trajectories;
-            acceptance_loss(&model, ctx.host, &batch, infos, bridge, &ctx.cfg.acceptance, ctx.rng)?
+            let batch = to_flow_batch::<B>(ctx.host, ctx.device);
+            let (loss, terms) = acceptance_loss(&model, ctx.host, &batch, infos, bridge, &ctx.cfg.acceptance, ctx.rng)?;
+            (terms, terms.loss.is_finite().then(|| GradientsParams::from_grads(loss.backward(), &model)))
         }
     };
     if !terms.loss.is_finite() {
         return Err(TrainError::NonFinite { step: step + 1, value: terms.loss });
     }
-    let mut grads = GradientsParams::from_grads(loss.backward(), &model);
+    let mut grads = grads.take().expect("gradients of a finite loss");
     let grad_norm = match ctx.cfg.clip_grad_norm {
         Some(c) => clip_global_norm::<B, _>(&model, &mut grads, c),
         None => global_grad_norm::<B, _>(&model, &grads),
@@ -288,6 +295,16 @@ pub fn train_step<B: AutodiffBackend>(
     }
     let model = ctx.optim.step(lr, model, grads);
     Ok((model, StepStats { terms, grad_norm, lr }))
+}
+
+/// How many threads share one NLL batch (see [`crate::parallel`]): the rayon pool's size on the
+/// CPU backend (ndarray), at least 8 examples each; 1 on GPUs, which parallelise inside each op.
+fn data_parallel_parts<B: AutodiffBackend>(device: &B::Device, batch: usize) -> usize {
+    if B::name(device).contains("ndarray") {
+        rayon::current_num_threads().min(batch / 8).max(1)
+    } else {
+        1
+    }
 }
 
 /// Validation NLL per atom: mean over `pairs` of −log p(y | x)/n, without augmentation and
