@@ -26,8 +26,6 @@ pub struct ReducedEnergies {
 }
 
 /// One potential per trajectory of the data set, built lazily from the trajectory's topology.
-/// Clones share the potentials built so far.
-#[derive(Clone)]
 pub struct EnergyBridge {
     kt: f64,
     options: SystemOptions,
@@ -95,11 +93,6 @@ impl EnergyBridge {
         }
         self.potentials[t] = Some(p.clone());
         Ok(p)
-    }
-
-    /// Builds the potentials of trajectories `traj` now (e.g. before cloning the bridge).
-    pub fn prepare(&mut self, infos: &[TrajectoryInfo], traj: &[u32]) -> Result<(), TrainError> {
-        traj.iter().try_for_each(|&t| self.potential(t as usize, &infos[t as usize]).map(|_| ()))
     }
 
     /// u(y_b) and ∇u(y_b) for every molecule b of a padded batch: `coords` [B·N·3] in nm,

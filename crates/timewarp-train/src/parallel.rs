@@ -1,4 +1,4 @@
-//! Data-parallel gradients of the training losses on the CPU.
+//! Data-parallel gradients of the NLL on the CPU.
 //!
 //! burn's ndarray backend runs everything but large matrix products on the calling thread, so
 //! one batch keeps one core busy. With the batch split into parts P_1 … P_k, the per-atom NLL
@@ -6,17 +6,10 @@
 //! gradient: each part runs its forward and backward pass on its own thread, on its own copy of
 //! the model with fresh autodiff leaves (same parameter ids, separate graphs), and the
 //! gradients are summed with weights |P_p|/B. Same loss and gradient as one pass, up to the
-//! order of floating-point sums; deterministic for a given number of parts. For the acceptance
-//! loss each part draws its proposals from its own stream (seeded from the caller's) and averages
-//! its acceptance term over its own kept proposals, so the split equals one pass exactly when
-//! every proposal is kept (finite energies).
+//! order of floating-point sums; deterministic for a given number of parts.
 
-use crate::acceptance::EnergyBridge;
-use crate::dataset::{PairBatch, TrajectoryInfo};
-use crate::error::TrainError;
-use crate::loss::{acceptance_loss, nll_loss, to_flow_batch, AcceptanceConfig, LossTerms, ScalarF64};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use crate::dataset::PairBatch;
+use crate::loss::{nll_loss, to_flow_batch, ScalarF64};
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::backend::AutodiffBackend;
@@ -71,63 +64,6 @@ where
     let mut merged = GradientsParams::new();
     model.visit(&mut WeightedSum::<B> { parts: &mut parts_grads, out: &mut merged, _b: std::marker::PhantomData });
     (loss, merged)
-}
-
-/// The acceptance loss (NLL + acceptance terms) and its gradients, the batch split into `parts`
-/// threads (see the module notes). `None` gradients when the loss is not finite.
-#[allow(clippy::too_many_arguments)]
-pub fn acceptance_gradients<B: AutodiffBackend, R: Rng + ?Sized>(
-    model: &TimewarpFlow<B>,
-    host: &PairBatch,
-    infos: &[TrajectoryInfo],
-    bridge: &mut EnergyBridge,
-    cfg: &AcceptanceConfig,
-    rng: &mut R,
-    parts: usize,
-    device: &B::Device,
-) -> Result<(LossTerms, Option<GradientsParams>), TrainError>
-where
-    B::Device: Sync,
-{
-    let total = host.batch_size();
-    let parts = parts.clamp(1, total.max(1));
-    let bounds: Vec<usize> = (0..=parts).map(|p| p * total / parts).collect();
-    bridge.prepare(infos, &host.traj)?;
-    let seeds: Vec<u64> = (0..parts).map(|_| rng.random()).collect();
-    let part = |p: usize, mut bridge: EnergyBridge| {
-        let h = sub_batch(host, bounds[p]..bounds[p + 1]);
-        let m = model.clone().map(&mut FreshLeaves);
-        let mut rng = ChaCha8Rng::seed_from_u64(seeds[p]);
-        let (loss, terms) = acceptance_loss(&m, &h, &to_flow_batch::<B>(&h, device), infos, &mut bridge, cfg, &mut rng)?;
-        let grads = terms.loss.is_finite().then(|| GradientsParams::from_grads(loss.backward(), &m));
-        Ok::<_, TrainError>((terms, grads, h.batch_size() as f64 / total as f64))
-    };
-    let results = std::thread::scope(|s| {
-        let handles: Vec<_> = (1..parts).map(|p| {
-            let b = bridge.clone();
-            s.spawn(move || part(p, b))
-        }).collect();
-        let mut out = vec![part(0, bridge.clone())];
-        out.extend(handles.into_iter().map(|h| h.join().expect("gradient thread panicked")));
-        out.into_iter().collect::<Result<Vec<_>, _>>()
-    })?;
-    let mut terms = LossTerms::default();
-    for (t, _, w) in &results {
-        terms.loss += w * t.loss;
-        terms.nll += w * t.nll;
-        terms.neg_log_acceptance += w * t.neg_log_acceptance;
-        terms.acceptance += w * t.acceptance;
-        terms.energy_delta += w * t.energy_delta;
-        terms.kept += t.kept;
-        terms.drawn += t.drawn;
-    }
-    if results.iter().any(|(_, g, _)| g.is_none()) {
-        return Ok((terms, None));
-    }
-    let mut grads: Vec<(GradientsParams, f64)> = results.into_iter().map(|(_, g, w)| (g.unwrap(), w)).collect();
-    let mut merged = GradientsParams::new();
-    model.visit(&mut WeightedSum::<B> { parts: &mut grads, out: &mut merged, _b: std::marker::PhantomData });
-    Ok((terms, Some(merged)))
 }
 
 /// The same parameter values (and ids) as new autodiff leaves, so that a copy's graph shares no

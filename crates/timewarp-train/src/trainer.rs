@@ -274,12 +274,6 @@ pub fn train_step<B: AutodiffBackend>(
             let terms = LossTerms { loss: v, nll: v, ..LossTerms::default() };
             (terms, v.is_finite().then(|| GradientsParams::from_grads(loss.backward(), &model)))
         }
-        LossKind::Acceptance if parts > 1 => {
-            let bridge = ctx.energy.as_deref_mut().expect("acceptance loss has an energy bridge");
-            let infos = &ctx.dataset.trajectories;
-            let cfg = &ctx.cfg.acceptance;
-            crate::parallel::acceptance_gradients(&model, ctx.host, infos, bridge, cfg, ctx.rng, parts, ctx.device)?
-        }
         LossKind::Acceptance => {
             let bridge = ctx.energy.as_deref_mut().expect("acceptance loss has an energy bridge");
             let infos = &ctx.dataset.trajectories;
@@ -303,7 +297,7 @@ pub fn train_step<B: AutodiffBackend>(
     Ok((model, StepStats { terms, grad_norm, lr }))
 }
 
-/// How many threads share one training batch (see [`crate::parallel`]): the rayon pool's size on the
+/// How many threads share one NLL batch (see [`crate::parallel`]): the rayon pool's size on the
 /// CPU backend (ndarray), at least 8 examples each; 1 on GPUs, which parallelise inside each op.
 fn data_parallel_parts<B: AutodiffBackend>(device: &B::Device, batch: usize) -> usize {
     if B::name(device).contains("ndarray") {
