@@ -126,13 +126,20 @@ impl EnergyBridge {
                 }
                 let mut forces = vec![[0.0; 3]; n];
                 let u = pot.energy_forces(&pos, &mut forces) / kt;
-                if !u.is_finite() || forces.iter().flatten().any(|f| !f.is_finite()) {
+                // The loss is computed in f32: a near-clash whose energy or forces are finite in
+                // f64 but overflow f32 would turn the loss or its gradient into ∞; such a
+                // molecule counts as failed (left out of the loss, like a non-finite energy).
+                if !(u as f32).is_finite() {
                     return f64::NAN;
                 }
                 for (g, f) in grad.chunks_exact_mut(3).zip(&forces) {
                     for k in 0..3 {
                         g[k] = (-f[k] / kt) as f32;
                     }
+                }
+                if grad.iter().any(|g| !g.is_finite()) {
+                    grad.fill(0.0);
+                    return f64::NAN;
                 }
                 u
             })
