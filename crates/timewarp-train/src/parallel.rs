@@ -32,13 +32,14 @@ pub fn sub_batch(host: &PairBatch, range: std::ops::Range<usize>) -> PairBatch {
     }
 }
 
-/// NLL loss value and its parameter gradients, the batch split into `parts` threads.
+/// NLL loss value and its parameter gradients, the batch split into `parts` threads (`parts` = 1:
+/// one pass on the calling thread). `None` gradients when the loss is not finite.
 pub fn nll_gradients<B: AutodiffBackend>(
     model: &TimewarpFlow<B>,
     host: &PairBatch,
     parts: usize,
     device: &B::Device,
-) -> (f64, GradientsParams)
+) -> (f64, Option<GradientsParams>)
 where
     B::Device: Sync,
 {
@@ -50,7 +51,7 @@ where
         let m = model.clone().map(&mut FreshLeaves);
         let loss = nll_loss(&m, &to_flow_batch::<B>(&h, device));
         let value = loss.clone().into_scalar_f64();
-        let g = GradientsParams::from_grads(loss.backward(), &m);
+        let g = value.is_finite().then(|| GradientsParams::from_grads(loss.backward(), &m));
         (value, g, h.batch_size() as f64 / total as f64)
     };
     let results: Vec<_> = std::thread::scope(|s| {
@@ -60,10 +61,12 @@ where
         out
     });
     let loss = results.iter().map(|(v, _, w)| v * w).sum();
-    let mut parts_grads: Vec<(GradientsParams, f64)> = results.into_iter().map(|(_, g, w)| (g, w)).collect();
+    let Some(mut parts_grads) = results.into_iter().map(|(_, g, w)| g.map(|g| (g, w))).collect::<Option<Vec<_>>>() else {
+        return (loss, None);
+    };
     let mut merged = GradientsParams::new();
     model.visit(&mut WeightedSum::<B> { parts: &mut parts_grads, out: &mut merged, _b: std::marker::PhantomData });
-    (loss, merged)
+    (loss, Some(merged))
 }
 
 /// The same parameter values (and ids) as new autodiff leaves, so that a copy's graph shares no
@@ -144,6 +147,7 @@ mod tests {
         let v1 = loss.clone().into_scalar_f64();
         let g1 = GradientsParams::from_grads(loss.backward(), &model);
         let (v3, g3) = nll_gradients(&model, &host, 3, &device);
+        let g3 = g3.expect("finite loss");
         assert!((v1 - v3).abs() < 1e-5 * v1.abs().max(1.0), "loss {v1} vs {v3}");
         let ids = crate::optim::param_ids(&model);
         assert!(ids.len() > 10 && g1.len() == ids.len() && g3.len() == ids.len(), "{} / {} grads for {} params", g1.len(), g3.len(), ids.len());

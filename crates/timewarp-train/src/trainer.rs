@@ -20,7 +20,7 @@ use crate::dataset::{
     PairRef, Trajectory, TrajectoryFiles,
 };
 use crate::error::{DataError, TrainError};
-use crate::loss::{acceptance_loss, nll_loss, nll_per_molecule, to_flow_batch, LossTerms, ScalarF64};
+use crate::loss::{acceptance_loss, nll_per_molecule, to_flow_batch, LossTerms};
 use crate::metrics::{plot_loss, MetricsLog, MetricsRow};
 use crate::optim::{clip_global_norm, global_grad_norm, Optim};
 use burn::module::AutodiffModule;
@@ -262,17 +262,11 @@ pub fn train_step<B: AutodiffBackend>(
         random_rigid_motion(ctx.rng, ctx.host);
     }
     auxiliary_velocities(ctx.rng, ctx.host);
-    let parts = data_parallel_parts::<B>(ctx.device, ctx.host.batch_size());
-    let (terms, mut grads) = match ctx.cfg.loss {
-        LossKind::Nll if parts > 1 => {
-            let (v, grads) = crate::parallel::nll_gradients(&model, ctx.host, parts, ctx.device);
-            (LossTerms { loss: v, nll: v, ..LossTerms::default() }, Some(grads))
-        }
+    let (terms, grads) = match ctx.cfg.loss {
         LossKind::Nll => {
-            let loss = nll_loss(&model, &to_flow_batch::<B>(ctx.host, ctx.device));
-            let v = loss.clone().into_scalar_f64();
-            let terms = LossTerms { loss: v, nll: v, ..LossTerms::default() };
-            (terms, v.is_finite().then(|| GradientsParams::from_grads(loss.backward(), &model)))
+            let parts = data_parallel_parts::<B>(ctx.device, ctx.host.batch_size());
+            let (v, grads) = crate::parallel::nll_gradients(&model, ctx.host, parts, ctx.device);
+            (LossTerms { loss: v, nll: v, ..LossTerms::default() }, grads)
         }
         LossKind::Acceptance => {
             let bridge = ctx.energy.as_deref_mut().expect("acceptance loss has an energy bridge");
@@ -282,10 +276,9 @@ pub fn train_step<B: AutodiffBackend>(
             (terms, terms.loss.is_finite().then(|| GradientsParams::from_grads(loss.backward(), &model)))
         }
     };
-    if !terms.loss.is_finite() {
+    let Some(mut grads) = grads.filter(|_| terms.loss.is_finite()) else {
         return Err(TrainError::NonFinite { step: step + 1, value: terms.loss });
-    }
-    let mut grads = grads.take().expect("gradients of a finite loss");
+    };
     let grad_norm = match ctx.cfg.clip_grad_norm {
         Some(c) => clip_global_norm::<B, _>(&model, &mut grads, c),
         None => global_grad_norm::<B, _>(&model, &grads),
