@@ -10,10 +10,7 @@ pub enum MolError {
     /// (The I/O error is part of the message, not a `source()`, so that error chains printed
     /// by the CLI do not repeat it.)
     #[error("{path}: {err}")]
-    Io {
-        path: PathBuf,
-        err: std::io::Error,
-    },
+    Io { path: PathBuf, err: std::io::Error },
 
     /// A fixed-column field of a PDB record could not be read.
     #[error("{file}:{line}: bad {field} in columns {columns}: {text:?}")]

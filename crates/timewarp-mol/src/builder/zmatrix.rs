@@ -199,63 +199,14 @@ pub(crate) const fn trigonal(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Vector geometry (f64, nm).
+// Placement of branch and trigonal atoms (f64, nm); torsion placement is [`crate::geometry::place`].
 
-pub(crate) type Vec3 = [f64; 3];
+pub(crate) use crate::geometry::Vec3;
+use crate::geometry::{add, cross, dot, scale, sub, unit};
 
-fn sub(a: Vec3, b: Vec3) -> Vec3 {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
-}
-
-fn add(a: Vec3, b: Vec3) -> Vec3 {
-    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
-}
-
-fn scale(a: Vec3, s: f64) -> Vec3 {
-    [a[0] * s, a[1] * s, a[2] * s]
-}
-
-fn dot(a: Vec3, b: Vec3) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-fn cross(a: Vec3, b: Vec3) -> Vec3 {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
-}
-
-fn unit(a: Vec3) -> Vec3 {
-    scale(a, 1.0 / dot(a, a).sqrt())
-}
-
-/// Dihedral angle (degrees, in (−180°, 180°]) of p0–p1–p2–p3, IUPAC sign convention: positive
-/// when, looking along p1→p2, the bond to p3 is rotated clockwise from the bond to p0.
-#[cfg(test)]
-pub(crate) fn dihedral(p0: Vec3, p1: Vec3, p2: Vec3, p3: Vec3) -> f64 {
-    let b1 = unit(sub(p2, p1));
-    let v = sub(sub(p0, p1), scale(b1, dot(sub(p0, p1), b1)));
-    let w = sub(sub(p3, p2), scale(b1, dot(sub(p3, p2), b1)));
-    let x = dot(v, w);
-    let y = dot(cross(b1, v), w);
-    y.atan2(x).to_degrees()
-}
-
-/// Natural-extension reference frame (NeRF, Parsons et al., J. Comput. Chem. 26, 1063 (2005)):
-/// the point D with |D − C| = r, ∠BCD = θ and dihedral(A, B, C, D) = τ.
-///
-/// With bc = (C − B)/|C − B| and n = (B − A) × bc normalised, D = C + [bc, n × bc, n]·d where
-/// d = (−r cos θ, r sin θ cos τ, r sin θ sin τ).
+/// The point D with |D − C| = r, ∠BCD = θ and dihedral(A, B, C, D) = τ, angles in degrees.
 pub(crate) fn place_torsion(a: Vec3, b: Vec3, c: Vec3, r: f64, theta: f64, tau: f64) -> Vec3 {
-    let bc = unit(sub(c, b));
-    let n = unit(cross(sub(b, a), bc));
-    let m = cross(n, bc);
-    let (st, ct) = theta.to_radians().sin_cos();
-    let (sp, cp) = tau.to_radians().sin_cos();
-    let d = [-r * ct, r * st * cp, r * st * sp];
-    add(c, add(scale(bc, d[0]), add(scale(m, d[1]), scale(n, d[2]))))
+    crate::geometry::place(a, b, c, r, theta.to_radians(), tau.to_radians())
 }
 
 /// The point D with |D − C| = r, ∠(A1, C, D) = θ1 and ∠(A2, C, D) = θ2, on `side`.
@@ -306,14 +257,18 @@ pub(crate) fn place_trigonal(c: Vec3, a1: Vec3, a2: Vec3, r: f64) -> Vec3 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::geometry::norm;
+
+    fn dihedral(p0: Vec3, p1: Vec3, p2: Vec3, p3: Vec3) -> f64 {
+        crate::geometry::dihedral(p0, p1, p2, p3).to_degrees()
+    }
 
     fn angle(a: Vec3, b: Vec3, c: Vec3) -> f64 {
         dot(unit(sub(a, b)), unit(sub(c, b))).acos().to_degrees()
     }
 
     fn dist(a: Vec3, b: Vec3) -> f64 {
-        let d = sub(a, b);
-        dot(d, d).sqrt()
+        norm(sub(a, b))
     }
 
     const A: Vec3 = [0.13, -0.02, 0.05];
