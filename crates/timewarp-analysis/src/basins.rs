@@ -6,6 +6,7 @@
 //!
 //! Angles are wrapped into [−180°, 180°) before classifying, so φ = 180° counts as −180° (β).
 
+use crate::blocking::{block_estimate, BLOCKS_PER_TRAJECTORY};
 use serde::{Deserialize, Serialize};
 
 /// One of the three alanine-dipeptide basins.
@@ -77,6 +78,28 @@ impl Populations {
         }
     }
 
+    /// Standard errors of the populations of trajectories stored one after the other
+    /// (`lengths[i]` frames each): blocking of the indicator series 1[frame in basin]
+    /// ([`crate::blocking`], 20 blocks per trajectory). `None` with fewer than two blocks.
+    pub fn block_stderr(phi: &[f64], psi: &[f64], lengths: &[usize]) -> Option<Populations> {
+        let stderr = |basin: Basin| {
+            let indicator: Vec<f64> = phi
+                .iter()
+                .zip(psi)
+                .map(|(&f, &s)| match f.is_finite() && s.is_finite() {
+                    true => f64::from(u8::from(Basin::classify(f, s) == basin)),
+                    false => f64::NAN,
+                })
+                .collect();
+            block_estimate(&indicator, lengths, BLOCKS_PER_TRAJECTORY).map(|e| e.stderr)
+        };
+        Some(Populations {
+            alpha_l: stderr(Basin::AlphaL)?,
+            alpha_r: stderr(Basin::AlphaR)?,
+            beta_c7eq: stderr(Basin::BetaC7eq)?,
+        })
+    }
+
     pub fn get(&self, basin: Basin) -> f64 {
         match basin {
             Basin::AlphaL => self.alpha_l,
@@ -132,5 +155,21 @@ mod tests {
             assert!(json.get(key).is_some(), "{key}");
         }
         assert_eq!(Populations::from_angles(&[], &[]), Populations::default());
+    }
+
+    #[test]
+    fn population_errors_vanish_for_a_trajectory_that_never_changes_basin_and_not_otherwise() {
+        let deg = |v: &[f64]| v.iter().map(|d| d.to_radians()).collect::<Vec<_>>();
+        // Trajectory 1 all αR, trajectory 2 all β: each block is pure, the block means differ.
+        let phi = deg(&[-70.0; 40]);
+        let psi = deg(&[[-40.0; 20], [150.0; 20]].concat());
+        let e = Populations::block_stderr(&phi, &psi, &[20, 20]).unwrap();
+        assert_eq!(e.alpha_l, 0.0);
+        // 40 blocks of one frame, half 1 and half 0: Var = 40/39 · 40 · 0.25 / 40².
+        let want = (40.0f64 / 39.0 * 10.0 / 1600.0).sqrt();
+        assert!((e.alpha_r - want).abs() < 1e-12 && (e.beta_c7eq - want).abs() < 1e-12);
+        let single = Populations::block_stderr(&phi[..20], &psi[..20], &[20]).unwrap();
+        assert_eq!(single, Populations::default());
+        assert_eq!(Populations::block_stderr(&phi[..1], &psi[..1], &[1]), None);
     }
 }

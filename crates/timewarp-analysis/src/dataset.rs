@@ -7,7 +7,7 @@
 use crate::error::AnalysisError;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use timewarp_mol::traj::{read_traj, traj_names};
+use timewarp_mol::traj::read_traj;
 use timewarp_mol::Topology;
 
 /// What `run.json` says about the command that produced a folder.
@@ -35,9 +35,28 @@ pub struct Trajectory {
     pub positions: Vec<f32>,
     /// Potential energy per frame in kJ/mol (empty when the file has none).
     pub potential_energy: Vec<f64>,
+    /// Simulation time per frame in ps (NPZ `time`; empty when the file has none).
+    pub time: Vec<f64>,
+    /// Integrator or chain step per frame (NPZ `step`; empty when the file has none).
+    pub step: Vec<i64>,
 }
 
 impl Trajectory {
+    /// The same trajectory without its frames: enough to check that another one holds the
+    /// same molecule ([`check_same_molecule`]).
+    pub fn header(&self) -> Trajectory {
+        Trajectory {
+            dir: self.dir.clone(),
+            name: self.name.clone(),
+            topology: self.topology.clone(),
+            n_atoms: self.n_atoms,
+            positions: Vec::new(),
+            potential_energy: Vec::new(),
+            time: Vec::new(),
+            step: Vec::new(),
+        }
+    }
+
     pub fn n_frames(&self) -> usize {
         if self.n_atoms == 0 {
             0
@@ -66,47 +85,45 @@ impl Dataset {
     }
 }
 
-/// Read every trajectory of `dir` (and of its immediate subfolders) and its `run.json`
-/// (absent `run.json` gives `run: None`).
-pub fn load_dataset(dir: &Path) -> Result<Dataset, AnalysisError> {
-    let mol_err = |path: &Path, e: timewarp_mol::MolError| AnalysisError::Mol {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
+/// Folder and name of every trajectory of `dir` and of its immediate subfolders (e.g. one
+/// `replica-NNN/` or `chain-NNN/` each), in sorted folder order. Errors name `dir` when it is
+/// not a folder or holds no trajectory.
+pub fn find_trajectories(dir: &Path) -> Result<Vec<(PathBuf, String)>, AnalysisError> {
     if !dir.is_dir() {
-        return Err(AnalysisError::io(
-            dir,
-            std::io::Error::new(std::io::ErrorKind::NotFound, "no such folder"),
-        ));
+        let (kind, what) = if dir.exists() {
+            (std::io::ErrorKind::NotADirectory, "not a folder")
+        } else {
+            (std::io::ErrorKind::NotFound, "no such folder")
+        };
+        return Err(AnalysisError::io(dir, std::io::Error::new(kind, what)));
     }
-    let mut dirs = vec![dir.to_path_buf()];
-    let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| AnalysisError::io(dir, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .collect();
-    subdirs.sort();
-    dirs.extend(subdirs);
+    timewarp_mol::traj::find_trajectories(dir).map_err(|e| match e {
+        timewarp_mol::MolError::TrajDir { .. } => AnalysisError::NoTrajectory { dir: dir.to_path_buf() },
+        other => AnalysisError::Mol { path: dir.to_path_buf(), message: other.to_string() },
+    })
+}
+
+/// Read every trajectory of `dir` (and of its immediate subfolders, see
+/// [`find_trajectories`]) and its `run.json` (absent `run.json` gives `run: None`).
+pub fn load_dataset(dir: &Path) -> Result<Dataset, AnalysisError> {
     let mut trajectories = Vec::new();
-    for d in &dirs {
-        for name in traj_names(d).map_err(|e| mol_err(d, e))? {
-            let (pdb, arrays) = read_traj(d, &name).map_err(|e| mol_err(d, e))?;
-            let traj = Trajectory {
-                dir: d.clone(),
-                topology: pdb.topology,
-                n_atoms: arrays.n_atoms,
-                potential_energy: arrays.energies.iter().map(|e| e[0]).collect(),
-                positions: arrays.positions,
-                name,
-            };
-            check_finite(&traj)?;
-            trajectories.push(traj);
-        }
-    }
-    if trajectories.is_empty() {
-        return Err(AnalysisError::NoTrajectory {
-            dir: dir.to_path_buf(),
-        });
+    for (d, name) in find_trajectories(dir)? {
+        let (pdb, arrays) = read_traj(&d, &name).map_err(|e| AnalysisError::Mol {
+            path: d.clone(),
+            message: e.to_string(),
+        })?;
+        let traj = Trajectory {
+            dir: d,
+            topology: pdb.topology,
+            n_atoms: arrays.n_atoms,
+            potential_energy: arrays.energies.iter().map(|e| e[0]).collect(),
+            time: arrays.time,
+            step: arrays.step,
+            positions: arrays.positions,
+            name,
+        };
+        check_finite(&traj)?;
+        trajectories.push(traj);
     }
     let first = &trajectories[0];
     for t in &trajectories[1..] {

@@ -1,7 +1,7 @@
 //! The self-contained `report.html`: metric tables and the figures as base64 PNG, no external
 //! resources (the SVG versions sit next to it in `plots/` for papers).
 
-use crate::basins::Basin;
+use crate::basins::{Basin, Populations};
 use crate::plots::Rendered;
 use crate::report::{DatasetMetrics, Metrics};
 use base64::Engine;
@@ -41,6 +41,24 @@ fn pct(v: f64) -> String {
     format!("{:.1} %", 100.0 * v)
 }
 
+/// A population in percent with its standard error, `12.3 ± 0.4 %`.
+fn pct_err(v: f64, err: Option<f64>) -> String {
+    match err {
+        Some(e) if e.is_finite() => format!("{:.1} ± {:.1} %", 100.0 * v, 100.0 * e),
+        _ => pct(v),
+    }
+}
+
+/// A value with its standard error, or the value alone when the error is unknown.
+fn num_err(v: Option<f64>, err: Option<f64>, digits: usize) -> String {
+    match (v, err) {
+        (Some(_), Some(e)) if e.is_finite() => {
+            format!("{} ± {}", num(v, digits), num(Some(e), digits))
+        }
+        _ => num(v, digits),
+    }
+}
+
 const STYLE: &str = r#"
 body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; margin: 2em auto; max-width: 1300px; color: #222; padding: 0 1em; }
 h1 { font-size: 1.7em; margin-bottom: 0.2em; }
@@ -60,6 +78,7 @@ figure { margin: 1.2em 0; }
 figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.9em; }
 .methods { font-size: 0.9em; color: #444; }
+.scroll { overflow-x: auto; }
 code { background: #f3f3f3; padding: 0 0.2em; }
 "#;
 
@@ -68,18 +87,34 @@ pub fn report_html(m: &Metrics, figures: &[Rendered], svg_written: bool) -> Stri
     let mut h = String::new();
     let _ = writeln!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Timewarp analysis</title><style>{STYLE}</style></head><body>"
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Timewarp analysis</title><style>{STYLE}</style></head><body>"
     );
-    let _ = writeln!(
+    let _ = write!(
         h,
-        "<h1>Timewarp analysis</h1><p class=\"sub\">MD: <code>{}</code> &nbsp;·&nbsp; samples: <code>{}</code></p>",
-        escape(&m.md.dir.display().to_string()),
-        escape(&m.samples.dir.display().to_string())
+        "<h1>Timewarp analysis</h1><p class=\"sub\">MD: <code>{}</code>",
+        escape(&m.md.dir.display().to_string())
     );
+    if m.comparisons.is_empty() {
+        let _ = write!(
+            h,
+            " &nbsp;·&nbsp; samples: <code>{}</code>",
+            escape(&m.samples.dir.display().to_string())
+        );
+    }
+    for c in &m.comparisons {
+        let _ = write!(
+            h,
+            " &nbsp;·&nbsp; {}: <code>{}</code>",
+            escape(&c.label),
+            escape(&c.dir.display().to_string())
+        );
+    }
+    h.push_str("</p>\n");
     cards(&mut h, m);
     for w in &m.warnings {
         let _ = writeln!(h, "<div class=\"warn\">{}</div>", escape(w));
     }
+    comparison_table(&mut h, m);
     datasets_table(&mut h, m);
     populations_table(&mut h, m);
     coverage_section(&mut h, m);
@@ -175,8 +210,92 @@ fn cards(h: &mut String, m: &Metrics) {
     h.push_str("</div>\n");
 }
 
+/// Label of the first sample set (the one of the top-level fields).
+fn first_label(m: &Metrics) -> String {
+    m.comparisons
+        .first()
+        .map_or_else(|| "samples".to_string(), |c| c.label.clone())
+}
+
+/// MD and every sample set side by side: the columns of `comparisons`, with ± standard errors.
+fn comparison_table(h: &mut String, m: &Metrics) {
+    if m.comparisons.is_empty() {
+        return;
+    }
+    let obs = escape(m.ess_observable.as_deref().unwrap_or("—"));
+    let residue = escape(m.residues.first().map_or("—", String::as_str));
+    h.push_str("<h2>MD and the sample sets side by side</h2><div class=\"scroll\"><table><tr><th>data set</th><th>frames</th><th>wall time / s</th><th>MH acceptance</th>");
+    let _ = write!(
+        h,
+        "<th>β↔αR transitions ({residue})</th><th>transitions / s</th><th>median accepted |Δφ| / |Δψ| (deg)</th><th>ESS/s of {obs}</th><th>speed-up</th><th>JSD φ/ψ (nats)</th><th>⟨U⟩ / kJ mol⁻¹</th>"
+    );
+    for b in Basin::ALL {
+        let _ = write!(h, "<th>{} ({residue})</th>", b.key());
+    }
+    h.push_str("</tr>");
+    let pops = |h: &mut String, p: &Populations, e: Option<&Populations>| {
+        for b in Basin::ALL {
+            let _ = write!(h, "<td>{}</td>", pct_err(p.get(b), e.map(|e| e.get(b))));
+        }
+    };
+    let moves =
+        |dphi: Option<f64>, dpsi: Option<f64>| format!("{} / {}", num(dphi, 1), num(dpsi, 1));
+    let transitions = |n: Option<usize>| n.map_or("—".to_string(), |n| n.to_string());
+    let md = &m.md;
+    let _ = write!(
+        h,
+        "<tr><td>MD (reference)</td><td>{}</td><td>{}</td><td>—</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>1 (reference)</td><td>0</td><td>{}</td>",
+        md.n_frames,
+        num(md.wall_seconds, 1),
+        transitions(md.basin_transitions),
+        num(md.transitions_per_second, 4),
+        moves(md.median_abs_dphi_accepted, md.median_abs_dpsi_accepted),
+        num(md.ess_per_second, 4),
+        num_err(md.potential_energy.map(|u| u.mean), md.potential_energy_stderr, 2),
+    );
+    pops(h, &md.populations, md.populations_stderr.as_ref());
+    h.push_str("</tr>");
+    for c in &m.comparisons {
+        let jsd: Vec<String> = c.jsd_phi_psi.iter().map(|j| num(Some(*j), 4)).collect();
+        let speedup = match (c.speedup, c.missed_states) {
+            (Some(s), true) => format!("{} (misses states: 0)", num(Some(s), 3)),
+            (s, _) => num(s, 3),
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+            escape(&c.label),
+            c.n_frames,
+            num(c.wall_seconds, 1),
+            c.acceptance_rate.map_or("—".into(), pct),
+            transitions(c.basin_transitions),
+            num(c.transitions_per_second, 4),
+            moves(c.median_abs_dphi_accepted, c.median_abs_dpsi_accepted),
+            num(c.ess_per_second, 4),
+            speedup,
+            if jsd.is_empty() { "—".to_string() } else { jsd.join(", ") },
+            num_err(c.potential_energy_mean, c.potential_energy_stderr, 2),
+        );
+        pops(h, &c.populations, c.populations_stderr.as_ref());
+        h.push_str("</tr>");
+    }
+    h.push_str("</table></div>\n");
+    let _ = writeln!(
+        h,
+        "<p>± are standard errors by blocking (20 blocks per trajectory); they assume blocks much longer than the autocorrelation time and are too small otherwise. \
+Transitions are counted between the β and αR core sets, per trajectory. \
+Median moves are over consecutive saved frames that differ (for a chain saved every step, the accepted moves); for MD, over every saved frame. \
+JSD is one value per residue ({}).</p>",
+        escape(&m.residues.join(", "))
+    );
+}
+
 fn datasets_table(h: &mut String, m: &Metrics) {
-    h.push_str("<h2>Data sets</h2><table><tr><th></th><th>MD</th><th>samples</th></tr>");
+    let _ = write!(
+        h,
+        "<h2>Data sets</h2><table><tr><th></th><th>MD</th><th>{}</th></tr>",
+        escape(&first_label(m))
+    );
     let row = |h: &mut String, k: &str, f: &dyn Fn(&DatasetMetrics) -> String| {
         let _ = write!(
             h,
@@ -207,6 +326,29 @@ fn datasets_table(h: &mut String, m: &Metrics) {
         d.potential_energy.map_or("—".into(), |s| {
             format!("{} ± {}", num(Some(s.mean), 1), num(Some(s.std), 1))
         })
+    });
+    row(
+        h,
+        "mean potential energy ± standard error / kJ mol⁻¹",
+        &|d| {
+            num_err(
+                d.potential_energy.map(|u| u.mean),
+                d.potential_energy_stderr,
+                2,
+            )
+        },
+    );
+    row(h, "β↔αR transitions (core sets)", &|d| {
+        d.basin_transitions.map_or("—".into(), |n| n.to_string())
+    });
+    row(h, "transitions / s", &|d| num(d.transitions_per_second, 4));
+    row(h, "frames that moved", &|d| d.moved_frames.to_string());
+    row(h, "median |Δφ| / |Δψ| of moved frames / deg", &|d| {
+        format!(
+            "{} / {}",
+            num(d.median_abs_dphi_accepted, 1),
+            num(d.median_abs_dpsi_accepted, 1)
+        )
     });
     row(h, "frames with a bond off by > 20 %", &|d| {
         format!(
@@ -242,9 +384,10 @@ fn populations_table(h: &mut String, m: &Metrics) {
     if m.residues.is_empty() {
         return;
     }
-    h.push_str("<h2>Ramachandran basins and φ/ψ divergence</h2><table><tr><th>residue</th><th>JSD (nats)</th>");
+    let label = escape(&first_label(m));
+    h.push_str("<h2>Ramachandran basins and φ/ψ divergence</h2><div class=\"scroll\"><table><tr><th>residue</th><th>JSD (nats)</th>");
     for b in Basin::ALL {
-        let _ = write!(h, "<th>{} MD</th><th>{} model</th>", b.key(), b.key());
+        let _ = write!(h, "<th>{} MD</th><th>{} {label}</th>", b.key(), b.key());
     }
     h.push_str("</tr>");
     for (r, label) in m.residues.iter().enumerate() {
@@ -254,14 +397,23 @@ fn populations_table(h: &mut String, m: &Metrics) {
             escape(label),
             num(m.jsd_phi_psi.get(r).copied(), 4)
         );
+        let (md, sm) = (
+            &m.md.populations_per_residue[r],
+            &m.samples.populations_per_residue[r],
+        );
         for b in Basin::ALL {
-            let md = m.md.populations_per_residue[r].populations.get(b);
-            let sm = m.samples.populations_per_residue[r].populations.get(b);
-            let _ = write!(h, "<td>{}</td><td>{}</td>", pct(md), pct(sm));
+            let err =
+                |p: &crate::report::ResiduePopulations| p.populations_stderr.map(|e| e.get(b));
+            let _ = write!(
+                h,
+                "<td>{}</td><td>{}</td>",
+                pct_err(md.populations.get(b), err(md)),
+                pct_err(sm.populations.get(b), err(sm))
+            );
         }
         h.push_str("</tr>");
     }
-    h.push_str("</table>\n");
+    h.push_str("</table></div>\n");
 }
 
 fn coverage_section(h: &mut String, m: &Metrics) {
@@ -311,6 +463,10 @@ fn methods(h: &mut String, m: &Metrics) {
 Free energies are F = −ln p in units of kT, zero at the most populated bin; white cells were never visited. \
 JSD is the Jensen–Shannon divergence with the natural logarithm (nats, 0 … ln 2 ≈ 0.693) between 36 × 36-bin φ/ψ histograms. \
 Basins: αL: φ &gt; 0; αR: φ ≤ 0 and −120° &lt; ψ ≤ 50°; β/C7eq: the rest. \
+Standard errors (±) of populations and of ⟨U⟩ come from blocking: each trajectory is cut into 20 contiguous blocks and Var(x̄) ≈ K/(K−1) Σ<sub>k</sub> n<sub>k</sub>²(m<sub>k</sub> − x̄)²/N² over all K blocks; blocks shorter than the autocorrelation time make them too small. \
+Transitions β/C7eq ↔ αR are counted by core sets (β core: −180° &lt; φ &lt; −45° and ψ &gt; 100° or ψ &lt; −160°; αR core: −130° &lt; φ &lt; −40° and −70° &lt; ψ &lt; 10°): a frame outside both cores keeps the last core visited, so recrossings of the barrier do not count; trajectories are counted separately. \
+Move sizes: median of |Δφ| and |Δψ| (wrapped) over consecutive saved frames that differ in any coordinate, which for an MH chain saved every step are its accepted moves. \
+Time series show MD against simulated time (ns) and chains against MCMC steps: one MD frame is not one MCMC step, so the two axes are not comparable. \
 TICA: symmetrised mean-free covariances, C0 regularised by dropping eigenvalues ≤ 10⁻⁶; \
 ESS = N/τ<sub>int</sub> with τ<sub>int</sub> = −1 + 2 Σ<sub>k&lt;k₀</sub> ρ<sub>k</sub> summed up to the first non-positive autocorrelation (official Timewarp estimator), chains combined by adding their ESS; \
 ESS/s divides by the command's wall time from run.json. Bond deviations are relative to each bond's mean MD length. \

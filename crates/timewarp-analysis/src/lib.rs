@@ -5,17 +5,22 @@
 //! * [`histogram`]: 1D/2D histograms with periodic angles, free energies −ln p in kT;
 //! * [`jsd`]: Jensen–Shannon divergence (nats) between φ/ψ distributions;
 //! * [`basins`]: alanine-dipeptide basin populations (αL, αR, β/C7eq);
+//! * [`transitions`]: β/C7eq ↔ αR transitions counted between core sets;
+//! * [`moves`]: sizes of accepted moves (median |Δφ|, |Δψ| between frames that differ);
+//! * [`blocking`]: standard errors of time averages by blocking;
 //! * [`features`] and [`tica`]: time-lagged independent component analysis;
 //! * [`autocorr`]: autocorrelation, τ_int and effective sample size (official estimator);
 //! * [`coverage`]: metastable states that the samples miss (official rule and named states);
 //! * [`bonds`]: bond-length statistics that reveal broken molecules;
-//! * [`plots`] and [`report`]: figures and the self-contained HTML report (`analyze`).
+//! * [`plots`] and [`report`]: figures and the self-contained HTML report (`analyze`), MD
+//!   against one or several sample sets.
 
 // Numerical loops index several arrays with the same subscript, as the formulas do.
 #![allow(clippy::needless_range_loop)]
 
 pub mod autocorr;
 pub mod basins;
+pub mod blocking;
 pub mod bonds;
 pub mod coverage;
 pub mod dataset;
@@ -27,9 +32,11 @@ pub mod histogram;
 pub mod html;
 pub mod jsd;
 pub mod linalg;
+pub mod moves;
 pub mod plots;
 pub mod report;
 pub mod tica;
+pub mod transitions;
 
 pub use error::AnalysisError;
-pub use report::{analyze, AnalyzeOptions, DatasetMetrics, Metrics};
+pub use report::{analyze, AnalyzeOptions, Comparison, DatasetMetrics, Metrics, SampleSet};

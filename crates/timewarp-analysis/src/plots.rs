@@ -1,11 +1,13 @@
 //! Figures of the report, drawn with plotters to PNG (embedded DejaVu Sans, so the binary
 //! renders text identically everywhere) and SVG.
 //!
-//! Two figure types cover everything the report shows:
+//! Three figure types cover everything the report shows:
 //! * [`FreeEnergyMaps`]: 2D free energies F = −ln p (kT) side by side on a shared colour
 //!   scale (Ramachandran plots, TIC0/TIC1 surfaces), white where a data set never went;
 //! * [`LinePanels`]: 1D curves (free-energy profiles of φ, ψ, TICs; histograms of energies and
-//!   bond lengths), several data sets per panel.
+//!   bond lengths), several data sets per panel;
+//! * [`AngleTraces`]: periodic angles against time as dots, one row of panels per data set,
+//!   each row on its own time axis (MD time and MCMC steps are different clocks).
 
 use crate::error::AnalysisError;
 use crate::histogram::{Histogram1D, Histogram2D};
@@ -28,12 +30,17 @@ pub fn register_embedded_font() {
     });
 }
 
-/// Colours of the data sets (matplotlib's tab10 blue, orange, green, red).
-pub const SERIES_COLOURS: [RGBColor; 4] = [
+/// Colours of the data sets (the first eight of matplotlib's tab10: blue, orange, green, red,
+/// purple, brown, pink, grey), reused cyclically.
+pub const SERIES_COLOURS: [RGBColor; 8] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
     RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
 ];
 
 /// A rendered figure: PNG bytes and SVG text.
@@ -419,7 +426,7 @@ where
         .x_label_area_size(45)
         .y_label_area_size(65);
     let style_of = |k: usize| ShapeStyle {
-        color: SERIES_COLOURS[k % 4].to_rgba(),
+        color: SERIES_COLOURS[k % SERIES_COLOURS.len()].to_rgba(),
         filled: false,
         stroke_width: 2,
     };
@@ -468,6 +475,104 @@ where
         finish!(builder.build_cartesian_2d(x0..x1, (lo.min(0.0) - pad)..(hi + pad))?);
     }
     Ok(())
+}
+
+/// One data set of an [`AngleTraces`] figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceRow {
+    /// Data set, shown as the panel caption.
+    pub label: String,
+    /// What x is, with its unit (e.g. `MD time / ns`, `MCMC step`).
+    pub x_desc: String,
+    pub x: Vec<f64>,
+    /// (angle symbol, values in degrees), one panel each.
+    pub angles: Vec<(String, Vec<f64>)>,
+}
+
+/// Angles (degrees, drawn on [−180°, 180°]) against time, one row of panels per data set.
+/// Dots rather than lines: a line would draw a spurious jump across the plot at every
+/// ±180° wrap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AngleTraces {
+    pub name: String,
+    pub title: String,
+    pub rows: Vec<TraceRow>,
+}
+
+impl Figure for AngleTraces {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn title(&self) -> &str {
+        &self.title
+    }
+    fn size(&self) -> (u32, u32) {
+        let cols = self
+            .rows
+            .iter()
+            .map(|r| r.angles.len())
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        (
+            (40 + 560 * cols as u32).max(900),
+            50 + 300 * self.rows.len().max(1) as u32,
+        )
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError>
+    where
+        DB::ErrorType: 'static,
+    {
+        let area = root.titled(&self.title, font(24.0))?;
+        let cols = self
+            .rows
+            .iter()
+            .map(|r| r.angles.len())
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        let cells = area.split_evenly((self.rows.len().max(1), cols));
+        for (k, row) in self.rows.iter().enumerate() {
+            let colour = SERIES_COLOURS[k % SERIES_COLOURS.len()];
+            let finite = row.x.iter().copied().filter(|x| x.is_finite());
+            let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+                (a.min(x), b.max(x))
+            });
+            let (x0, x1) = match (lo.is_finite(), hi > lo) {
+                (true, true) => (lo, hi),
+                (true, false) => (lo - 0.5, lo + 0.5),
+                _ => (0.0, 1.0),
+            };
+            for (j, (symbol, y)) in row.angles.iter().enumerate() {
+                let mut chart = ChartBuilder::on(&cells[k * cols + j])
+                    .caption(format!("{}: {symbol}", row.label), font(18.0))
+                    .margin(10)
+                    .x_label_area_size(45)
+                    .y_label_area_size(60)
+                    .build_cartesian_2d(x0..x1, -180.0..180.0)?;
+                chart
+                    .configure_mesh()
+                    .x_label_formatter(&tick)
+                    .y_label_formatter(&tick)
+                    .y_labels(9)
+                    .x_desc(row.x_desc.as_str())
+                    .y_desc(format!("{symbol} / deg"))
+                    .label_style(font(14.0))
+                    .axis_desc_style(font(17.0))
+                    .light_line_style(WHITE.mix(0.0))
+                    .draw()?;
+                chart.draw_series(
+                    row.x
+                        .iter()
+                        .zip(y)
+                        .filter(|(x, y)| x.is_finite() && y.is_finite())
+                        .map(|(&x, &y)| Circle::new((x, y), 1, colour.filled())),
+                )?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Runs of consecutive points with usable y values.
@@ -553,5 +658,30 @@ mod tests {
         let r = render(&lines).unwrap();
         assert!(r.png.len() > 1000);
         assert!(r.svg.contains("MD"));
+    }
+
+    #[test]
+    fn angle_traces_render_one_row_per_data_set_with_its_own_clock() {
+        let row = |label: &str, x_desc: &str, n: usize| TraceRow {
+            label: label.into(),
+            x_desc: x_desc.into(),
+            x: (0..n).map(|i| i as f64).collect(),
+            angles: vec![
+                ("φ".into(), (0..n).map(|i| -180.0 + i as f64).collect()),
+                ("ψ".into(), vec![f64::NAN; n]),
+            ],
+        };
+        let fig = AngleTraces {
+            name: "trace".into(),
+            title: "φ/ψ against time".into(),
+            rows: vec![
+                row("MD", "MD time / ns", 300),
+                row("chains", "MCMC step", 1),
+            ],
+        };
+        assert_eq!(fig.size().1, 650);
+        let r = render(&fig).unwrap();
+        assert_eq!(&r.png[1..4], b"PNG");
+        assert!(r.svg.contains("MD time / ns") && r.svg.contains("MCMC step"));
     }
 }

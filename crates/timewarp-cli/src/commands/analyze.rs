@@ -1,19 +1,23 @@
-//! `timewarp analyze`: HTML report + metrics.json comparing MD with Timewarp samples.
+//! `timewarp analyze`: HTML report + metrics.json comparing MD with one or several sets of
+//! Timewarp samples.
 
 use crate::config::{load_section, write_toml_atomic};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use timewarp_analysis::{analyze, AnalyzeOptions, Metrics};
+use timewarp_analysis::dataset::find_trajectories;
+use timewarp_analysis::{analyze, AnalyzeOptions, Metrics, SampleSet};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// Output folder of `timewarp md` (the reference).
     #[arg(long)]
     md: PathBuf,
-    /// Output folder of `timewarp sample` or `timewarp explore`.
-    #[arg(long)]
-    samples: PathBuf,
+    /// Output folder of `timewarp sample` or `timewarp explore`, as DIR or LABEL=DIR (the label
+    /// defaults to the folder name). Repeat to compare several sample sets side by side; the
+    /// first fills the top-level fields of metrics.json.
+    #[arg(long, required = true, value_name = "[LABEL=]DIR", value_parser = parse_sample_set)]
+    samples: Vec<SampleSet>,
     /// Report folder (report.html, metrics.json, plots/).
     #[arg(long)]
     out: PathBuf,
@@ -23,6 +27,10 @@ pub struct Args {
     /// TICA lag in MD frames.
     #[arg(long)]
     tica_lag: Option<usize>,
+}
+
+fn parse_sample_set(spec: &str) -> Result<SampleSet, String> {
+    SampleSet::parse(spec).map_err(|e| e.to_string())
 }
 
 /// The `[analyze]` section.
@@ -40,7 +48,11 @@ pub struct AnalyzeSettings {
 impl Default for AnalyzeSettings {
     fn default() -> Self {
         let d = AnalyzeOptions::new("", "", "");
-        Self { tica_lag: d.tica_lag, min_state_population: d.min_state_population, write_svg: d.write_svg }
+        Self {
+            tica_lag: d.tica_lag,
+            min_state_population: d.min_state_population,
+            write_svg: d.write_svg,
+        }
     }
 }
 
@@ -49,18 +61,34 @@ pub fn main(args: Args, _quiet: bool) -> Result<()> {
     if let Some(l) = args.tica_lag {
         s.tica_lag = l;
     }
-    let metrics = run(&s, &args.md, &args.samples, &args.out)?;
+    let metrics = run_sets(&s, &args.md, &args.samples, &args.out)?;
     print_summary(&metrics, &args.out);
     Ok(())
 }
 
 /// Writes the report of `samples` against `md` into `out`.
 pub fn run(s: &AnalyzeSettings, md: &Path, samples: &Path, out: &Path) -> Result<Metrics> {
+    run_sets(s, md, &[SampleSet::from_dir(samples)], out)
+}
+
+/// Writes the report of every sample set against `md` into `out`; the first set fills the
+/// top-level fields of metrics.json.
+pub fn run_sets(s: &AnalyzeSettings, md: &Path, sets: &[SampleSet], out: &Path) -> Result<Metrics> {
+    // Check the inputs before anything is written into `out`.
+    for set in sets {
+        find_trajectories(&set.dir).with_context(|| {
+            format!(
+                "--samples {}={}: not a folder with trajectories",
+                set.label,
+                set.dir.display()
+            )
+        })?;
+    }
     let opts = AnalyzeOptions {
         tica_lag: s.tica_lag,
         min_state_population: s.min_state_population,
         write_svg: s.write_svg,
-        ..AnalyzeOptions::new(md, samples, out)
+        ..AnalyzeOptions::with_sample_sets(md, sets.to_vec(), out)?
     };
     #[derive(Serialize)]
     struct Effective<'a> {
@@ -68,12 +96,32 @@ pub fn run(s: &AnalyzeSettings, md: &Path, samples: &Path, out: &Path) -> Result
     }
     write_toml_atomic(&out.join("config.toml"), &Effective { analyze: s })?;
     analyze(&opts).with_context(|| {
-        format!("cannot analyse {} against {}", samples.display(), md.display())
+        let names: Vec<String> = sets
+            .iter()
+            .map(|s| format!("{} ({})", s.label, s.dir.display()))
+            .collect();
+        format!(
+            "cannot analyse {} against {}",
+            names.join(", "),
+            md.display()
+        )
     })
 }
 
 fn fmt_opt(v: Option<f64>, digits: usize) -> String {
     v.map_or("n/a".into(), |v| format!("{v:.digits$}"))
+}
+
+/// `v ± e`, or `v` alone when the error is unknown.
+fn fmt_err(v: Option<f64>, e: Option<f64>, digits: usize) -> String {
+    match (v, e) {
+        (Some(v), Some(e)) => format!("{v:.digits$} ± {e:.digits$}"),
+        (v, _) => fmt_opt(v, digits),
+    }
+}
+
+fn fmt_count(n: Option<usize>) -> String {
+    n.map_or("n/a".into(), |n| n.to_string())
 }
 
 /// A short human summary of the metrics.
@@ -86,7 +134,9 @@ pub fn print_summary(m: &Metrics, out: &Path) {
         let p = &d.populations;
         // ⟨U⟩ ± σ_U: for an exact sampler in equilibrium these match MD's within the basins
         // the chain has visited.
-        let energy = d.potential_energy.as_ref().map_or(String::new(), |u| format!("; U {:.1} ± {:.1} kJ/mol", u.mean, u.std));
+        let energy = d.potential_energy.as_ref().map_or(String::new(), |u| {
+            format!("; U {:.1} ± {:.1} kJ/mol", u.mean, u.std)
+        });
         println!(
             "  {label:<8} {} frames; αL {:.3}  αR {:.3}  β/C7eq {:.3}; ESS/s {}{energy}",
             d.n_frames,
@@ -100,6 +150,38 @@ pub fn print_summary(m: &Metrics, out: &Path) {
         println!("  acceptance rate {a:.4}");
     }
     println!("  speed-up (ESS/s samples ÷ MD): {}", fmt_opt(m.speedup, 2));
+    // ± are blocking standard errors (20 blocks per trajectory).
+    println!(
+        "  MD: β↔αR transitions {} ({}/s); ⟨U⟩ {} kJ/mol",
+        fmt_count(m.md.basin_transitions),
+        fmt_opt(m.md.transitions_per_second, 3),
+        fmt_err(
+            m.md.potential_energy.map(|u| u.mean),
+            m.md.potential_energy_stderr,
+            2
+        )
+    );
+    for c in &m.comparisons {
+        let jsd: Vec<String> = c.jsd_phi_psi.iter().map(|j| format!("{j:.4}")).collect();
+        println!(
+            "  {}: acceptance {}; β↔αR transitions {} ({}/s); median accepted |Δφ| {}°, |Δψ| {}°; ESS/s {}; speed-up {}; JSD {}; ⟨U⟩ {} kJ/mol; αR {}",
+            c.label,
+            fmt_opt(c.acceptance_rate, 4),
+            fmt_count(c.basin_transitions),
+            fmt_opt(c.transitions_per_second, 3),
+            fmt_opt(c.median_abs_dphi_accepted, 1),
+            fmt_opt(c.median_abs_dpsi_accepted, 1),
+            fmt_opt(c.ess_per_second, 3),
+            fmt_opt(c.speedup, 2),
+            jsd.join(", "),
+            fmt_err(c.potential_energy_mean, c.potential_energy_stderr, 2),
+            fmt_err(
+                Some(c.populations.alpha_r),
+                c.populations_stderr.map(|e| e.alpha_r),
+                3
+            ),
+        );
+    }
     for w in &m.warnings {
         println!("  warning: {w}");
     }

@@ -47,6 +47,35 @@ pub fn traj_names(dir: &Path) -> Result<Vec<String>, MolError> {
     Ok(names)
 }
 
+/// Folder and name of every trajectory of `dir` and of its immediate subfolders (one
+/// `replica-NNN/` or `chain-NNN/` each), in sorted folder order. Errors name `dir` when it is
+/// not a folder or holds no trajectory.
+pub fn find_trajectories(dir: &Path) -> Result<Vec<(PathBuf, String)>, MolError> {
+    if !dir.is_dir() {
+        let what = if dir.exists() { "not a folder" } else { "no such folder" };
+        return Err(MolError::io(dir, std::io::Error::other(what)));
+    }
+    let mut dirs = vec![dir.to_path_buf()];
+    let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| MolError::io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    subdirs.sort();
+    dirs.extend(subdirs);
+    let mut found = Vec::new();
+    for d in dirs {
+        found.extend(traj_names(&d)?.into_iter().map(|n| (d.clone(), n)));
+    }
+    if found.is_empty() {
+        return Err(MolError::TrajDir {
+            dir: dir.to_path_buf(),
+            reason: format!("no trajectory (<name>{STATE0_SUFFIX} with <name>{ARRAYS_SUFFIX}) in it or its subfolders"),
+        });
+    }
+    Ok(found)
+}
+
 /// Read trajectory `name` of `dir`: its state-0 PDB and its arrays, checked to hold the same
 /// number of atoms.
 pub fn read_traj(dir: &Path, name: &str) -> Result<(PdbFile, TrajArrays), MolError> {
