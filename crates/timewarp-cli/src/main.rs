@@ -32,9 +32,11 @@ enum Command {
     Energy(commands::energy::Args),
     /// Langevin molecular dynamics in the official Timewarp trajectory layout.
     Md(commands::md::Args),
+    /// Fit the internal-coordinate proposal (φ/ψ transition histograms + conditional Gaussian) to MD.
+    Fit(commands::fit::Args),
     /// Train the Timewarp flow on MD pairs (x(t), x(t+τ)).
     Train(commands::train::Args),
-    /// Exact Metropolis–Hastings MCMC with flow proposals.
+    /// Exact Metropolis–Hastings MCMC with flow or fitted internal-coordinate proposals.
     Sample(commands::sample::Args),
     /// Fast, biased exploration with flow proposals (energy-threshold acceptance).
     Explore(commands::explore::Args),
@@ -66,6 +68,7 @@ fn main() {
         Command::Build(a) => commands::build::main(a, quiet),
         Command::Energy(a) => commands::energy::main(a),
         Command::Md(a) => commands::md::main(a, quiet),
+        Command::Fit(a) => commands::fit::main(a, quiet),
         Command::Train(a) => commands::train::main(a, quiet),
         Command::Sample(a) => commands::sample::main(a, quiet),
         Command::Explore(a) => commands::explore::main(a, quiet),

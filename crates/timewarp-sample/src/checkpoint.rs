@@ -65,6 +65,7 @@ impl Sampler {
             *state = ChainState {
                 x: saved.x.clone(),
                 energy: saved.energy,
+                terms: None,
                 stats: saved.stats,
                 adaptive: saved.adaptive,
                 rng: saved.rng.restore().map_err(|m| bad(format!("chain {c}: {m}")))?,

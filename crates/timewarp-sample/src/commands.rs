@@ -1,5 +1,6 @@
-//! `run_sample` and `run_explore`: the PDB, the force field and the flow wired into
-//! [`run_chains`]. The CLI only parses flags and calls these.
+//! `run_sample` and `run_explore`: the PDB, the force field and the proposal (a flow or a fitted
+//! internal-coordinate kernel) wired into [`run_chains`]. The CLI only parses flags and calls
+//! these.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,7 @@ use timewarp_flow::{import_official, load_checkpoint, FlowConfig, TimewarpFlow};
 use timewarp_mol::{read_pdb, Topology};
 
 use crate::config::{ChainSettings, ExploreConfig, ModelDevice, SampleConfig};
+use crate::fitted::{FittedKernel, FittedProposal};
 use crate::flow_proposal::FlowProposal;
 use crate::equilibrate::equilibrate;
 use crate::run::{run_chains, Command, RunControl, RunInput, SampleSummary};
@@ -18,6 +20,29 @@ use crate::SampleError;
 
 const CHECKPOINT_CONFIG: &str = "config.json";
 const CHECKPOINT_WEIGHTS: &str = "model.safetensors";
+
+/// Where the proposals of a chain come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum ProposalSource {
+    /// A Timewarp flow: checkpoint folder, training run folder or official weights (see
+    /// [`resolve_model`]).
+    Flow { model: PathBuf },
+    /// A fitted internal-coordinate kernel (`timewarp fit`): its folder or `kernel.json`.
+    Fitted { kernel: PathBuf },
+}
+
+impl ProposalSource {
+    /// Proposals per iteration when the configuration does not say: flows are cheapest in
+    /// large batches, while the fitted kernel accepts often enough that later proposals of a
+    /// batch would mostly be discarded.
+    pub fn default_batch(&self) -> usize {
+        match self {
+            ProposalSource::Flow { .. } => 100,
+            ProposalSource::Fitted { .. } => 1,
+        }
+    }
+}
 
 /// Where a model's weights are.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,7 +128,7 @@ pub fn load_molecule(settings: &ChainSettings, pdb: &Path) -> Result<Molecule, S
 }
 
 #[allow(clippy::too_many_arguments)]
-fn run_on_backend<B: Backend>(
+fn run_flow_on_backend<B: Backend>(
     command: Command,
     settings: &ChainSettings,
     rule: AcceptanceRule,
@@ -120,26 +145,45 @@ fn run_on_backend<B: Backend>(
     run_chains(command, settings, rule, config, input, &mut kernel, &molecule.system, out_dir, control)
 }
 
-/// Dispatches to the backend of `settings.device`: ndarray (f32) on the CPU, CUDA (f32) with
-/// the `cuda` feature.
+/// Loads the proposal of `source` for the molecule of `pdb` and runs the chains; flows run on
+/// the backend of `settings.device`: ndarray (f32) on the CPU, CUDA (f32) with the `cuda`
+/// feature.
 #[allow(clippy::too_many_arguments)]
 fn run_command(
     command: Command,
     settings: &ChainSettings,
     rule: AcceptanceRule,
     config: serde_json::Value,
-    model: &Path,
+    source: &ProposalSource,
     pdb: &Path,
     out_dir: &Path,
     control: &RunControl<'_>,
 ) -> Result<SampleSummary, SampleError> {
+    let mut config = config;
+    if let serde_json::Value::Object(m) = &mut config {
+        m.insert("proposal".into(), to_json(source));
+    }
+    let (model, kernel) = match source {
+        ProposalSource::Flow { model } => (model, None),
+        ProposalSource::Fitted { kernel } => {
+            // Check the kernel before the (costly) equilibration.
+            let k = FittedKernel::load(kernel)?;
+            (kernel, Some(k))
+        }
+    };
     let molecule = load_molecule(settings, pdb)?;
+    if let Some(k) = kernel {
+        k.check_molecule(&molecule.topology, &pdb.display().to_string())?;
+        let mut kernel = FittedProposal::new(k)?;
+        let input = RunInput { name: &molecule.name, topology: &molecule.topology, start: &molecule.start };
+        return run_chains(command, settings, rule, config, input, &mut kernel, &molecule.system, out_dir, control);
+    }
     match settings.device {
-        ModelDevice::Cpu => run_on_backend::<burn::backend::NdArray<f32>>(
+        ModelDevice::Cpu => run_flow_on_backend::<burn::backend::NdArray<f32>>(
             command, settings, rule, config, model, &molecule, out_dir, control, Default::default(),
         ),
         #[cfg(feature = "cuda")]
-        ModelDevice::Cuda => run_on_backend::<burn::backend::Cuda<f32>>(
+        ModelDevice::Cuda => run_flow_on_backend::<burn::backend::Cuda<f32>>(
             command, settings, rule, config, model, &molecule, out_dir, control, Default::default(),
         ),
         #[cfg(not(feature = "cuda"))]
@@ -151,40 +195,39 @@ fn to_json<T: Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
 }
 
-/// `timewarp sample`: exact MH-MCMC with flow proposals from the model at `model` (checkpoint
-/// folder, training run folder or official weights, see [`resolve_model`]) on the molecule of
-/// `pdb`, written into `out_dir`. `progress(done, total)` counts chain steps over all chains.
+/// `timewarp sample`: exact MH-MCMC with proposals from `source` on the molecule of `pdb`,
+/// written into `out_dir`. `progress(done, total)` counts chain steps over all chains.
 pub fn run_sample(
     cfg: &SampleConfig,
-    model: &Path,
+    source: &ProposalSource,
     pdb: &Path,
     out_dir: &Path,
     resume: bool,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<SampleSummary, SampleError> {
-    run_sample_with(cfg, model, pdb, out_dir, &RunControl { resume, progress, stop_after_iterations: None })
+    run_sample_with(cfg, source, pdb, out_dir, &RunControl { resume, progress, stop_after_iterations: None })
 }
 
 /// [`run_sample`] with full control (e.g. stop after a number of iterations).
-pub fn run_sample_with(cfg: &SampleConfig, model: &Path, pdb: &Path, out_dir: &Path, control: &RunControl<'_>) -> Result<SampleSummary, SampleError> {
+pub fn run_sample_with(cfg: &SampleConfig, source: &ProposalSource, pdb: &Path, out_dir: &Path, control: &RunControl<'_>) -> Result<SampleSummary, SampleError> {
     cfg.validate()?;
-    run_command(Command::Sample, &cfg.settings(), cfg.rule(), to_json(cfg), model, pdb, out_dir, control)
+    run_command(Command::Sample, &cfg.chain, cfg.rule(source.default_batch()), to_json(cfg), source, pdb, out_dir, control)
 }
 
 /// `timewarp explore`: fast, biased exploration (energy threshold, no density ratio).
 pub fn run_explore(
     cfg: &ExploreConfig,
-    model: &Path,
+    source: &ProposalSource,
     pdb: &Path,
     out_dir: &Path,
     resume: bool,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<SampleSummary, SampleError> {
-    run_explore_with(cfg, model, pdb, out_dir, &RunControl { resume, progress, stop_after_iterations: None })
+    run_explore_with(cfg, source, pdb, out_dir, &RunControl { resume, progress, stop_after_iterations: None })
 }
 
 /// [`run_explore`] with full control.
-pub fn run_explore_with(cfg: &ExploreConfig, model: &Path, pdb: &Path, out_dir: &Path, control: &RunControl<'_>) -> Result<SampleSummary, SampleError> {
+pub fn run_explore_with(cfg: &ExploreConfig, source: &ProposalSource, pdb: &Path, out_dir: &Path, control: &RunControl<'_>) -> Result<SampleSummary, SampleError> {
     cfg.validate()?;
-    run_command(Command::Explore, &cfg.settings(), cfg.rule(), to_json(cfg), model, pdb, out_dir, control)
+    run_command(Command::Explore, &cfg.chain, cfg.rule(), to_json(cfg), source, pdb, out_dir, control)
 }

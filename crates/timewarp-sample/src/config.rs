@@ -20,9 +20,9 @@ pub enum ModelDevice {
     Cuda,
 }
 
-/// Settings shared by sampling and exploration: chains, output, checkpoints, energy, model
-/// (the common fields of [`SampleConfig`] and [`ExploreConfig`], which list them flat so that
-/// TOML files stay flat and unknown keys are refused).
+/// Settings shared by sampling and exploration: chains, output, checkpoints, energy, model.
+/// [`SampleConfig`] and [`ExploreConfig`] hold them flattened, so that their TOML sections stay
+/// flat; unknown keys are refused (see [`split_flat`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ChainSettings {
@@ -56,9 +56,13 @@ pub struct ChainSettings {
     /// Checkpoint (and write the trajectories so far) every this many iterations; 0: never by
     /// count.
     pub checkpoint_every: u64,
-    /// ...and at least every this many seconds of wall-clock time; 0: never by time.
+    /// ...and at least every this many seconds of wall-clock time; 0: never by time. A killed
+    /// run loses at most this much work.
     pub checkpoint_seconds: f64,
     pub device: ModelDevice,
+    /// Write `proposals.csv` (one line per considered proposal: outcome, ΔU by force-field term,
+    /// the proposal-density part of −log α) and summarise it in `run.json`.
+    pub record_proposals: bool,
 }
 
 impl Default for ChainSettings {
@@ -76,8 +80,9 @@ impl Default for ChainSettings {
             tau_ps: None,
             chirality_guard: true,
             checkpoint_every: 0,
-            checkpoint_seconds: 300.0,
+            checkpoint_seconds: 30.0,
             device: ModelDevice::Cpu,
+            record_proposals: true,
         }
     }
 }
@@ -109,45 +114,57 @@ impl ChainSettings {
     }
 }
 
-/// `timewarp sample`: exact MH-MCMC with flow proposals.
+/// Keys of the JSON object that `value` serialises to.
+fn keys_of<T: Serialize>(value: &T) -> Vec<String> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::Object(m)) => m.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Deserialises a flat table into [`ChainSettings`] and the command's own settings `O`, each
+/// missing key taking its value from `defaults`, and refuses keys that neither part knows.
+/// (serde's `flatten` cannot be combined with `deny_unknown_fields`.)
+fn split_flat<'de, D, O>(deserializer: D, defaults: (ChainSettings, O)) -> Result<(ChainSettings, O), D::Error>
+where
+    D: serde::Deserializer<'de>,
+    O: Serialize + serde::de::DeserializeOwned,
+{
+    use serde::de::Error;
+    let given = match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::Object(m) => m,
+        other => return Err(D::Error::custom(format!("expected a table of settings, got {other}"))),
+    };
+    let as_map = |v: serde_json::Value| match v {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    };
+    let mut chain = as_map(serde_json::to_value(&defaults.0).map_err(D::Error::custom)?);
+    let mut own = as_map(serde_json::to_value(&defaults.1).map_err(D::Error::custom)?);
+    for (key, value) in given {
+        if chain.contains_key(&key) {
+            chain.insert(key, value);
+        } else if own.contains_key(&key) {
+            own.insert(key, value);
+        } else {
+            let mut known = keys_of(&defaults.0);
+            known.extend(keys_of(&defaults.1));
+            return Err(D::Error::custom(format!("unknown field `{key}`, expected one of {}", known.join(", "))));
+        }
+    }
+    let chain = ChainSettings::deserialize(serde_json::Value::Object(chain)).map_err(D::Error::custom)?;
+    let own = O::deserialize(serde_json::Value::Object(own)).map_err(D::Error::custom)?;
+    Ok((chain, own))
+}
+
+/// The Metropolis–Hastings settings of `timewarp sample`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct SampleConfig {
-    /// Trajectory name: files are `<name>-traj-*`. `None`: the PDB file stem.
-    pub name: Option<String>,
-    /// Steps per chain (states appended after the start).
-    pub steps: u64,
-    /// Independent chains from the same start; with more than one, chain c writes into
-    /// `chain-CCC/` (the layout `timewarp md` uses for replicas).
-    pub chains: usize,
-    /// RNG seed; chain c uses ChaCha8 stream c of this seed.
-    pub seed: u64,
-    /// Temperature of the Boltzmann target, K.
-    pub temperature_k: f64,
-    /// Force field options (implicit solvent, cutoff).
-    pub forcefield: SystemOptions,
-    /// Model index of the PDB to start from.
-    pub start_model: usize,
-    /// Langevin MD at the target temperature before the chains start, ps (friction 1/ps, 0.5 fs
-    /// steps; not recorded). A minimised structure sits ~N_dof·kT/2 below typical equilibrium
-    /// energies, so every flow proposal from it looks improbable and the chain would be stuck
-    /// until it climbs out; a few ps of MD start it in equilibrium. 0: start from the PDB as is.
-    pub equilibrate_ps: f64,
-    /// Record every this many chain steps (the start, step 0, is always recorded).
-    pub save_every: u64,
-    /// Physical time of one step, ps, for the NPZ `time` array (the model's lag τ). `None`:
-    /// time = step index.
-    pub tau_ps: Option<f64>,
-    /// Reject proposals that invert a stereocentre (Cα; Cβ of Ile/Thr).
-    pub chirality_guard: bool,
-    /// Checkpoint (and write the trajectories so far) every this many iterations; 0: never by
-    /// count.
-    pub checkpoint_every: u64,
-    /// ...and at least every this many seconds of wall-clock time; 0: never by time.
-    pub checkpoint_seconds: f64,
-    pub device: ModelDevice,
-    /// Proposals per iteration B (the maximum when `adaptive`).
-    pub proposals: usize,
+pub struct MhSettings {
+    /// Proposals per iteration B (the maximum when `adaptive`). `None`: 100 for a flow (its
+    /// proposals are cheapest in large batches), 1 for the fitted internal-coordinate kernel
+    /// (it accepts often, so later proposals of a batch would mostly be discarded).
+    pub proposals: Option<usize>,
     /// Choose B each iteration so that at least one proposal is accepted with probability
     /// `target_at_least_one` (official `--sample--adaptive-parallelism`).
     pub adaptive: bool,
@@ -158,179 +175,100 @@ pub struct SampleConfig {
     pub velocity_refresh: VelocityRefresh,
 }
 
-impl Default for SampleConfig {
+impl Default for MhSettings {
     fn default() -> Self {
-        let c = ChainSettings::default();
-        SampleConfig {
-            name: c.name,
-            steps: c.steps,
-            chains: c.chains,
-            seed: c.seed,
-            temperature_k: c.temperature_k,
-            forcefield: c.forcefield,
-            start_model: c.start_model,
-            equilibrate_ps: c.equilibrate_ps,
-            save_every: c.save_every,
-            tau_ps: c.tau_ps,
-            chirality_guard: c.chirality_guard,
-            checkpoint_every: c.checkpoint_every,
-            checkpoint_seconds: c.checkpoint_seconds,
-            device: c.device,
-            proposals: 100,
-            adaptive: false,
-            target_at_least_one: 0.9,
-            smoothing: 0.01,
-            velocity_refresh: VelocityRefresh::PerProposal,
-        }
+        MhSettings { proposals: None, adaptive: false, target_at_least_one: 0.9, smoothing: 0.01, velocity_refresh: VelocityRefresh::PerProposal }
+    }
+}
+
+/// `timewarp sample`: exact MH-MCMC.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct SampleConfig {
+    #[serde(flatten)]
+    pub chain: ChainSettings,
+    #[serde(flatten)]
+    pub mh: MhSettings,
+}
+
+impl<'de> Deserialize<'de> for SampleConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (chain, mh) = split_flat(d, (ChainSettings::default(), MhSettings::default()))?;
+        Ok(SampleConfig { chain, mh })
     }
 }
 
 impl SampleConfig {
-    /// The settings shared with exploration.
-    pub fn settings(&self) -> ChainSettings {
-        ChainSettings {
-            name: self.name.clone(),
-            steps: self.steps,
-            chains: self.chains,
-            seed: self.seed,
-            temperature_k: self.temperature_k,
-            forcefield: self.forcefield,
-            start_model: self.start_model,
-            equilibrate_ps: self.equilibrate_ps,
-            save_every: self.save_every,
-            tau_ps: self.tau_ps,
-            chirality_guard: self.chirality_guard,
-            checkpoint_every: self.checkpoint_every,
-            checkpoint_seconds: self.checkpoint_seconds,
-            device: self.device,
-        }
-    }
-
     pub fn validate(&self) -> Result<(), SampleError> {
-        self.settings().validate()?;
-        if self.proposals == 0 {
+        self.chain.validate()?;
+        if self.mh.proposals == Some(0) {
             return Err(SampleError::Config("proposals must be at least 1".into()));
-        }
-        if !(self.target_at_least_one > 0.0 && self.target_at_least_one < 1.0) {
-            return Err(SampleError::Config(format!(
-                "target_at_least_one must lie in (0, 1), got {}",
-                self.target_at_least_one
-            )));
-        }
-        if !(self.smoothing > 0.0 && self.smoothing <= 1.0) {
-            return Err(SampleError::Config(format!("smoothing must lie in (0, 1], got {}", self.smoothing)));
         }
         Ok(())
     }
 
-    pub fn rule(&self) -> crate::AcceptanceRule {
+    /// The acceptance rule, with `default_proposals` where `proposals` is not set.
+    pub fn rule(&self, default_proposals: usize) -> crate::AcceptanceRule {
         crate::AcceptanceRule::Metropolis {
-            proposals: self.proposals,
-            adaptive: self.adaptive,
-            target_at_least_one: self.target_at_least_one,
-            smoothing: self.smoothing,
-            velocity_refresh: self.velocity_refresh,
+            proposals: self.mh.proposals.unwrap_or(default_proposals),
+            adaptive: self.mh.adaptive,
+            target_at_least_one: self.mh.target_at_least_one,
+            smoothing: self.mh.smoothing,
+            velocity_refresh: self.mh.velocity_refresh,
         }
+    }
+}
+
+/// The acceptance threshold of `timewarp explore`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ThresholdSettings {
+    /// Largest accepted energy increase U(y) − U(x), kJ/mol.
+    pub threshold_kj: f64,
+}
+
+impl Default for ThresholdSettings {
+    fn default() -> Self {
+        ThresholdSettings { threshold_kj: 300.0 }
     }
 }
 
 /// `timewarp explore`: P parallel chains from one start, each step accepted when the energy
 /// rises by at most `threshold_kj` and no stereocentre flips. Biased by construction: the
 /// output is not a sample of the Boltzmann distribution, it finds new states fast.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExploreConfig {
-    /// Trajectory name: files are `<name>-traj-*`. `None`: the PDB file stem.
-    pub name: Option<String>,
-    /// Steps per chain (states appended after the start).
-    pub steps: u64,
-    /// Independent chains from the same start; with more than one, chain c writes into
-    /// `chain-CCC/` (the layout `timewarp md` uses for replicas).
-    pub chains: usize,
-    /// RNG seed; chain c uses ChaCha8 stream c of this seed.
-    pub seed: u64,
-    /// Temperature of the Boltzmann target, K.
-    pub temperature_k: f64,
-    /// Force field options (implicit solvent, cutoff).
-    pub forcefield: SystemOptions,
-    /// Model index of the PDB to start from.
-    pub start_model: usize,
-    /// Langevin MD at the target temperature before the chains start, ps (friction 1/ps, 0.5 fs
-    /// steps; not recorded). A minimised structure sits ~N_dof·kT/2 below typical equilibrium
-    /// energies, so every flow proposal from it looks improbable and the chain would be stuck
-    /// until it climbs out; a few ps of MD start it in equilibrium. 0: start from the PDB as is.
-    pub equilibrate_ps: f64,
-    /// Record every this many chain steps (the start, step 0, is always recorded).
-    pub save_every: u64,
-    /// Physical time of one step, ps, for the NPZ `time` array (the model's lag τ). `None`:
-    /// time = step index.
-    pub tau_ps: Option<f64>,
-    /// Reject proposals that invert a stereocentre (Cα; Cβ of Ile/Thr).
-    pub chirality_guard: bool,
-    /// Checkpoint (and write the trajectories so far) every this many iterations; 0: never by
-    /// count.
-    pub checkpoint_every: u64,
-    /// ...and at least every this many seconds of wall-clock time; 0: never by time.
-    pub checkpoint_seconds: f64,
-    pub device: ModelDevice,
-    /// Largest accepted energy increase U(y) − U(x), kJ/mol.
-    pub threshold_kj: f64,
+    #[serde(flatten)]
+    pub chain: ChainSettings,
+    #[serde(flatten)]
+    pub threshold: ThresholdSettings,
 }
 
 impl Default for ExploreConfig {
+    /// Ten chains (exploration is about breadth), the other chain settings as for sampling.
     fn default() -> Self {
-        let c = ChainSettings::default();
-        ExploreConfig {
-            name: c.name,
-            steps: c.steps,
-            chains: 10,
-            seed: c.seed,
-            temperature_k: c.temperature_k,
-            forcefield: c.forcefield,
-            start_model: c.start_model,
-            equilibrate_ps: c.equilibrate_ps,
-            save_every: c.save_every,
-            tau_ps: c.tau_ps,
-            chirality_guard: c.chirality_guard,
-            checkpoint_every: c.checkpoint_every,
-            checkpoint_seconds: c.checkpoint_seconds,
-            device: c.device,
-            threshold_kj: 300.0,
-        }
+        ExploreConfig { chain: ChainSettings { chains: 10, ..ChainSettings::default() }, threshold: ThresholdSettings::default() }
+    }
+}
+
+impl<'de> Deserialize<'de> for ExploreConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let defaults = ExploreConfig::default();
+        let (chain, threshold) = split_flat(d, (defaults.chain, defaults.threshold))?;
+        Ok(ExploreConfig { chain, threshold })
     }
 }
 
 impl ExploreConfig {
-    /// The settings shared with sampling.
-    pub fn settings(&self) -> ChainSettings {
-        ChainSettings {
-            name: self.name.clone(),
-            steps: self.steps,
-            chains: self.chains,
-            seed: self.seed,
-            temperature_k: self.temperature_k,
-            forcefield: self.forcefield,
-            start_model: self.start_model,
-            equilibrate_ps: self.equilibrate_ps,
-            save_every: self.save_every,
-            tau_ps: self.tau_ps,
-            chirality_guard: self.chirality_guard,
-            checkpoint_every: self.checkpoint_every,
-            checkpoint_seconds: self.checkpoint_seconds,
-            device: self.device,
-        }
-    }
-
     pub fn validate(&self) -> Result<(), SampleError> {
-        self.settings().validate()?;
-        if self.threshold_kj.is_nan() {
+        self.chain.validate()?;
+        if self.threshold.threshold_kj.is_nan() {
             return Err(SampleError::Config("threshold_kj is NaN".into()));
         }
         Ok(())
     }
 
     pub fn rule(&self) -> crate::AcceptanceRule {
-        crate::AcceptanceRule::Threshold { max_increase: self.threshold_kj }
+        crate::AcceptanceRule::Threshold { max_increase: self.threshold.threshold_kj }
     }
 }
 
@@ -342,35 +280,47 @@ mod tests {
     fn defaults_round_trip_and_validate() {
         let s = SampleConfig::default();
         s.validate().unwrap();
-        assert_eq!((s.temperature_k, s.proposals, s.velocity_refresh), (310.0, 100, VelocityRefresh::PerProposal));
+        assert_eq!((s.chain.temperature_k, s.mh.proposals, s.mh.velocity_refresh), (310.0, None, VelocityRefresh::PerProposal));
         let back: SampleConfig = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
         assert_eq!(back, s);
         let e = ExploreConfig::default();
         e.validate().unwrap();
-        assert_eq!(e.threshold_kj, 300.0);
+        assert_eq!((e.threshold.threshold_kj, e.chain.chains), (300.0, 10));
         let back: ExploreConfig = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
         assert_eq!(back, e);
-        assert_eq!(e.settings().chains, e.chains);
+        // The TOML form is flat.
+        let text = toml::to_string(&s).unwrap();
+        assert!(text.contains("steps = 10000") && !text.contains("[chain]"), "{text}");
     }
 
     #[test]
     fn partial_configs_take_defaults_and_typos_are_refused() {
-        let s: SampleConfig = serde_json::from_str(r#"{"steps": 5, "velocity_refresh": "per-iteration"}"#).unwrap();
-        assert_eq!((s.steps, s.proposals, s.velocity_refresh), (5, 100, VelocityRefresh::PerIteration));
-        assert!(serde_json::from_str::<SampleConfig>(r#"{"stepz": 5}"#).is_err());
+        let s: SampleConfig = serde_json::from_str(r#"{"steps": 5, "velocity_refresh": "per-iteration", "proposals": 7}"#).unwrap();
+        assert_eq!((s.chain.steps, s.mh.proposals, s.mh.velocity_refresh), (5, Some(7), VelocityRefresh::PerIteration));
+        let err = serde_json::from_str::<SampleConfig>(r#"{"stepz": 5}"#).unwrap_err().to_string();
+        assert!(err.contains("stepz") && err.contains("steps"), "{err}");
         assert!(serde_json::from_str::<ExploreConfig>(r#"{"proposals": 5}"#).is_err());
+        let e: ExploreConfig = serde_json::from_str(r#"{"threshold_kj": 100, "seed": 3}"#).unwrap();
+        assert_eq!((e.threshold.threshold_kj, e.chain.seed, e.chain.chains), (100.0, 3, 10));
+        let t: SampleConfig = toml::from_str("steps = 3\ntemperature_k = 300\n").unwrap();
+        assert_eq!((t.chain.steps, t.chain.temperature_k), (3, 300.0));
     }
 
     #[test]
     fn bad_values_name_the_setting() {
         let bad = |c: SampleConfig, what: &str| assert!(c.validate().unwrap_err().to_string().contains(what), "{what}");
-        bad(SampleConfig { proposals: 0, ..SampleConfig::default() }, "proposals");
-        bad(SampleConfig { chains: 0, ..SampleConfig::default() }, "chains");
-        bad(SampleConfig { save_every: 0, ..SampleConfig::default() }, "save_every");
-        bad(SampleConfig { temperature_k: -1.0, ..SampleConfig::default() }, "temperature_k");
-        bad(SampleConfig { target_at_least_one: 1.0, ..SampleConfig::default() }, "target_at_least_one");
-        bad(SampleConfig { tau_ps: Some(0.0), ..SampleConfig::default() }, "tau_ps");
-        let e = ExploreConfig { threshold_kj: f64::NAN, ..ExploreConfig::default() };
+        let with = |f: fn(&mut SampleConfig)| {
+            let mut c = SampleConfig::default();
+            f(&mut c);
+            c
+        };
+        bad(with(|c| c.mh.proposals = Some(0)), "proposals");
+        bad(with(|c| c.chain.chains = 0), "chains");
+        bad(with(|c| c.chain.save_every = 0), "save_every");
+        bad(with(|c| c.chain.temperature_k = -1.0), "temperature_k");
+        bad(with(|c| c.chain.tau_ps = Some(0.0)), "tau_ps");
+        let mut e = ExploreConfig::default();
+        e.threshold.threshold_kj = f64::NAN;
         assert!(e.validate().is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! Batched potential energies: all proposals of an iteration in one call.
 
 use rayon::prelude::*;
-use timewarp_ff::{Potential, System};
+use timewarp_ff::{EnergyTerms, Potential, System};
 
 /// Potential energies of a batch of conformations.
 pub trait BatchEnergy: Sync {
@@ -11,6 +11,15 @@ pub trait BatchEnergy: Sync {
     /// Fills `energies[k]` with U(x_k) in kJ/mol, where x_k = `positions[k·N..(k+1)·N]`.
     /// Conformations where the energy cannot be evaluated get a non-finite value.
     fn energies(&self, positions: &[[f64; 3]], energies: &mut [f64]);
+
+    /// [`BatchEnergy::energies`] and the same energies split by force-field term into `terms`
+    /// (`terms[k].total == energies[k]`). Energies without terms put everything in `total`.
+    fn energy_terms(&self, positions: &[[f64; 3]], energies: &mut [f64], terms: &mut [EnergyTerms]) {
+        self.energies(positions, energies);
+        for (t, &e) in terms.iter_mut().zip(energies.iter()) {
+            *t = EnergyTerms { total: e, ..EnergyTerms::default() };
+        }
+    }
 }
 
 /// Any [`Potential`] as a [`BatchEnergy`], conformations spread over the rayon pool.
@@ -46,5 +55,21 @@ impl BatchEnergy for System {
 
     fn energies(&self, positions: &[[f64; 3]], energies: &mut [f64]) {
         self.energy_forces_batch(positions, None, energies);
+    }
+
+    fn energy_terms(&self, positions: &[[f64; 3]], energies: &mut [f64], terms: &mut [EnergyTerms]) {
+        let n = System::n_atoms(self).max(1);
+        assert_eq!(positions.len(), n * energies.len(), "positions must hold b × n_atoms entries");
+        // One conformation of a small peptide costs ~10 µs: hand out chunks worth the overhead.
+        let min_len = (4096 / n).max(1);
+        energies
+            .par_iter_mut()
+            .zip(terms.par_iter_mut())
+            .zip(positions.par_chunks(n))
+            .with_min_len(min_len)
+            .for_each(|((e, t), x)| {
+                *t = self.energy_components(x).terms();
+                *e = t.total;
+            });
     }
 }

@@ -21,6 +21,9 @@ pub enum SampleError {
     ForceField(#[from] timewarp_ff::FfError),
     #[error("model: {0}")]
     Model(String),
+    /// A fitted internal-coordinate kernel that cannot be fitted, read or used.
+    #[error("fitted kernel: {0}")]
+    Kernel(String),
     #[error(
         "the starting structure has a non-finite potential energy ({energy} kJ/mol); \
          minimise it or check {what}"

@@ -59,18 +59,18 @@ impl<B: Backend> FlowProposal<B> {
         <B::FloatElem as Element>::dtype()
     }
 
-    /// A [b, n, 3] tensor from flat host vectors, each multiplied by `scale`.
-    fn vectors(&self, v: &[[f64; 3]], b: usize, scale: f64) -> Tensor<B, 3> {
+    /// A [b, n, 3] tensor from flat host numbers (3 per atom), each multiplied by `scale`.
+    fn vectors(&self, flat: impl Iterator<Item = f64>, b: usize, scale: f64) -> Tensor<B, 3> {
         let n = self.atom_types.len();
-        let flat: Vec<f64> = v.iter().flat_map(|a| a.map(|c| c * scale)).collect();
+        let flat: Vec<f64> = flat.map(|c| c * scale).collect();
         Tensor::from_data(TensorData::new(flat, [b, n, 3]), (&self.device, Self::float_dtype()))
     }
 }
 
-/// Copies a [b, n, 3] tensor into flat host vectors.
-fn read_vectors<B: Backend>(t: Tensor<B, 3>, out: &mut [[f64; 3]]) {
+/// Copies a [b, n, 3] tensor into flat host numbers.
+fn read_vectors<'a, B: Backend>(t: Tensor<B, 3>, out: impl Iterator<Item = &'a mut f64>) {
     let data = t.into_data();
-    for (o, v) in out.iter_mut().flat_map(|a| a.iter_mut()).zip(data.iter::<f64>()) {
+    for (o, v) in out.zip(data.iter::<f64>()) {
         *o = v;
     }
 }
@@ -95,11 +95,14 @@ impl<B: Backend> ProposalKernel for FlowProposal<B> {
         let int_dtype = <B::IntElem as Element>::dtype();
         let atom_types = Tensor::<B, 2, Int>::from_data(TensorData::new(types, [b, n]), (&self.device, int_dtype));
         let mask = Tensor::<B, 2>::ones([b, n], (&self.device, Self::float_dtype()));
-        let x = self.vectors(req.x, b, 1.0);
-        let v = self.vectors(req.v, b, 1.0);
+        let x = self.vectors(req.x.iter().flatten().copied(), b, 1.0);
+        let v = self.vectors(req.v.iter().copied(), b, 1.0);
         let cond = FlowCondition { atom_types: atom_types.clone(), mask: mask.clone(), x_coords: x.clone(), x_velocs: v.clone() };
-        let z_p = self.vectors(req.z_x, b, self.sigma.0);
-        let z_v = self.vectors(req.z_v, b, self.sigma.1);
+        // The base noise of proposal k is (z_x, z_v), 3N normals each.
+        let z_x = (0..b).flat_map(|k| req.cartesian_noise(k).0.iter().flatten().copied());
+        let z_v = (0..b).flat_map(|k| req.cartesian_noise(k).1.iter().flatten().copied());
+        let z_p = self.vectors(z_x, b, self.sigma.0);
+        let z_v = self.vectors(z_v, b, self.sigma.1);
         let sample = self.flow.sample_with_latents(&cond, z_p, z_v);
         read_scalars(sample.log_prob, &mut out.log_q_forward);
         if req.reverse_density {
@@ -115,8 +118,8 @@ impl<B: Backend> ProposalKernel for FlowProposal<B> {
         } else {
             out.log_q_reverse.fill(f64::NAN);
         }
-        read_vectors(sample.y_coords, &mut out.y);
-        read_vectors(sample.y_velocs, &mut out.w);
+        read_vectors(sample.y_coords, out.y.iter_mut().flatten());
+        read_vectors(sample.y_velocs, out.w.iter_mut());
         Ok(())
     }
 }

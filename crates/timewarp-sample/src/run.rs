@@ -20,6 +20,7 @@ use timewarp_mol::Topology;
 use crate::checkpoint::{read_json, write_json_atomic, SamplerSnapshot};
 use crate::chirality::ChiralityGuard;
 use crate::config::ChainSettings;
+use crate::diagnostics::{read_proposal_log, ProposalLog, RejectionSummary, PROPOSALS_CSV};
 use crate::energy::BatchEnergy;
 use crate::kernel::ProposalKernel;
 use crate::mh::beta;
@@ -118,6 +119,9 @@ pub struct SampleSummary {
     pub steps_per_second: f64,
     pub proposals_per_second: f64,
     pub per_chain: Vec<ChainSummary>,
+    /// Why proposals were rejected (from `proposals.csv`; absent when `record_proposals` is off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<RejectionSummary>,
     /// The effective configuration.
     pub config: serde_json::Value,
 }
@@ -134,6 +138,9 @@ struct RunCheckpoint {
     frames: Vec<usize>,
     wall_seconds: f64,
     driver_iterations: u64,
+    /// Length of `proposals.csv` at the checkpoint.
+    #[serde(default)]
+    proposal_log_bytes: Option<u64>,
 }
 
 fn checkpoint_path(out_dir: &Path) -> PathBuf {
@@ -162,10 +169,11 @@ fn check_resumable(ck: &RunCheckpoint, command: Command, name: &str, s: &ChainSe
         && old.save_every == s.save_every
         && old.tau_ps == s.tau_ps
         && old.chirality_guard == s.chirality_guard
+        && old.record_proposals == s.record_proposals
         && ck.sampler.rule == *rule;
     if !same {
         return bad("the run was started with other settings (chains, seed, temperature, force field, \
-                    start, save_every, tau, chirality guard or proposal rule); only `steps` and the \
+                    start, save_every, tau, chirality guard, proposal records or proposal rule); only `steps` and the \
                     checkpoint intervals may change on resume"
             .into());
     }
@@ -216,7 +224,7 @@ where
     let dirs: Vec<PathBuf> = (0..settings.chains).map(|c| chain_dir(out_dir, settings.chains, c)).collect();
 
     // 1. Fresh start or resume.
-    let (mut sampler, mut writers, wall_before, mut driver_iterations) = if has_checkpoint {
+    let (mut sampler, mut writers, mut log, wall_before, mut driver_iterations) = if has_checkpoint {
         let ck: RunCheckpoint = read_json(&ck_path)?;
         check_resumable(&ck, command, input.name, settings, &rule, &ck_path)?;
         let sampler = Sampler::from_snapshot(&ck.sampler, &ck_path)?;
@@ -225,8 +233,13 @@ where
             .zip(&ck.frames)
             .map(|(d, &f)| ChainWriter::resume(d, input.name, n, f))
             .collect::<Result<Vec<_>, _>>()?;
+        let log = match (settings.record_proposals, ck.proposal_log_bytes) {
+            (true, Some(bytes)) => Some(ProposalLog::resume(out_dir, bytes)?),
+            (true, None) => return Err(SampleError::Resume { path: ck_path.clone(), message: "the checkpoint has no proposal log".into() }),
+            (false, _) => None,
+        };
         tracing::info!("resuming {} from {} steps per chain", out_dir.display(), sampler.chains[0].stats.steps);
-        (sampler, writers, ck.wall_seconds, ck.driver_iterations)
+        (sampler, writers, log, ck.wall_seconds, ck.driver_iterations)
     } else {
         let mut e0 = [0.0];
         energy.energies(input.start, &mut e0);
@@ -242,8 +255,10 @@ where
             w.record(0, 0.0, e0[0], input.start)?;
             writers.push(w);
         }
-        (sampler, writers, 0.0, 0)
+        let log = if settings.record_proposals { Some(ProposalLog::create(out_dir)?) } else { None };
+        (sampler, writers, log, 0.0, 0)
     };
+    sampler.record_proposals = settings.record_proposals;
 
     // 2. Iterate.
     let total = settings.steps.saturating_mul(settings.chains as u64);
@@ -253,10 +268,11 @@ where
     let mut last_checkpoint = Instant::now();
     let mut since_checkpoint = 0u64;
     let mut completed = true;
-    let write_checkpoint = |sampler: &Sampler, writers: &mut [ChainWriter], driver_iterations: u64| -> Result<(), SampleError> {
+    let write_checkpoint = |sampler: &Sampler, writers: &mut [ChainWriter], log: &mut Option<ProposalLog>, driver_iterations: u64| -> Result<(), SampleError> {
         for w in writers.iter_mut() {
             w.flush()?;
         }
+        let proposal_log_bytes = log.as_mut().map(ProposalLog::flush).transpose()?;
         let ck = RunCheckpoint {
             format: CHECKPOINT_FORMAT.into(),
             version: CHECKPOINT_VERSION,
@@ -267,6 +283,7 @@ where
             frames: writers.iter().map(ChainWriter::n_frames).collect(),
             wall_seconds: wall_before + t0.elapsed().as_secs_f64(),
             driver_iterations,
+            proposal_log_bytes,
         };
         write_json_atomic(&ck_path, &ck)
     };
@@ -289,6 +306,9 @@ where
         if let Some(e) = sink_error.take() {
             return Err(e);
         }
+        if let Some(log) = log.as_mut() {
+            log.append(&sampler.take_records())?;
+        }
         driver_iterations += 1;
         iterations_this_run += 1;
         since_checkpoint += 1;
@@ -296,14 +316,18 @@ where
         let due_by_count = settings.checkpoint_every > 0 && since_checkpoint >= settings.checkpoint_every;
         let due_by_time = settings.checkpoint_seconds > 0.0 && last_checkpoint.elapsed().as_secs_f64() >= settings.checkpoint_seconds;
         if due_by_count || due_by_time {
-            write_checkpoint(&sampler, &mut writers, driver_iterations)?;
+            write_checkpoint(&sampler, &mut writers, &mut log, driver_iterations)?;
             last_checkpoint = Instant::now();
             since_checkpoint = 0;
         }
     }
 
     // 3. Final files and run.json.
-    write_checkpoint(&sampler, &mut writers, driver_iterations)?;
+    write_checkpoint(&sampler, &mut writers, &mut log, driver_iterations)?;
+    let diagnostics = match log {
+        Some(_) => Some(RejectionSummary::of(&read_proposal_log(&out_dir.join(PROPOSALS_CSV))?, sampler.beta)),
+        None => None,
+    };
     let wall_seconds = wall_before + t0.elapsed().as_secs_f64();
     let stats = sampler.total_stats();
     let per_chain = sampler
@@ -342,6 +366,7 @@ where
         steps_per_second: stats.steps as f64 / sampler.timing.iterate_seconds.max(1e-12),
         proposals_per_second: stats.proposals as f64 / sampler.timing.iterate_seconds.max(1e-12),
         per_chain,
+        diagnostics,
         config,
     };
     write_json_atomic(&out_dir.join(RUN_JSON), &summary)?;

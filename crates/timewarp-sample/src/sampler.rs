@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::chirality::ChiralityGuard;
 use crate::energy::BatchEnergy;
+use crate::diagnostics::{ProposalOutcome, ProposalRecord};
 use crate::kernel::{squared_norm, ProposalKernel, ProposalRequest, Proposals};
+use timewarp_ff::EnergyTerms;
 use crate::mh::{neg_log_mh_ratio, AdaptiveBatch, VelocityRefresh};
 use crate::rng::chain_rng;
 use crate::SampleError;
@@ -77,6 +79,9 @@ pub struct ChainState {
     pub x: Vec<[f64; 3]>,
     /// U(x) in kJ/mol.
     pub energy: f64,
+    /// U(x) by force-field term, once computed (for the per-proposal diagnostics; not part of
+    /// a snapshot: recomputed from x when needed).
+    pub terms: Option<EnergyTerms>,
     pub stats: ChainStats,
     pub adaptive: AdaptiveBatch,
     pub rng: ChaCha8Rng,
@@ -109,11 +114,12 @@ pub struct Recorded<'a> {
 #[derive(Debug, Default)]
 struct Scratch {
     x: Vec<[f64; 3]>,
-    v: Vec<[f64; 3]>,
-    z_x: Vec<[f64; 3]>,
-    z_v: Vec<[f64; 3]>,
+    v: Vec<f64>,
+    z: Vec<f64>,
+    u: Vec<f64>,
     log_u: Vec<f64>,
     energies: Vec<f64>,
+    terms: Vec<EnergyTerms>,
     /// (chain, first slot, number of proposals) of this iteration.
     slots: Vec<(usize, usize, usize)>,
     proposals: Proposals,
@@ -128,15 +134,17 @@ pub struct Sampler {
     pub beta: f64,
     pub guard: ChiralityGuard,
     pub timing: Timing,
+    /// Keep a [`ProposalRecord`] of every proposal that was considered (drained by the caller
+    /// with [`Sampler::take_records`]).
+    pub record_proposals: bool,
+    records: Vec<ProposalRecord>,
     n_atoms: usize,
     scratch: Scratch,
 }
 
-fn fill_normal(rng: &mut ChaCha8Rng, out: &mut [[f64; 3]]) {
-    for a in out.iter_mut() {
-        for c in a.iter_mut() {
-            *c = rng.sample(StandardNormal);
-        }
+fn fill_normal(rng: &mut ChaCha8Rng, out: &mut [f64]) {
+    for c in out.iter_mut() {
+        *c = rng.sample(StandardNormal);
     }
 }
 
@@ -182,16 +190,32 @@ impl Sampler {
             .map(|c| ChainState {
                 x: start.to_vec(),
                 energy: start_energy,
+                terms: None,
                 stats: ChainStats::default(),
                 adaptive,
                 rng: chain_rng(seed, c),
             })
             .collect();
-        Ok(Sampler { chains, rule, beta, guard, timing: Timing::default(), n_atoms: start.len(), scratch: Scratch::default() })
+        Ok(Sampler {
+            chains,
+            rule,
+            beta,
+            guard,
+            timing: Timing::default(),
+            record_proposals: false,
+            records: Vec::new(),
+            n_atoms: start.len(),
+            scratch: Scratch::default(),
+        })
     }
 
     pub fn n_atoms(&self) -> usize {
         self.n_atoms
+    }
+
+    /// The proposal records gathered since the last call (empty unless `record_proposals`).
+    pub fn take_records(&mut self) -> Vec<ProposalRecord> {
+        std::mem::take(&mut self.records)
     }
 
     /// Counters summed over chains.
@@ -253,35 +277,39 @@ impl Sampler {
             return Ok(false);
         }
         // 2. Conditioning states and noise, drawn from each chain's own stream in a fixed order:
-        //    velocities, then (z_x, z_v) per proposal, then the uniforms.
+        //    auxiliary variables, then per proposal its normals and uniforms, then the MH uniforms.
+        let shape = kernel.shape();
         let s = &mut self.scratch;
-        for buf in [&mut s.x, &mut s.v, &mut s.z_x, &mut s.z_v] {
-            buf.resize(total * n, [0.0; 3]);
-        }
+        s.x.resize(total * n, [0.0; 3]);
+        s.v.resize(total * shape.aux, 0.0);
+        s.z.resize(total * shape.normals, 0.0);
+        s.u.resize(total * shape.uniforms, 0.0);
         s.log_u.resize(total, 0.0);
         s.energies.resize(total, 0.0);
+        s.terms.resize(total, EnergyTerms::default());
         let metropolis = matches!(self.rule, AcceptanceRule::Metropolis { .. });
+        let shared_velocity =
+            matches!(self.rule, AcceptanceRule::Metropolis { velocity_refresh: VelocityRefresh::PerIteration, .. });
+        let a = shape.aux;
         for &(c, first, b) in &slots {
             let chain = &mut self.chains[c];
             let rng = &mut chain.rng;
-            let shared_velocity = matches!(
-                self.rule,
-                AcceptanceRule::Metropolis { velocity_refresh: VelocityRefresh::PerIteration, .. }
-            );
             for k in first..first + b {
                 s.x[k * n..(k + 1) * n].copy_from_slice(&chain.x);
             }
             if shared_velocity {
-                fill_normal(rng, &mut s.v[first * n..(first + 1) * n]);
+                fill_normal(rng, &mut s.v[first * a..(first + 1) * a]);
                 for k in first + 1..first + b {
-                    s.v.copy_within(first * n..(first + 1) * n, k * n);
+                    s.v.copy_within(first * a..(first + 1) * a, k * a);
                 }
             } else {
-                fill_normal(rng, &mut s.v[first * n..(first + b) * n]);
+                fill_normal(rng, &mut s.v[first * a..(first + b) * a]);
             }
             for k in first..first + b {
-                fill_normal(rng, &mut s.z_x[k * n..(k + 1) * n]);
-                fill_normal(rng, &mut s.z_v[k * n..(k + 1) * n]);
+                fill_normal(rng, &mut s.z[k * shape.normals..(k + 1) * shape.normals]);
+                for u in &mut s.u[k * shape.uniforms..(k + 1) * shape.uniforms] {
+                    *u = rng.random::<f64>();
+                }
             }
             if metropolis {
                 for k in first..first + b {
@@ -291,33 +319,52 @@ impl Sampler {
             }
         }
         // 3. One kernel call and one energy call for all proposals of all chains.
-        s.proposals.resize(n, total);
-        let req = ProposalRequest { x: &s.x, v: &s.v, z_x: &s.z_x, z_v: &s.z_v, reverse_density: metropolis };
+        s.proposals.resize(n, shape.aux, total);
+        let req = ProposalRequest { shape, x: &s.x, v: &s.v, z: &s.z, u: &s.u, reverse_density: metropolis };
         let t_prop = Instant::now();
         kernel.propose(&req, &mut s.proposals)?;
         self.timing.proposal_seconds += t_prop.elapsed().as_secs_f64();
         let t_energy = Instant::now();
-        energy.energies(&s.proposals.y, &mut s.energies);
+        energy.energy_terms(&s.proposals.y, &mut s.energies, &mut s.terms);
+        if self.record_proposals {
+            for &(c, _, _) in &slots {
+                let chain = &mut self.chains[c];
+                if chain.terms.is_none() {
+                    let (mut e, mut t) = ([0.0], [EnergyTerms::default()]);
+                    energy.energy_terms(&chain.x, &mut e, &mut t);
+                    chain.terms = Some(t[0]);
+                }
+            }
+        }
         self.timing.energy_seconds += t_energy.elapsed().as_secs_f64();
         // 4. Accept or reject, chain by chain.
+        let records = &mut self.records;
+        let record = self.record_proposals;
         for &(c, first, b) in &slots {
             let chain = &mut self.chains[c];
             chain.stats.iterations += 1;
             chain.stats.proposals += b as u64;
+            let mut note = |chain: &ChainState, k: usize, step: u64, e: f64, outcome: ProposalOutcome| {
+                if record {
+                    records.push(ProposalRecord::new(c, step, outcome, self.beta, e, chain.energy, chain.terms, s.energies[k], s.terms[k]));
+                }
+            };
             match self.rule {
                 AcceptanceRule::Metropolis { adaptive, .. } => {
                     let mut accepted_at = None;
                     for k in first..first + b {
+                        let step = chain.stats.steps + (k - first) as u64 + 1;
                         let y = s.proposals.y_of(k);
                         if self.guard.flipped(y) {
                             chain.stats.chirality_rejections += 1;
+                            note(chain, k, step, f64::INFINITY, ProposalOutcome::Chirality);
                             continue;
                         }
                         let e = neg_log_mh_ratio(
                             self.beta,
                             chain.energy,
                             s.energies[k],
-                            squared_norm(&s.v[k * n..(k + 1) * n]),
+                            squared_norm(&s.v[k * a..(k + 1) * a]),
                             squared_norm(s.proposals.w_of(k)),
                             s.proposals.log_q_forward[k],
                             s.proposals.log_q_reverse[k],
@@ -326,15 +373,20 @@ impl Sampler {
                             if s.energies[k] != f64::INFINITY {
                                 chain.stats.nonfinite_proposals += 1;
                             }
+                            note(chain, k, step, e, ProposalOutcome::NonFinite);
                             continue;
                         }
                         if s.log_u[k] < -e {
                             if y.iter().all(|a| a.iter().all(|v| v.is_finite())) {
+                                note(chain, k, step, e, ProposalOutcome::Accepted);
                                 accepted_at = Some(k);
                                 break;
                             }
                             chain.stats.nonfinite_proposals += 1;
+                            note(chain, k, step, e, ProposalOutcome::NonFinite);
+                            continue;
                         }
+                        note(chain, k, step, e, ProposalOutcome::Rejected);
                     }
                     let rejected = accepted_at.map_or(b, |k| k - first);
                     for _ in 0..rejected {
@@ -344,6 +396,7 @@ impl Sampler {
                     if let Some(k) = accepted_at {
                         chain.x.copy_from_slice(s.proposals.y_of(k));
                         chain.energy = s.energies[k];
+                        chain.terms = Some(s.terms[k]);
                         chain.stats.steps += 1;
                         chain.stats.accepted += 1;
                         sink(Recorded { chain: c, step: chain.stats.steps, x: &chain.x, energy: chain.energy, moved: true });
@@ -364,9 +417,17 @@ impl Sampler {
                         chain.stats.chirality_rejections += 1;
                     }
                     let moved = finite && !flipped && u_y - chain.energy <= max_increase;
+                    let outcome = match (moved, finite, flipped) {
+                        (true, _, _) => ProposalOutcome::Accepted,
+                        (_, false, _) => ProposalOutcome::NonFinite,
+                        (_, _, true) => ProposalOutcome::Chirality,
+                        _ => ProposalOutcome::Rejected,
+                    };
+                    note(chain, k, chain.stats.steps + 1, self.beta * (u_y - chain.energy), outcome);
                     if moved {
                         chain.x.copy_from_slice(y);
                         chain.energy = u_y;
+                        chain.terms = Some(s.terms[k]);
                         chain.stats.accepted += 1;
                     }
                     chain.stats.steps += 1;

@@ -56,7 +56,7 @@ impl ProposalKernel for MirrorKernel {
         for k in 0..out.len() {
             let m = mirror(&req.x[k * n..(k + 1) * n]);
             out.y[k * n..(k + 1) * n].copy_from_slice(&m);
-            out.w[k * n..(k + 1) * n].copy_from_slice(&req.v[k * n..(k + 1) * n]);
+            out.w[3 * k * n..3 * (k + 1) * n].copy_from_slice(req.v_of(k));
             out.log_q_forward[k] = 0.0;
             out.log_q_reverse[k] = 0.0;
         }

@@ -42,9 +42,14 @@ fn flow_densities_match_the_likelihood() {
     let x: Vec<[f64; 3]> = (0..b).flat_map(|_| pdb.positions().iter().copied()).collect();
     let (v, z_x, z_v) = (normals(&mut rng, b * n), normals(&mut rng, b * n), normals(&mut rng, b * n));
     let mut out = Proposals::default();
-    out.resize(n, b);
-    kernel.propose(&ProposalRequest { x: &x, v: &v, z_x: &z_x, z_v: &z_v, reverse_density: true }, &mut out).unwrap();
-    assert!(out.y.iter().chain(&out.w).all(|a| a.iter().all(|c| c.is_finite())));
+    let shape = kernel.shape();
+    out.resize(n, shape.aux, b);
+    // The noise of proposal k: its z_x, then its z_v.
+    let z: Vec<f64> = (0..b).flat_map(|k| z_x[k * n..(k + 1) * n].iter().chain(&z_v[k * n..(k + 1) * n]).flatten().copied()).collect();
+    let v_flat: Vec<f64> = v.iter().flatten().copied().collect();
+    kernel.propose(&ProposalRequest { shape, x: &x, v: &v_flat, z: &z, u: &[], reverse_density: true }, &mut out).unwrap();
+    let w = timewarp_sample::kernel::as_vectors(&out.w).to_vec();
+    assert!(out.y.iter().chain(&w).all(|a| a.iter().all(|c| c.is_finite())));
     assert!(out.log_q_forward.iter().chain(&out.log_q_reverse).all(|l| l.is_finite()));
     assert_ne!(out.log_q_forward, out.log_q_reverse);
 
@@ -58,7 +63,7 @@ fn flow_densities_match_the_likelihood() {
     let atom_types = burn::tensor::Tensor::<B, 2, burn::tensor::Int>::from_data(burn::tensor::TensorData::new(all_types, [b, n]), &device);
     let mask = burn::tensor::Tensor::<B, 2>::ones([b, n], &device);
     let cond = FlowCondition { atom_types: atom_types.clone(), mask: mask.clone(), x_coords: tensors(&x), x_velocs: tensors(&v) };
-    let forward = cond.with_targets(tensors(&out.y), tensors(&out.w));
+    let forward = cond.with_targets(tensors(&out.y), tensors(&w));
     // log q(y, w | x, v) from sampling equals the likelihood of the pair (data → latent).
     let lp = to_host_scalars(check.log_prob(&forward));
     for k in 0..b {
@@ -77,7 +82,7 @@ fn flow_densities_match_the_likelihood() {
         }
     }
     // log q(x, v | y, w): conditioning and target exchanged, velocities not negated.
-    let reverse = FlowBatch { atom_types, mask, x_coords: tensors(&out.y), x_velocs: tensors(&out.w), y_coords: tensors(&x), y_velocs: tensors(&v) };
+    let reverse = FlowBatch { atom_types, mask, x_coords: tensors(&out.y), x_velocs: tensors(&w), y_coords: tensors(&x), y_velocs: tensors(&v) };
     let lr = to_host_scalars(check.log_prob(&reverse));
     for k in 0..b {
         assert!((lr[k] - out.log_q_reverse[k]).abs() < 1e-9 * lr[k].abs().max(1.0));

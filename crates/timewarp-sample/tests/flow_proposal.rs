@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use burn::backend::NdArray;
 use timewarp_flow::{preset, save_checkpoint, FlowConfig, TimewarpFlow};
-use timewarp_sample::{
+use timewarp_sample::{ProposalSource, 
     bench_sampler, resolve_model, run_explore, run_sample, BenchConfig, ExploreConfig, ModelSource, SampleConfig, RUN_JSON,
 };
 
@@ -35,10 +35,13 @@ fn sample_and_explore_run_end_to_end_with_a_tiny_flow() {
     save_checkpoint(&model_dir, &TimewarpFlow::<B>::new(&cfg, &Default::default()), &cfg).unwrap();
     assert_eq!(resolve_model(&root.join("run")).unwrap(), ModelSource::Checkpoint(model_dir.clone()));
 
-    let sample_cfg = SampleConfig { steps: 12, chains: 2, proposals: 4, seed: 9, checkpoint_seconds: 0.0, ..SampleConfig::default() };
+    let mut sample_cfg = SampleConfig::default();
+    (sample_cfg.chain.steps, sample_cfg.chain.chains, sample_cfg.chain.seed, sample_cfg.chain.checkpoint_seconds) = (12, 2, 9, 0.0);
+    sample_cfg.mh.proposals = Some(4);
+    let source = ProposalSource::Flow { model: root.join("run") };
     let out = root.join("sample");
     let last = std::sync::Mutex::new((0, 0));
-    let s = run_sample(&sample_cfg, &root.join("run"), &ala2(), &out, false, &|d, t| *last.lock().unwrap() = (d, t)).unwrap();
+    let s = run_sample(&sample_cfg, &source, &ala2(), &out, false, &|d, t| *last.lock().unwrap() = (d, t)).unwrap();
     assert_eq!(*last.lock().unwrap(), (24, 24));
     assert!(s.completed);
     assert_eq!(s.name, "ala2");
@@ -64,9 +67,10 @@ fn sample_and_explore_run_end_to_end_with_a_tiny_flow() {
     }
     assert!(table.to_string().contains("proposals/s"));
 
-    let explore_cfg = ExploreConfig { steps: 5, chains: 3, checkpoint_seconds: 0.0, ..ExploreConfig::default() };
+    let mut explore_cfg = ExploreConfig::default();
+    (explore_cfg.chain.steps, explore_cfg.chain.chains, explore_cfg.chain.checkpoint_seconds) = (5, 3, 0.0);
     let out = root.join("explore");
-    let e = run_explore(&explore_cfg, &model_dir, &ala2(), &out, false, &|_, _| {}).unwrap();
+    let e = run_explore(&explore_cfg, &ProposalSource::Flow { model: model_dir.clone() }, &ala2(), &out, false, &|_, _| {}).unwrap();
     assert!(e.biased);
     assert_eq!(e.n_proposals, 15);
     std::fs::remove_dir_all(&root).unwrap();

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::backend::NdArray;
-use timewarp_sample::{
+use timewarp_sample::{ProposalSource, 
     load_flow, resolve_model, run_sample, FlowProposal, ModelSource, ProposalKernel, ProposalRequest, Proposals,
     SampleConfig,
 };
@@ -47,16 +47,18 @@ fn official_weights_drive_the_sampler() {
         let mut kernel = FlowProposal::new(flow, &pdb.topology, Default::default()).unwrap();
         let b = 2;
         let x: Vec<[f64; 3]> = (0..b).flat_map(|_| pdb.positions().iter().copied()).collect();
-        let noise: Vec<[f64; 3]> = (0..b * n).map(|i| [0.1 * (i % 7) as f64 - 0.3, 0.05, -0.2]).collect();
+        let noise: Vec<f64> = (0..b * 6 * n).map(|i| [0.1 * (i % 7) as f64 - 0.3, 0.05, -0.2][i % 3]).collect();
         let mut out = Proposals::default();
-        out.resize(n, b);
-        let req = ProposalRequest { x: &x, v: &noise, z_x: &noise, z_v: &noise, reverse_density: true };
+        let shape = kernel.shape();
+        out.resize(n, shape.aux, b);
+        let req = ProposalRequest { shape, x: &x, v: &noise[..b * shape.aux], z: &noise, u: &[], reverse_density: true };
         kernel.propose(&req, &mut out).unwrap();
         assert!(out.log_q_forward.iter().chain(&out.log_q_reverse).all(|l| l.is_finite()), "{}", weights.display());
 
-        let cfg = SampleConfig { steps: 6, proposals: 3, checkpoint_seconds: 0.0, ..SampleConfig::default() };
+        let mut cfg = SampleConfig::default();
+        (cfg.chain.steps, cfg.chain.checkpoint_seconds, cfg.mh.proposals) = (6, 0.0, Some(3));
         let out_dir = weights.with_extension("run");
-        let s = run_sample(&cfg, weights, &pdb_path, &out_dir, false, &|_, _| {}).unwrap();
+        let s = run_sample(&cfg, &ProposalSource::Flow { model: weights.clone() }, &pdb_path, &out_dir, false, &|_, _| {}).unwrap();
         assert_eq!(s.per_chain[0].stats.steps, 6);
     }
     std::fs::remove_dir_all(&root).unwrap();

@@ -26,7 +26,7 @@ impl ProposalKernel for Broken {
     fn propose(&mut self, req: &ProposalRequest<'_>, out: &mut Proposals) -> Result<(), SampleError> {
         for k in 0..out.len() {
             out.y[k] = if k % 2 == 0 { [f64::NAN; 3] } else { req.x[k] };
-            out.w[k] = req.v[k];
+            out.w[3 * k..3 * k + 3].copy_from_slice(req.v_of(k));
             out.log_q_forward[k] = if k % 2 == 0 { 0.0 } else { f64::NAN };
             out.log_q_reverse[k] = 0.0;
         }

@@ -1,11 +1,11 @@
-//! `timewarp explore`: fast, biased exploration with flow proposals. A proposal is accepted when
+//! `timewarp explore`: fast, biased exploration with flow (or fitted) proposals. A proposal is accepted when
 //! U(y) − U(x) ≤ threshold and no stereocentre flips; there is no density ratio, so the chain
 //! does NOT sample the Boltzmann distribution — it finds metastable states quickly.
 
 use crate::config::{load_section, ForceFieldSettings};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
-use timewarp_sample::{ExploreConfig, SampleSummary};
+use timewarp_sample::{ExploreConfig, ProposalSource, SampleSummary};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -23,19 +23,19 @@ pub fn main(args: Args, quiet: bool) -> Result<()> {
     let mut cfg: ExploreConfig = load_section(args.config.as_deref(), "explore")?;
     let ff: ForceFieldSettings = load_section(args.config.as_deref(), "forcefield")?;
     let c = &args.chain;
-    c.apply(&mut cfg.steps, &mut cfg.chains, &mut cfg.seed, &mut cfg.equilibrate_ps, &mut cfg.device)?;
-    if let Some(v) = args.threshold { cfg.threshold_kj = v; }
-    let s = run(cfg, &ff, &c.model, &c.pdb, &c.out, c.resume, quiet)?;
+    c.apply(&mut cfg.chain)?;
+    if let Some(v) = args.threshold { cfg.threshold.threshold_kj = v; }
+    let s = run(cfg, &ff, &c.source()?, &c.pdb, &c.out, c.resume, quiet)?;
     super::sample::print_summary(&s);
     Ok(())
 }
 
 /// Explores with an effective configuration (also used by `timewarp run`).
-pub fn run(mut cfg: ExploreConfig, ff: &ForceFieldSettings, model: &Path, pdb: &Path, out: &Path, resume: bool, quiet: bool) -> Result<SampleSummary> {
-    cfg.forcefield = ff.options()?;
-    cfg.name.get_or_insert_with(|| timewarp_md::name_from_path(pdb));
+pub fn run(mut cfg: ExploreConfig, ff: &ForceFieldSettings, source: &ProposalSource, pdb: &Path, out: &Path, resume: bool, quiet: bool) -> Result<SampleSummary> {
+    cfg.chain.forcefield = ff.options()?;
+    cfg.chain.name.get_or_insert_with(|| timewarp_md::name_from_path(pdb));
     super::sample::run_chain_command("explore", &cfg, ff, out, quiet, |progress| {
-        timewarp_sample::run_explore(&cfg, model, pdb, out, resume, progress)
-            .with_context(|| format!("exploration from {} with model {} failed", pdb.display(), model.display()))
+        timewarp_sample::run_explore(&cfg, source, pdb, out, resume, progress)
+            .with_context(|| format!("exploration from {} with {} failed", pdb.display(), super::sample::describe(source)))
     })
 }

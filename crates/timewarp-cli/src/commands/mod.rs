@@ -5,6 +5,7 @@ pub mod bench;
 pub mod build;
 pub mod energy;
 pub mod explore;
+pub mod fit;
 pub mod md;
 pub mod run;
 pub mod sample;

@@ -192,24 +192,25 @@ pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<()> {
     // `equilibrate_ps`).
     let start = first_state0(&md_dir)?;
     let device = super::sample::device(&cfg.run.device)?;
-    cfg.sample.device = device;
-    cfg.explore.device = device;
-    cfg.sample.name.get_or_insert_with(|| name.clone());
-    cfg.explore.name.get_or_insert_with(|| name.clone());
-    if cfg.sample.tau_ps.is_none() {
+    cfg.sample.chain.device = device;
+    cfg.explore.chain.device = device;
+    cfg.sample.chain.name.get_or_insert_with(|| name.clone());
+    cfg.explore.chain.name.get_or_insert_with(|| name.clone());
+    if cfg.sample.chain.tau_ps.is_none() {
         let lag_steps = cfg.finetune.as_ref().map_or(cfg.train.lag_steps, |f| f.lag_steps);
-        cfg.sample.tau_ps = Some(lag_steps as f64 * cfg.md.dt_ps());
+        cfg.sample.chain.tau_ps = Some(lag_steps as f64 * cfg.md.dt_ps());
     }
-    if cfg.explore.tau_ps.is_none() {
-        cfg.explore.tau_ps = cfg.sample.tau_ps;
+    if cfg.explore.chain.tau_ps.is_none() {
+        cfg.explore.chain.tau_ps = cfg.sample.chain.tau_ps;
     }
+    let proposal = timewarp_sample::ProposalSource::Flow { model: proposal_model };
     stage("sample", &sample_dir, &["checkpoint.json"], |resume| {
-        let s = super::sample::run(cfg.sample.clone(), &cfg.forcefield, &proposal_model, &start, &sample_dir, resume, quiet)?;
+        let s = super::sample::run(cfg.sample.clone(), &cfg.forcefield, &proposal, &start, &sample_dir, resume, quiet)?;
         super::sample::print_summary(&s);
         Ok(())
     })?;
     stage("explore", &explore_dir, &["checkpoint.json"], |resume| {
-        let s = super::explore::run(cfg.explore.clone(), &cfg.forcefield, &proposal_model, &start, &explore_dir, resume, quiet)?;
+        let s = super::explore::run(cfg.explore.clone(), &cfg.forcefield, &proposal, &start, &explore_dir, resume, quiet)?;
         super::sample::print_summary(&s);
         Ok(())
     })?;

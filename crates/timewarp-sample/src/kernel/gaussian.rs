@@ -2,7 +2,7 @@
 //! machinery testable against known targets: a sign error in the density ratio or a dropped
 //! reverse density shows up as a biased histogram.
 
-use super::{log_standard_normal, ProposalKernel, ProposalRequest, Proposals};
+use super::{as_vectors, as_vectors_mut, log_standard_normal, ProposalKernel, ProposalRequest, Proposals};
 use crate::SampleError;
 
 /// log N(a; m, s² I) for one set of 3-vectors: −‖a − m‖²/(2s²) − d log s − (d/2) log 2π.
@@ -36,12 +36,13 @@ impl ProposalKernel for GaussianRandomWalk {
         let n = self.n_atoms;
         for k in 0..out.len() {
             let r = k * n..(k + 1) * n;
-            let (x, v) = (&req.x[r.clone()], &req.v[r.clone()]);
-            for ((y, x), z) in out.y[r.clone()].iter_mut().zip(x).zip(&req.z_x[r.clone()]) {
+            let (x, v) = (&req.x[r.clone()], req.v_of(k));
+            let (z_x, z_v) = req.cartesian_noise(k);
+            for ((y, x), z) in out.y[r.clone()].iter_mut().zip(x).zip(z_x) {
                 *y = std::array::from_fn(|c| x[c] + self.sigma * z[c]);
             }
-            out.w[r.clone()].copy_from_slice(&req.z_v[r.clone()]);
-            let (y, w) = (&out.y[r.clone()], &out.w[r]);
+            out.w[3 * n * k..3 * n * (k + 1)].copy_from_slice(z_v.as_flattened());
+            let (y, w) = (&out.y[r], out.w_of(k));
             out.log_q_forward[k] = log_normal(y, |i, c| x[i][c], self.sigma) + log_standard_normal(w);
             out.log_q_reverse[k] = log_normal(x, |i, c| y[i][c], self.sigma) + log_standard_normal(v);
         }
@@ -70,12 +71,13 @@ impl ProposalKernel for GaussianIndependence {
         let mu = &self.mean;
         for k in 0..out.len() {
             let r = k * n..(k + 1) * n;
-            for ((y, m), z) in out.y[r.clone()].iter_mut().zip(mu).zip(&req.z_x[r.clone()]) {
+            let (z_x, z_v) = req.cartesian_noise(k);
+            for ((y, m), z) in out.y[r.clone()].iter_mut().zip(mu).zip(z_x) {
                 *y = std::array::from_fn(|c| m[c] + self.sigma * z[c]);
             }
-            out.w[r.clone()].copy_from_slice(&req.z_v[r.clone()]);
-            let (x, v) = (&req.x[r.clone()], &req.v[r.clone()]);
-            let (y, w) = (&out.y[r.clone()], &out.w[r]);
+            out.w[3 * n * k..3 * n * (k + 1)].copy_from_slice(z_v.as_flattened());
+            let (x, v) = (&req.x[r.clone()], req.v_of(k));
+            let (y, w) = (&out.y[r], out.w_of(k));
             out.log_q_forward[k] = log_normal(y, |i, c| mu[i][c], self.sigma) + log_standard_normal(w);
             out.log_q_reverse[k] = log_normal(x, |i, c| mu[i][c], self.sigma) + log_standard_normal(v);
         }
@@ -111,17 +113,19 @@ impl ProposalKernel for VelocityCoupledGaussian {
         let (a, b) = (self.drift, self.carry);
         for k in 0..out.len() {
             let r = k * n..(k + 1) * n;
-            let (x, v) = (&req.x[r.clone()], &req.v[r.clone()]);
-            for (i, (y, w)) in out.y[r.clone()].iter_mut().zip(&mut out.w[r.clone()]).enumerate() {
-                let (zx, zv) = (req.z_x[k * n + i], req.z_v[k * n + i]);
+            let (x, v) = (&req.x[r.clone()], as_vectors(req.v_of(k)));
+            let (z_x, z_v) = req.cartesian_noise(k);
+            let w = as_vectors_mut(&mut out.w[3 * n * k..3 * n * (k + 1)]);
+            for (i, (y, w)) in out.y[r.clone()].iter_mut().zip(w.iter_mut()).enumerate() {
+                let (zx, zv) = (z_x[i], z_v[i]);
                 *y = std::array::from_fn(|c| x[i][c] + a * v[i][c] + self.sigma * zx[c]);
                 *w = std::array::from_fn(|c| b * v[i][c] + self.sigma_w * zv[c]);
             }
-            let (y, w) = (&out.y[r.clone()], &out.w[r]);
-            out.log_q_forward[k] = log_normal(y, |i, c| x[i][c] + a * v[i][c], self.sigma)
-                + log_normal(w, |i, c| b * v[i][c], self.sigma_w);
-            out.log_q_reverse[k] = log_normal(x, |i, c| y[i][c] + a * w[i][c], self.sigma)
-                + log_normal(v, |i, c| b * w[i][c], self.sigma_w);
+            let (y, w) = (&out.y[r], as_vectors(&out.w[3 * n * k..3 * n * (k + 1)]));
+            let forward = log_normal(y, |i, c| x[i][c] + a * v[i][c], self.sigma) + log_normal(w, |i, c| b * v[i][c], self.sigma_w);
+            let reverse = log_normal(x, |i, c| y[i][c] + a * w[i][c], self.sigma) + log_normal(v, |i, c| b * w[i][c], self.sigma_w);
+            out.log_q_forward[k] = forward;
+            out.log_q_reverse[k] = reverse;
         }
         Ok(())
     }

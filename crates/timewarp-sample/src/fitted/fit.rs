@@ -1,0 +1,297 @@
+//! `timewarp fit`: a [`FittedKernel`] from MD trajectories of one molecule.
+//!
+//! From every frame the internal coordinates q are computed in the molecule's Z-matrix. Pairs of
+//! frames τ apart fill the transition histograms (φ/ψ per residue, each rotor); all frames fit
+//! the φ/ψ-conditional Gaussian of the remaining coordinates by least squares. Torsions that the
+//! topology calls rigid but that spread widely in the MD (e.g. a ring pucker) are moved by a
+//! transition histogram too.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use timewarp_mol::internal::{Dof, TorsionRole, ZMatrix};
+use timewarp_mol::traj::{find_trajectories, read_traj};
+use timewarp_mol::Topology;
+
+use super::{BackboneMove, Block, FitSource, FittedKernel, GaussianModel, MoleculeIdentity, RotorMove, TransitionHistogram, KERNEL_FORMAT, KERNEL_VERSION};
+use super::gaussian::Features;
+use crate::SampleError;
+
+/// Fewest frame pairs that make a transition histogram worth fitting.
+pub const MIN_PAIRS: usize = 200;
+
+/// Settings of `timewarp fit` (the `[fit]` section).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FitConfig {
+    /// Lag τ of the transition histograms, ps (a multiple of the MD frame spacing). Acceptance
+    /// barely depends on it (the histograms are symmetrised, so the φ/ψ moves are in detailed
+    /// balance with the MD populations whatever τ is); larger τ makes larger moves.
+    pub lag_ps: f64,
+    /// Bins per torsion of the φ/ψ histograms (36: 10°).
+    pub bins: usize,
+    /// Bins of the rotor histograms.
+    pub rotor_bins: usize,
+    /// Weight ε of the uniform component of every transition histogram (keeps states that the
+    /// MD never visited reachable).
+    pub uniform_mix: f64,
+    /// A rigid torsion or offset whose circular standard deviation in the MD exceeds this
+    /// (radians) is moved by a transition histogram instead of the Gaussian.
+    pub max_gaussian_torsion_std: f64,
+}
+
+impl Default for FitConfig {
+    fn default() -> Self {
+        FitConfig { lag_ps: 50.0, bins: 36, rotor_bins: 36, uniform_mix: 0.01, max_gaussian_torsion_std: 0.6 }
+    }
+}
+
+impl FitConfig {
+    pub fn validate(&self) -> Result<(), SampleError> {
+        let bad = |m: String| Err(SampleError::Config(m));
+        if !(self.lag_ps.is_finite() && self.lag_ps > 0.0) {
+            return bad(format!("lag_ps must be positive, got {}", self.lag_ps));
+        }
+        if !(2..=360).contains(&self.bins) || !(2..=360).contains(&self.rotor_bins) {
+            return bad(format!("bins and rotor_bins must lie in 2..=360, got {} and {}", self.bins, self.rotor_bins));
+        }
+        if !(self.uniform_mix > 0.0 && self.uniform_mix < 1.0) {
+            return bad(format!("uniform_mix must lie in (0, 1), got {}", self.uniform_mix));
+        }
+        if !(self.max_gaussian_torsion_std > 0.0) {
+            return bad(format!("max_gaussian_torsion_std must be positive, got {}", self.max_gaussian_torsion_std));
+        }
+        Ok(())
+    }
+}
+
+/// One trajectory's frames, ready for fitting.
+pub struct FitTrajectory<'a> {
+    /// Where it came from, for messages.
+    pub label: String,
+    /// Positions, T × N × 3 (nm).
+    pub positions: &'a [f32],
+    /// Time of each frame, ps (T).
+    pub time: &'a [f64],
+}
+
+/// Number of frames separating two frames τ apart in an evenly spaced trajectory.
+fn lag_frames(t: &FitTrajectory<'_>, lag_ps: f64) -> Result<usize, SampleError> {
+    let n = t.time.len();
+    if n < 2 {
+        return Ok(usize::MAX);
+    }
+    let dt = t.time[1] - t.time[0];
+    let uneven = t.time.windows(2).any(|w| ((w[1] - w[0]) - dt).abs() > 1e-6 * dt.abs() + 1e-9);
+    if !(dt > 0.0) || uneven {
+        return Err(SampleError::Kernel(format!(
+            "{}: frames are not evenly spaced in time (MD written with --spacing log?); fitting needs regular spacing",
+            t.label
+        )));
+    }
+    let lag = (lag_ps / dt).round();
+    if lag < 1.0 || (lag * dt - lag_ps).abs() > 1e-6 * lag_ps {
+        return Err(SampleError::Kernel(format!("{}: the lag {lag_ps} ps is not a multiple of the frame spacing {dt} ps", t.label)));
+    }
+    Ok(lag as usize)
+}
+
+/// Circular standard deviation √(−2 ln R) of a torsion over frames.
+fn circular_std(values: impl Iterator<Item = f64>) -> f64 {
+    let (mut s, mut c, mut n) = (0.0, 0.0, 0.0);
+    for v in values {
+        s += v.sin();
+        c += v.cos();
+        n += 1.0;
+    }
+    let r = ((s * s + c * c).sqrt() / n).min(1.0);
+    (-2.0 * r.ln()).sqrt()
+}
+
+/// Fits the kernel of the molecule `top` to `trajectories`.
+pub fn fit_kernel(top: &Topology, trajectories: &[FitTrajectory<'_>], cfg: &FitConfig) -> Result<FittedKernel, SampleError> {
+    cfg.validate()?;
+    let zm = ZMatrix::from_topology(top).map_err(|e| SampleError::Kernel(e.to_string()))?;
+    let (n, d) = (top.n_atoms(), zm.n_dofs());
+    // Internal coordinates of every frame, per trajectory.
+    let mut qs: Vec<Vec<Vec<f64>>> = Vec::with_capacity(trajectories.len());
+    let mut lags = Vec::with_capacity(trajectories.len());
+    for t in trajectories {
+        let frames = t.positions.len() / (3 * n);
+        if t.positions.len() != frames * 3 * n || t.time.len() != frames {
+            return Err(SampleError::Kernel(format!("{}: {} positions and {} times for {n} atoms", t.label, t.positions.len(), t.time.len())));
+        }
+        lags.push(lag_frames(t, cfg.lag_ps)?);
+        let mut x = vec![[0.0; 3]; n];
+        qs.push(
+            (0..frames)
+                .map(|f| {
+                    for (a, p) in x.iter_mut().zip(t.positions[3 * n * f..3 * n * (f + 1)].chunks_exact(3)) {
+                        *a = [p[0] as f64, p[1] as f64, p[2] as f64];
+                    }
+                    let mut q = vec![0.0; d];
+                    zm.to_internal(&x, &mut q);
+                    q
+                })
+                .collect(),
+        );
+    }
+    let n_pairs: usize = qs.iter().zip(&lags).map(|(q, &l)| q.len().saturating_sub(l)).sum();
+    if n_pairs < MIN_PAIRS {
+        let longest = trajectories.iter().map(|t| t.time.last().unwrap_or(&0.0) - t.time.first().unwrap_or(&0.0)).fold(0.0, f64::max);
+        return Err(SampleError::Kernel(format!(
+            "the MD is too short to fill the transition histograms: {n_pairs} frame pairs at lag {} ps (need at least {MIN_PAIRS}; the longest trajectory spans {longest} ps)",
+            cfg.lag_ps
+        )));
+    }
+    let all: Vec<&[f64]> = qs.iter().flatten().map(|q| q.as_slice()).collect();
+    let pairs = |dofs: Vec<usize>| {
+        let (qs, lags) = (&qs, &lags);
+        qs.iter().zip(lags).flat_map(move |(q, &l)| {
+            let dofs = dofs.clone();
+            (0..q.len().saturating_sub(l)).map(move |t| (dofs.iter().map(|&i| q[t][i]).collect::<Vec<_>>(), dofs.iter().map(|&i| q[t + l][i]).collect::<Vec<_>>()))
+        })
+    };
+
+    // Blocks: one per residue with φ/ψ; every other coordinate joins the block of the nearest
+    // such residue (by residue index).
+    let backbone = zm.backbone().to_vec();
+    let block_of_residue = |r: usize| -> usize {
+        (0..backbone.len()).min_by_key(|&b| (backbone[b].residue as i64 - r as i64).unsigned_abs()).unwrap_or(0)
+    };
+    let n_blocks = backbone.len().max(1);
+    let mut blocks: Vec<Block> = (0..n_blocks)
+        .map(|b| Block {
+            label: match backbone.get(b) {
+                Some(bb) => format!("{} {}", top.residues[bb.residue].name, top.residues[bb.residue].number),
+                None => "molecule".into(),
+            },
+            backbone: backbone.get(b).map(|bb| BackboneMove {
+                phi: bb.phi,
+                psi: bb.psi,
+                transitions: TransitionHistogram::fit(2, cfg.bins, cfg.uniform_mix, pairs(vec![bb.phi, bb.psi])),
+            }),
+            rotors: Vec::new(),
+            gaussian: Vec::new(),
+        })
+        .collect();
+    let mut gauss_dofs = Vec::new();
+    let mut gauss_block = Vec::new();
+    for (i, dof) in zm.dofs().iter().enumerate() {
+        let block = block_of_residue(top.atoms[dof.atom()].residue);
+        let histogram = match *dof {
+            Dof::Torsion { role: TorsionRole::Phi { .. } | TorsionRole::Psi { .. }, .. } => continue,
+            Dof::Torsion { role: TorsionRole::Rotor, .. } => true,
+            Dof::Torsion { .. } => circular_std(all.iter().map(|q| q[i])) > cfg.max_gaussian_torsion_std,
+            Dof::Bond { .. } | Dof::Angle { .. } => false,
+        };
+        if histogram {
+            blocks[block].rotors.push(RotorMove { dof: i, transitions: TransitionHistogram::fit(1, cfg.rotor_bins, cfg.uniform_mix, pairs(vec![i])) });
+        } else {
+            gauss_dofs.push(i);
+            gauss_block.push(block);
+        }
+    }
+    let periodic: Vec<bool> = gauss_dofs.iter().map(|&i| zm.dofs()[i].is_periodic()).collect();
+    let features = Features { backbone: backbone.iter().map(|b| (b.phi, b.psi)).collect() };
+    let gaussian = GaussianModel::fit(gauss_dofs, periodic, features, &all).map_err(|e| SampleError::Kernel(e.to_string()))?;
+    for (j, &b) in gauss_block.iter().enumerate() {
+        blocks[b].gaussian.push(j);
+    }
+    let kernel = FittedKernel {
+        format: KERNEL_FORMAT.into(),
+        version: KERNEL_VERSION,
+        molecule: MoleculeIdentity::of(top),
+        zmatrix: zm,
+        tau_ps: cfg.lag_ps,
+        md_temperature_k: None,
+        sources: Vec::new(),
+        blocks,
+        gaussian,
+        fit: cfg.clone(),
+    };
+    kernel.validate().map_err(SampleError::Kernel)?;
+    Ok(kernel)
+}
+
+/// What `timewarp fit` did (its `run.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FitSummary {
+    pub command: String,
+    pub kernel: PathBuf,
+    pub molecule: String,
+    pub sources: Vec<FitSource>,
+    pub tau_ps: f64,
+    pub blocks: Vec<String>,
+    pub rotors: usize,
+    pub gaussian_dim: usize,
+    pub wall_seconds: f64,
+}
+
+/// Reads every trajectory of the MD folders `md_dirs` (and their replica subfolders), fits the
+/// kernel, and writes `kernel.json` into `out`.
+pub fn run_fit(cfg: &FitConfig, md_dirs: &[PathBuf], out: &Path) -> Result<FitSummary, SampleError> {
+    let t0 = Instant::now();
+    cfg.validate()?;
+    if md_dirs.is_empty() {
+        return Err(SampleError::Config("no MD folder given".into()));
+    }
+    let mut topology: Option<(Topology, String)> = None;
+    let mut arrays = Vec::new();
+    let mut sources = Vec::new();
+    for dir in md_dirs {
+        let found = find_trajectories(dir)?;
+        let mut frames = 0;
+        for (d, name) in &found {
+            let (pdb, traj) = read_traj(d, name)?;
+            let label = d.join(name).display().to_string();
+            match &topology {
+                None => topology = Some((pdb.topology, label.clone())),
+                Some((top, first)) => {
+                    if MoleculeIdentity::of(top) != MoleculeIdentity::of(&pdb.topology) {
+                        return Err(SampleError::Kernel(format!("{label} holds another molecule than {first}")));
+                    }
+                }
+            }
+            frames += traj.n_frames();
+            arrays.push((label, traj));
+        }
+        sources.push(FitSource { dir: dir.clone(), trajectories: found.len(), frames, pairs: 0 });
+    }
+    let (top, _) = topology.expect("at least one trajectory");
+    let trajs: Vec<FitTrajectory<'_>> = arrays.iter().map(|(label, a)| FitTrajectory { label: label.clone(), positions: &a.positions, time: &a.time }).collect();
+    let mut kernel = fit_kernel(&top, &trajs, cfg)?;
+    // Pairs per source folder.
+    let mut k = 0;
+    for s in sources.iter_mut() {
+        for t in &trajs[k..k + s.trajectories] {
+            let lag = lag_frames(t, cfg.lag_ps)?;
+            s.pairs += (t.time.len()).saturating_sub(lag);
+        }
+        k += s.trajectories;
+    }
+    kernel.sources = sources.clone();
+    kernel.md_temperature_k = md_dirs.iter().find_map(|d| md_temperature(d));
+    let path = kernel.save(out)?;
+    let summary = FitSummary {
+        command: "fit".into(),
+        kernel: path,
+        molecule: kernel.molecule.sequence(),
+        sources,
+        tau_ps: kernel.tau_ps,
+        blocks: kernel.blocks.iter().map(|b| b.label.clone()).collect(),
+        rotors: kernel.blocks.iter().map(|b| b.rotors.len()).sum(),
+        gaussian_dim: kernel.gaussian.dim(),
+        wall_seconds: t0.elapsed().as_secs_f64(),
+    };
+    crate::checkpoint::write_json_atomic(&out.join("run.json"), &summary)?;
+    Ok(summary)
+}
+
+/// The MD temperature recorded in an MD folder's `config.toml` (`[md] temperature_k`), if any.
+fn md_temperature(dir: &Path) -> Option<f64> {
+    let table: toml::Table = std::fs::read_to_string(dir.join("config.toml")).ok()?.parse().ok()?;
+    let t = table.get("md")?.get("temperature_k")?;
+    t.as_float().or_else(|| t.as_integer().map(|i| i as f64))
+}
