@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Dof, TorsionRole, ZMatrix};
 use crate::geometry::{
-    angle, angle_difference, cross, dihedral, distance, dot, place, scale, sub, unit, wrap_angle,
-    Vec3,
+    add, angle, angle_difference, cross, dihedral, distance, dot, place, scale, sub, unit,
+    wrap_angle, Vec3,
 };
 
 /// The rigid pose of a conformation: the position of the root centre and the orthonormal frame
@@ -138,6 +138,76 @@ impl ZMatrix {
             if dof.is_periodic() {
                 *v = wrap_angle(*v);
             }
+        }
+    }
+
+    /// The chain rule through X at fixed pose: ∂f/∂q = (∂X/∂q)ᵀ ∇_x f into `out` (3N − 6
+    /// entries), given the positions `x` = X(q) and the Cartesian gradient `grad_x` of any
+    /// function f (e.g. ∇U = −forces).
+    ///
+    /// Every coordinate moves a part of the molecule rigidly (the pose and all other
+    /// coordinates fixed): a bond b_i translates the subtree S of atom i along the bond, an angle
+    /// a_i rotates S about the normal ω = (x_k − x_j) × (x_i − x_j) through x_j, an offset
+    /// rotates S about the bond axis u = x_j − x_k through x_j, and a leader torsion rotates the
+    /// subtrees of all its siblings about that axis. So ∂f/∂b = û·F_S and ∂f/∂θ = ω̂·(T_S − x_j × F_S)
+    /// with F_S = Σ_{a∈S} ∇_a f and T_S = Σ_{a∈S} x_a × ∇_a f, accumulated over subtrees in
+    /// reverse placement order: O(N).
+    pub fn internal_gradient(&self, x: &[Vec3], grad_x: &[Vec3], out: &mut [f64]) {
+        let n = self.n_atoms;
+        assert!(
+            x.len() == n && grad_x.len() == n && out.len() == self.dofs.len(),
+            "internal_gradient: sizes"
+        );
+        // Subtree sums of the gradient and of its torque about the origin.
+        let mut f: Vec<Vec3> = grad_x.to_vec();
+        let mut t: Vec<Vec3> = x.iter().zip(grad_x).map(|(a, g)| cross(*a, *g)).collect();
+        for z in self.entries[1..].iter().rev() {
+            let (a, p) = (z.atom, z.refs[0]);
+            f[p] = add(f[p], f[a]);
+            t[p] = add(t[p], t[a]);
+        }
+        // Sums over the sibling groups of every leader (children of j that share the axis).
+        let mut group_f = vec![[0.0; 3]; n];
+        let mut group_t = vec![[0.0; 3]; n];
+        for z in &self.entries[3..] {
+            let j = z.refs[0];
+            group_f[j] = add(group_f[j], f[z.atom]);
+            group_t[j] = add(group_t[j], t[z.atom]);
+        }
+        let rotation =
+            |axis: Vec3, pivot: Vec3, f: Vec3, t: Vec3| dot(unit(axis), sub(t, cross(pivot, f)));
+        let (c, fr, s) = (
+            self.entries[0].atom,
+            self.entries[1].atom,
+            self.entries[2].atom,
+        );
+        out[0] = dot(unit(sub(x[fr], x[c])), f[fr]);
+        out[1] = dot(unit(sub(x[s], x[c])), f[s]);
+        out[2] = rotation(cross(sub(x[fr], x[c]), sub(x[s], x[c])), x[c], f[s], t[s]);
+        for (e, z) in self.entries.iter().enumerate().skip(3) {
+            let (i, [j, k, _]) = (z.atom, z.refs);
+            let d = Self::first_dof(e);
+            out[d] = dot(unit(sub(x[i], x[j])), f[i]);
+            out[d + 1] = rotation(cross(sub(x[k], x[j]), sub(x[i], x[j])), x[j], f[i], t[i]);
+            let axis = sub(x[j], x[k]);
+            out[d + 2] = match self.dofs[d + 2] {
+                Dof::Torsion {
+                    role: TorsionRole::Offset { .. },
+                    ..
+                } => rotation(axis, x[j], f[i], t[i]),
+                _ => rotation(axis, x[j], group_f[j], group_t[j]),
+            };
+        }
+    }
+
+    /// ∂ log J/∂q: 2/b for bonds, cot a for angles, 0 for torsions.
+    pub fn log_jacobian_gradient(&self, q: &[f64], out: &mut [f64]) {
+        for ((dof, &v), o) in self.dofs.iter().zip(q).zip(out.iter_mut()) {
+            *o = match dof {
+                Dof::Bond { .. } => 2.0 / v,
+                Dof::Angle { .. } => v.cos() / v.sin(),
+                Dof::Torsion { .. } => 0.0,
+            };
         }
     }
 

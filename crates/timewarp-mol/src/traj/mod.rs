@@ -52,7 +52,11 @@ pub fn traj_names(dir: &Path) -> Result<Vec<String>, MolError> {
 /// not a folder or holds no trajectory.
 pub fn find_trajectories(dir: &Path) -> Result<Vec<(PathBuf, String)>, MolError> {
     if !dir.is_dir() {
-        let what = if dir.exists() { "not a folder" } else { "no such folder" };
+        let what = if dir.exists() {
+            "not a folder"
+        } else {
+            "no such folder"
+        };
         return Err(MolError::io(dir, std::io::Error::other(what)));
     }
     let mut dirs = vec![dir.to_path_buf()];
