@@ -4,10 +4,16 @@
 //! A Metropolis–Hastings chain repeats its state bit for bit when it rejects a proposal, so for
 //! a chain saved every step the frames that differ from their predecessor are exactly the
 //! accepted moves; for MD every frame differs and the median is the typical φ/ψ displacement
-//! per saved frame. Frames are compared on all coordinates, so an accepted move that leaves φ
-//! unchanged still counts (with |Δφ| = 0).
+//! per saved frame. A residue's medians are taken over the moves that changed its (φ, ψ) pair:
+//! a block sampler that moves one residue at a time leaves the others exactly in place, and
+//! those steps are not moves of theirs (a move that changes φ but not ψ counts, with |Δψ| = 0). A
+//! change below [`UNMOVED_DEG`] is rounding (positions are stored in float32 and an untouched
+//! residue is placed again from the same internal coordinates), not a move.
 
 use serde::{Deserialize, Serialize};
+
+/// Largest |Δφ| or |Δψ| (degrees) that still counts as an unmoved residue.
+pub const UNMOVED_DEG: f64 = 1e-3;
 
 /// For each frame t of one trajectory (`positions`: T × N × 3): whether it differs from frame
 /// t − 1 in any coordinate. Frame 0 has no predecessor and is `false`, so masks of several
@@ -66,10 +72,19 @@ pub struct ResidueMoves {
 impl ResidueMoves {
     /// From the residue's φ and ψ series (radians) and the moved-frame mask.
     pub fn of(residue: &str, phi: &[f64], psi: &[f64], moved: &[bool]) -> ResidueMoves {
+        let own: Vec<bool> = (0..moved.len())
+            .map(|t| {
+                t > 0
+                    && moved[t]
+                    && t < phi.len().min(psi.len())
+                    && (wrapped_difference_deg(phi[t - 1], phi[t]).abs() > UNMOVED_DEG
+                        || wrapped_difference_deg(psi[t - 1], psi[t]).abs() > UNMOVED_DEG)
+            })
+            .collect();
         ResidueMoves {
             residue: residue.to_string(),
-            median_abs_dphi: median(moved_steps_deg(phi, moved)),
-            median_abs_dpsi: median(moved_steps_deg(psi, moved)),
+            median_abs_dphi: median(moved_steps_deg(phi, &own)),
+            median_abs_dpsi: median(moved_steps_deg(psi, &own)),
         }
     }
 }

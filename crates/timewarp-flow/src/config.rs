@@ -58,6 +58,28 @@ pub struct FlowConfig {
     /// Initial b in σ_v = exp(b), the scale of the velocity base density (learnable).
     #[serde(default)]
     pub velocs_prior_log_scale: f64,
+    /// The chart the positions live in (ours; absent in official configs = Cartesian).
+    #[serde(default, skip_serializing_if = "Chart::is_cartesian")]
+    pub chart: Chart,
+}
+
+/// The coordinates of the positional half of the flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Chart {
+    /// Cartesian displacements per atom (the official model).
+    #[default]
+    Cartesian,
+    /// Standardised internal coordinates of a Z-matrix: per atom its (bond, angle, torsion)
+    /// innovations relative to a fitted Gaussian base, the model's `kernel.json` (see
+    /// `timewarp_sample::internal_flow`).
+    Internal,
+}
+
+impl Chart {
+    pub fn is_cartesian(&self) -> bool {
+        *self == Chart::Cartesian
+    }
 }
 
 /// One post-LayerNorm transformer encoder layer with kernel self-attention.

@@ -26,6 +26,10 @@ pub struct Conditioning<B: Backend> {
     pub attention: Tensor<B, 3>,
     /// 1 for real atoms, 0 for padding, [B, N].
     pub mask: Tensor<B, 2>,
+    /// Which components of each atom's 3-vector are variables of the flow, 1/0, [B, N, 3]
+    /// (zero in padding slots). `None`: all three of every real atom (the Cartesian model).
+    /// The couplings leave the other components unchanged and they add nothing to log p.
+    pub components: Option<Tensor<B, 3>>,
 }
 
 impl<B: Backend> Conditioning<B> {
@@ -38,10 +42,15 @@ impl<B: Backend> Conditioning<B> {
         )
     }
 
-    /// Σ over real atoms and the three axes of a per-atom quantity [B, N, 3] → [B].
+    /// Σ over the flow's variables (real atoms and axes, or `components`) of a per-atom
+    /// quantity [B, N, 3] → [B].
     pub fn sum_real(&self, values: Tensor<B, 3>) -> Tensor<B, 1> {
         let [b, n, _] = values.dims();
-        (values * self.mask.clone().reshape([b, n, 1])).sum_dims_squeeze::<1, _>(&[1, 2])
+        let masked = match &self.components {
+            Some(m) => values * m.clone(),
+            None => values * self.mask.clone().reshape([b, n, 1]),
+        };
+        masked.sum_dims_squeeze::<1, _>(&[1, 2])
     }
 }
 
@@ -93,7 +102,12 @@ impl<B: Backend> CouplingLayer<B> {
             .scale_transformer
             .forward(tokens.clone(), &ctx.attention);
         let shift = self.shift_transformer.forward(tokens, &ctx.attention);
-        (log_scale.reshape([b, n, 3]), shift.reshape([b, n, 3]))
+        let (log_scale, shift) = (log_scale.reshape([b, n, 3]), shift.reshape([b, n, 3]));
+        match &ctx.components {
+            // Components that are not variables: s = 1, t = 0.
+            Some(m) => (log_scale * m.clone(), shift * m.clone()),
+            None => (log_scale, shift),
+        }
     }
 
     /// Data → latent: z ← z ⊙ s + t on the transformed half. Returns the new (z^p, z^v) and

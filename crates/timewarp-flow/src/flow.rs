@@ -148,6 +148,26 @@ impl<B: Backend> TimewarpFlow<B> {
         }
     }
 
+    /// The same model with the last layer of every scale and shift network set to zero: every
+    /// coupling is then the identity (s = 1, t = 0), so an untrained flow is exactly its base
+    /// density and training starts from it (the zero initialisation of Glow).
+    pub fn with_identity_couplings(mut self) -> Self {
+        fn zero<B: Backend>(linear: &mut burn::nn::Linear<B>) {
+            linear.weight = Param::from_tensor(linear.weight.val().zeros_like());
+            if let Some(bias) = &linear.bias {
+                linear.bias = Some(Param::from_tensor(bias.val().zeros_like()));
+            }
+        }
+        for c in &mut self.couplings {
+            for net in [&mut c.scale_transformer, &mut c.shift_transformer] {
+                if let Some(last) = net.out_mlp.linears.last_mut() {
+                    zero(last);
+                }
+            }
+        }
+        self
+    }
+
     /// The hyper-parameters this model was built with.
     pub fn config(&self) -> &FlowConfig {
         &self.config
@@ -198,6 +218,12 @@ impl<B: Backend> TimewarpFlow<B> {
 
     /// Everything the coupling layers need from x: static tokens [h | x̃ | x^v] and Â.
     pub fn conditioning(&self, cond: &FlowCondition<B>) -> Conditioning<B> {
+        self.conditioning_with(cond, None)
+    }
+
+    /// [`conditioning`](Self::conditioning) for a flow over only some components of every atom
+    /// (see [`Conditioning::components`]).
+    pub fn conditioning_with(&self, cond: &FlowCondition<B>, components: Option<Tensor<B, 3>>) -> Conditioning<B> {
         let [b, n, _] = cond.x_coords.dims();
         let x_centred = self.centred_coords(cond.x_coords.clone(), cond.mask.clone());
         let x_velocs = self.used_velocs(cond.x_velocs.clone());
@@ -216,6 +242,7 @@ impl<B: Backend> TimewarpFlow<B> {
             static_tokens,
             attention,
             mask: cond.mask.clone(),
+            components,
         }
     }
 
@@ -249,9 +276,10 @@ impl<B: Backend> TimewarpFlow<B> {
     fn data_to_latent_impl(
         &self,
         batch: &FlowBatch<B>,
+        components: Option<Tensor<B, 3>>,
         mut layers: Option<&mut Vec<LayerLatent<B>>>,
     ) -> FlowLatent<B> {
-        let ctx = self.conditioning(&batch.condition());
+        let ctx = self.conditioning_with(&batch.condition(), components);
         let mut z_coords = self.coords_target(batch.x_coords.clone(), batch.y_coords.clone());
         let mut z_velocs = batch.y_velocs.clone();
         let mut logdet = Tensor::zeros(
@@ -289,7 +317,13 @@ impl<B: Backend> TimewarpFlow<B> {
 
     /// Data → latent: z, the log-determinant and the base log-densities.
     pub fn data_to_latent(&self, batch: &FlowBatch<B>) -> FlowLatent<B> {
-        self.data_to_latent_impl(batch, None)
+        self.data_to_latent_impl(batch, None, None)
+    }
+
+    /// [`data_to_latent`](Self::data_to_latent) of a flow over the `components` [B, N, 3] of
+    /// every atom only; the other components pass unchanged and add nothing to log p.
+    pub fn data_to_latent_masked(&self, batch: &FlowBatch<B>, components: Tensor<B, 3>) -> FlowLatent<B> {
+        self.data_to_latent_impl(batch, Some(components), None)
     }
 
     /// As [`data_to_latent`](Self::data_to_latent), also returning the state after every
@@ -299,7 +333,7 @@ impl<B: Backend> TimewarpFlow<B> {
         batch: &FlowBatch<B>,
     ) -> (FlowLatent<B>, Vec<LayerLatent<B>>) {
         let mut layers = Vec::with_capacity(self.couplings.len());
-        let latent = self.data_to_latent_impl(batch, Some(&mut layers));
+        let latent = self.data_to_latent_impl(batch, None, Some(&mut layers));
         (latent, layers)
     }
 
@@ -322,7 +356,29 @@ impl<B: Backend> TimewarpFlow<B> {
         z_coords: Tensor<B, 3>,
         z_velocs: Tensor<B, 3>,
     ) -> FlowSample<B> {
-        let ctx = self.conditioning(cond);
+        self.sample_with_latents_impl(cond, None, z_coords, z_velocs)
+    }
+
+    /// [`sample_with_latents`](Self::sample_with_latents) of a flow over the `components` of
+    /// every atom only (the latents of the other components come out unchanged).
+    pub fn sample_with_latents_masked(
+        &self,
+        cond: &FlowCondition<B>,
+        components: Tensor<B, 3>,
+        z_coords: Tensor<B, 3>,
+        z_velocs: Tensor<B, 3>,
+    ) -> FlowSample<B> {
+        self.sample_with_latents_impl(cond, Some(components), z_coords, z_velocs)
+    }
+
+    fn sample_with_latents_impl(
+        &self,
+        cond: &FlowCondition<B>,
+        components: Option<Tensor<B, 3>>,
+        z_coords: Tensor<B, 3>,
+        z_velocs: Tensor<B, 3>,
+    ) -> FlowSample<B> {
+        let ctx = self.conditioning_with(cond, components);
         let log_prob_z = self.base_log_prob(z_coords.clone(), &self.coords_prior_log_scale, &ctx)
             + self.base_log_prob(z_velocs.clone(), &self.velocs_prior_log_scale, &ctx);
         let (mut y_coords, mut y_velocs) = (z_coords, z_velocs);

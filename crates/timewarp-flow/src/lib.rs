@@ -32,7 +32,7 @@ pub use batch::{
     PairExample,
 };
 pub use checkpoint::{load_checkpoint, save_checkpoint, CheckpointError};
-pub use config::{ConfigError, FlowConfig, TransformedVars};
+pub use config::{Chart, ConfigError, FlowConfig, TransformedVars};
 pub use flow::{FlowLatent, FlowSample, LayerLatent, TimewarpFlow};
 pub use import::{
     flow_from_state_dict, flow_to_state_dict, import_official, ImportError, KeyReport,

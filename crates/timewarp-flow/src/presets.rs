@@ -9,7 +9,7 @@
 //! - `demo`: small enough to train usefully on alanine dipeptide in minutes on two CPU cores.
 //! - `tiny`: for tests.
 
-use crate::config::{ConditionalFlowDensityConfig, EncoderLayerConfig, FlowConfig};
+use crate::config::{Chart, ConditionalFlowDensityConfig, EncoderLayerConfig, FlowConfig};
 
 /// Names accepted by [`preset`].
 pub const PRESET_NAMES: [&str; 4] = ["ad", "2aa", "demo", "tiny"];
@@ -45,6 +45,7 @@ fn config(
         conditional_flow_density: ConditionalFlowDensityConfig::default(),
         coords_prior_log_scale: 0.0,
         velocs_prior_log_scale: 0.0,
+        chart: Chart::Cartesian,
     }
 }
 

@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 use timewarp_ff::SystemOptions;
 
 use crate::chirality::ChiralityGuard;
-use crate::commands::{load_flow, load_molecule};
+use crate::commands::{load_flow, load_molecule, Molecule, ProposalSource};
 use crate::config::{ChainSettings, ModelDevice};
 use crate::energy::BatchEnergy;
+use crate::fitted::{FittedKernel, FittedProposal};
 use crate::flow_proposal::FlowProposal;
 use crate::kernel::ProposalKernel;
 use crate::mh::{beta, VelocityRefresh};
@@ -27,7 +28,8 @@ pub struct BenchConfig {
     pub proposals: Vec<usize>,
     /// Chains advanced together (each iteration evaluates chains × B proposals).
     pub chains: usize,
-    /// Timed iterations per row, after `warmup` untimed ones.
+    /// Timed proposals per chain and row (iterations = this ÷ B, at least 1), after `warmup`
+    /// untimed iterations.
     pub iterations: u64,
     pub warmup: u64,
     pub temperature_k: f64,
@@ -41,7 +43,7 @@ impl Default for BenchConfig {
         BenchConfig {
             proposals: vec![1, 10, 100],
             chains: 1,
-            iterations: 5,
+            iterations: 300,
             warmup: 1,
             temperature_k: 310.0,
             forcefield: SystemOptions::default(),
@@ -80,8 +82,8 @@ pub struct BenchTable {
 
 impl fmt::Display for BenchTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "sampler: model {}, {} ({} atoms), {}", self.model, self.molecule, self.n_atoms, self.device)?;
-        writeln!(f, "{:>6} {:>6} {:>10} {:>12} {:>10} {:>10} {:>10} {:>8}", "B", "chains", "iter/s", "proposals/s", "steps/s", "flow ms", "energy ms", "accept")?;
+        writeln!(f, "sampler: {}, {} ({} atoms), {}", self.model, self.molecule, self.n_atoms, self.device)?;
+        writeln!(f, "{:>6} {:>6} {:>10} {:>12} {:>10} {:>10} {:>10} {:>8}", "B", "chains", "iter/s", "proposals/s", "steps/s", "kernel ms", "energy ms", "accept")?;
         for r in &self.rows {
             writeln!(
                 f,
@@ -148,49 +150,56 @@ where
     })
 }
 
-fn bench_on_backend<B: Backend>(cfg: &BenchConfig, model: &Path, pdb: &Path, device: B::Device, device_name: &str) -> Result<BenchTable, SampleError> {
-    let settings = ChainSettings { temperature_k: cfg.temperature_k, forcefield: cfg.forcefield, ..ChainSettings::default() };
-    let molecule = load_molecule(&settings, pdb)?;
-    let flow = load_flow::<B>(model, &device)?;
-    let mut kernel = FlowProposal::new(flow, &molecule.topology, device)?;
-    let mut rows = Vec::new();
-    for &b in &cfg.proposals {
-        let guard = ChiralityGuard::for_topology(&molecule.topology, &molecule.start);
-        rows.push(bench_kernel(
-            &mut kernel,
-            &molecule.system,
-            &molecule.start,
-            guard,
-            cfg.temperature_k,
-            b,
-            cfg.chains,
-            cfg.warmup,
-            cfg.iterations,
-            cfg.seed,
-        )?);
-    }
-    Ok(BenchTable {
-        model: model.display().to_string(),
-        molecule: molecule.name,
-        n_atoms: molecule.topology.n_atoms(),
-        device: device_name.to_string(),
-        rows,
-    })
+/// One row per batch size of `cfg.proposals` with `kernel` on `molecule`.
+fn rows<K: ProposalKernel + ?Sized>(cfg: &BenchConfig, kernel: &mut K, molecule: &Molecule) -> Result<Vec<BenchRow>, SampleError> {
+    cfg.proposals
+        .iter()
+        .map(|&b| {
+            let guard = ChiralityGuard::for_topology(&molecule.topology, &molecule.start);
+            let iterations = cfg.iterations.div_ceil(b as u64).max(1);
+            bench_kernel(kernel, &molecule.system, &molecule.start, guard, cfg.temperature_k, b, cfg.chains, cfg.warmup, iterations, cfg.seed)
+        })
+        .collect()
 }
 
-/// Throughput of exact MH sampling with the model at `model` on the molecule of `pdb`, one row
-/// per batch size of `cfg.proposals`.
-pub fn bench_sampler(cfg: &BenchConfig, model: &Path, pdb: &Path) -> Result<BenchTable, SampleError> {
+fn table(what: String, molecule: &Molecule, device: String, rows: Vec<BenchRow>) -> BenchTable {
+    BenchTable { model: what, molecule: molecule.name.clone(), n_atoms: molecule.topology.n_atoms(), device, rows }
+}
+
+fn bench_flow_on_backend<B: Backend>(cfg: &BenchConfig, molecule: &Molecule, model: &Path, device: B::Device, device_name: &str) -> Result<BenchTable, SampleError> {
+    let flow = load_flow::<B>(model, &device)?;
+    let mut kernel = FlowProposal::new(flow, &molecule.topology, device)?;
+    let rows = rows(cfg, &mut kernel, molecule)?;
+    Ok(table(format!("flow {}", model.display()), molecule, device_name.to_string(), rows))
+}
+
+/// Throughput of exact MH sampling with the proposal of `source` on the molecule of `pdb`, one
+/// row per batch size of `cfg.proposals`. `cfg.iterations` is divided by B (at least one
+/// iteration), so each row draws about the same number of proposals.
+pub fn bench_sampler(cfg: &BenchConfig, source: &ProposalSource, pdb: &Path) -> Result<BenchTable, SampleError> {
     if cfg.proposals.is_empty() || cfg.proposals.contains(&0) || cfg.chains == 0 {
         return Err(SampleError::Config("bench needs batch sizes ≥ 1 and at least one chain".into()));
     }
+    let settings = ChainSettings { temperature_k: cfg.temperature_k, forcefield: cfg.forcefield, ..ChainSettings::default() };
+    let threads = rayon::current_num_threads();
+    let model = match source {
+        ProposalSource::Fitted { kernel } => {
+            let k = FittedKernel::load(kernel)?;
+            let molecule = load_molecule(&settings, pdb)?;
+            k.check_molecule(&molecule.topology, &pdb.display().to_string())?;
+            let mut kernel_ = FittedProposal::new(k)?;
+            let rows = rows(cfg, &mut kernel_, &molecule)?;
+            return Ok(table(format!("fitted kernel {}", kernel.display()), &molecule, format!("cpu, {threads} thread(s)"), rows));
+        }
+        ProposalSource::Flow { model } => model,
+    };
+    let molecule = load_molecule(&settings, pdb)?;
     match cfg.device {
         ModelDevice::Cpu => {
-            let threads = rayon::current_num_threads();
-            bench_on_backend::<burn::backend::NdArray<f32>>(cfg, model, pdb, Default::default(), &format!("cpu (ndarray f32, {threads} threads)"))
+            bench_flow_on_backend::<burn::backend::NdArray<f32>>(cfg, &molecule, model, Default::default(), &format!("cpu (ndarray f32, {threads} threads)"))
         }
         #[cfg(feature = "cuda")]
-        ModelDevice::Cuda => bench_on_backend::<burn::backend::Cuda<f32>>(cfg, model, pdb, Default::default(), "cuda (f32)"),
+        ModelDevice::Cuda => bench_flow_on_backend::<burn::backend::Cuda<f32>>(cfg, &molecule, model, Default::default(), "cuda (f32)"),
         #[cfg(not(feature = "cuda"))]
         ModelDevice::Cuda => Err(SampleError::Config("device = cuda, but timewarp was built without the `cuda` feature".into())),
     }

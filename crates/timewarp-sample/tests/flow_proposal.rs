@@ -58,7 +58,7 @@ fn sample_and_explore_run_end_to_end_with_a_tiny_flow() {
         assert_eq!(traj.n_frames(), 13);
     }
 
-    let table = bench_sampler(&BenchConfig { proposals: vec![1, 3], iterations: 2, ..BenchConfig::default() }, &model_dir, &ala2()).unwrap();
+    let table = bench_sampler(&BenchConfig { proposals: vec![1, 3], iterations: 3, ..BenchConfig::default() }, &ProposalSource::Flow { model: model_dir.clone() }, &ala2()).unwrap();
     assert_eq!(table.rows.len(), 2);
     assert_eq!(table.n_atoms, 22);
     for r in &table.rows {

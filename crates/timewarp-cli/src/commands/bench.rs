@@ -17,6 +17,10 @@ pub struct Args {
     /// A trained model (run folder / checkpoint): adds the MCMC proposal rows.
     #[arg(long)]
     model: Option<PathBuf>,
+    /// A fitted internal-coordinate kernel (`timewarp fit`): adds its MCMC rows, on one thread
+    /// and on all.
+    #[arg(long)]
+    kernel: Option<PathBuf>,
     /// Model preset for the training row (tiny, demo, ad, 2aa); `none` skips it.
     #[arg(long, default_value = "demo")]
     preset: String,
@@ -105,9 +109,22 @@ pub fn main(args: Args, _quiet: bool) -> Result<()> {
             device: super::sample::device(&args.device)?,
             ..Default::default()
         };
-        let table = timewarp_sample::bench_sampler(&cfg, model, &args.pdb)
+        let source = timewarp_sample::ProposalSource::Flow { model: model.clone() };
+        let table = timewarp_sample::bench_sampler(&cfg, &source, &args.pdb)
             .with_context(|| format!("cannot benchmark the sampler with {}", model.display()))?;
         println!("\nMCMC proposals (flow + batched force field):\n{table}");
+    }
+    if let Some(kernel) = &args.kernel {
+        // B = 1 and one chain (the fitted kernel's default), then as many chains as threads.
+        let source = timewarp_sample::ProposalSource::Fitted { kernel: kernel.clone() };
+        let run = |chains: usize| {
+            let cfg = timewarp_sample::BenchConfig { proposals: vec![1], chains, iterations: 20_000 / chains as u64, ..Default::default() };
+            timewarp_sample::bench_sampler(&cfg, &source, &args.pdb).with_context(|| format!("cannot benchmark the sampler with {}", kernel.display()))
+        };
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build()?.install(|| run(1))?;
+        println!("\nMCMC proposals (fitted internal-coordinate kernel + force field), one thread:\n{one}");
+        let all = run(threads)?;
+        println!("MCMC proposals, {threads} chains on {threads} threads:\n{all}");
     }
     Ok(())
 }

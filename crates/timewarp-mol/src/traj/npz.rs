@@ -441,7 +441,10 @@ where
         .begin_nd()?;
     writer.extend(data)?;
     writer.finish()?;
+    // A fixed timestamp (1980-01-01, zip's epoch): the same frames give byte-identical files,
+    // so a resumed run can be compared with an uninterrupted one byte for byte.
     let options = FileOptions::default()
+        .last_modified_time(npyz::zip::DateTime::default())
         .compression_method(CompressionMethod::Deflated)
         .compression_level(Some(COMPRESSION_LEVEL))
         .large_file(npy.len() as u64 >= u32::MAX as u64);

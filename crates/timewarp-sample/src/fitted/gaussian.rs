@@ -232,17 +232,30 @@ impl Conditional {
         }
     }
 
-    /// log N(d; 0, L Lᵀ); `work` is scratch of |A| entries.
-    pub fn log_density(&self, d: &[f64], work: &mut [f64]) -> f64 {
+    /// Whitens `d` in place, d ← L⁻¹ d (forward substitution), and returns log N(d; 0, L Lᵀ).
+    pub fn whiten(&self, d: &mut [f64]) -> f64 {
         let a = self.vars.len();
         let mut sq = 0.0;
         for i in 0..a {
             let row = &self.chol[i * a..i * a + i];
-            let s: f64 = row.iter().zip(&work[..i]).map(|(l, y)| l * y).sum();
-            work[i] = (d[i] - s) / self.chol[i * a + i];
-            sq += work[i] * work[i];
+            let s: f64 = row.iter().zip(&d[..i]).map(|(l, y)| l * y).sum();
+            d[i] = (d[i] - s) / self.chol[i * a + i];
+            sq += d[i] * d[i];
         }
         -0.5 * sq + self.log_norm
+    }
+
+    /// log N(d; 0, L Lᵀ); `work` is scratch of |A| entries.
+    pub fn log_density(&self, d: &[f64], work: &mut [f64]) -> f64 {
+        let a = self.vars.len();
+        work[..a].copy_from_slice(&d[..a]);
+        self.whiten(&mut work[..a])
+    }
+
+    /// log|L| = Σ log L_ii: log N(L ε; 0, L Lᵀ) = log N(ε; 0, I) − log|L|.
+    pub fn log_det(&self) -> f64 {
+        let a = self.vars.len();
+        (0..a).map(|i| self.chol[i * a + i].ln()).sum()
     }
 
     /// log N of a draw d = L z: the solve is z itself.

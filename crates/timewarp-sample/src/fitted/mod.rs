@@ -25,6 +25,7 @@
 
 pub mod fit;
 pub mod gaussian;
+pub mod moves;
 pub mod proposal;
 pub mod transitions;
 
