@@ -8,11 +8,15 @@
 //!   E 64 and D 128, the rest as `ad`: 106,251,658 parameters (the paper's ≈106 M).
 //! - `demo`: small enough to train usefully on alanine dipeptide in minutes on two CPU cores.
 //! - `tiny`: for tests.
+//! - `ic`: the internal-chart flow (chart `internal`): a small kernel-attention RealNVP over the
+//!   standardised internal-coordinate innovations of a fitted kernel, conditioned on the skeleton
+//!   of the proposed torsions (target = the innovations themselves, conditioning velocities
+//!   ignored). `ic-tiny`: the same for tests.
 
 use crate::config::{Chart, ConditionalFlowDensityConfig, EncoderLayerConfig, FlowConfig};
 
 /// Names accepted by [`preset`].
-pub const PRESET_NAMES: [&str; 4] = ["ad", "2aa", "demo", "tiny"];
+pub const PRESET_NAMES: [&str; 6] = ["ad", "2aa", "demo", "tiny", "ic", "ic-tiny"];
 
 /// The official multi-scale kernel length-scales (nm).
 const OFFICIAL_LENGTHSCALES: [f64; 6] = [0.1, 0.2, 0.5, 0.7, 1.0, 1.2];
@@ -56,8 +60,19 @@ pub fn preset(name: &str) -> Option<FlowConfig> {
         "2aa" => Some(config(64, &[256], 12, 6, 128, 2048, &OFFICIAL_LENGTHSCALES)),
         "demo" => Some(config(16, &[64], 4, 2, 64, 128, &[0.1, 0.3, 1.0])),
         "tiny" => Some(config(4, &[8], 2, 1, 8, 16, &[0.2, 0.7])),
+        "ic" => Some(internal(config(16, &[64], 4, 1, 32, 64, &[0.15, 0.3, 0.6]))),
+        "ic-tiny" => Some(internal(config(4, &[8], 2, 1, 8, 16, &[0.2, 0.7]))),
         _ => None,
     }
+}
+
+/// An internal-chart flow: the target is the innovation itself (not a displacement of x̂), and
+/// the conditioning state carries no velocities.
+fn internal(mut c: FlowConfig) -> FlowConfig {
+    c.chart = Chart::Internal;
+    c.conditional_flow_density.use_displacement_as_target = false;
+    c.conditional_flow_density.ignore_conditional_velocity = true;
+    c
 }
 
 #[cfg(test)]

@@ -10,11 +10,10 @@ use serde::{Deserialize, Serialize};
 use timewarp_ff::SystemOptions;
 
 use crate::chirality::ChiralityGuard;
-use crate::commands::{load_flow, load_molecule, Molecule, ProposalSource};
+use crate::commands::{flow_kernel, load_molecule, Molecule, ProposalSource};
 use crate::config::{ChainSettings, ModelDevice};
 use crate::energy::BatchEnergy;
 use crate::fitted::{FittedKernel, FittedProposal};
-use crate::flow_proposal::FlowProposal;
 use crate::kernel::ProposalKernel;
 use crate::mh::{beta, VelocityRefresh};
 use crate::sampler::{AcceptanceRule, Sampler};
@@ -167,9 +166,8 @@ fn table(what: String, molecule: &Molecule, device: String, rows: Vec<BenchRow>)
 }
 
 fn bench_flow_on_backend<B: Backend>(cfg: &BenchConfig, molecule: &Molecule, model: &Path, device: B::Device, device_name: &str) -> Result<BenchTable, SampleError> {
-    let flow = load_flow::<B>(model, &device)?;
-    let mut kernel = FlowProposal::new(flow, &molecule.topology, device)?;
-    let rows = rows(cfg, &mut kernel, molecule)?;
+    let mut kernel = flow_kernel::<B>(model, &molecule.topology, device)?;
+    let rows = rows(cfg, kernel.as_mut(), molecule)?;
     Ok(table(format!("flow {}", model.display()), molecule, device_name.to_string(), rows))
 }
 

@@ -7,11 +7,13 @@ use std::path::{Path, PathBuf};
 use burn::tensor::backend::Backend;
 use serde::Serialize;
 use timewarp_ff::{ForceField, System};
-use timewarp_flow::{import_official, load_checkpoint, FlowConfig, TimewarpFlow};
+use timewarp_flow::{import_official, load_checkpoint, Chart, FlowConfig, TimewarpFlow};
 use timewarp_mol::{read_pdb, Topology};
 
 use crate::config::{ChainSettings, ExploreConfig, ModelDevice, SampleConfig};
-use crate::fitted::{FittedKernel, FittedProposal};
+use crate::fitted::{FittedKernel, FittedProposal, KERNEL_JSON};
+use crate::internal_flow::InternalFlowProposal;
+use crate::kernel::ProposalKernel;
 use crate::flow_proposal::FlowProposal;
 use crate::equilibrate::equilibrate;
 use crate::run::{run_chains, Command, RunControl, RunInput, SampleSummary};
@@ -127,6 +129,24 @@ pub fn load_molecule(settings: &ChainSettings, pdb: &Path) -> Result<Molecule, S
     Ok(Molecule { name, topology: file.topology, start, system })
 }
 
+/// The proposal kernel of the flow at `model` for `topology`: the Cartesian Timewarp flow, or
+/// for a model of the internal chart the flow with the fitted kernel it refines (`kernel.json`
+/// in the checkpoint folder).
+pub fn flow_kernel<B: Backend>(model: &Path, topology: &Topology, device: B::Device) -> Result<Box<dyn ProposalKernel>, SampleError> {
+    let source = resolve_model(model)?;
+    let flow = load_flow::<B>(model, &device)?;
+    match flow.config().chart {
+        Chart::Cartesian => Ok(Box::new(FlowProposal::new(flow, topology, device)?)),
+        Chart::Internal => {
+            let ModelSource::Checkpoint(dir) = source else {
+                return Err(SampleError::Model(format!("{}: an internal-chart model must be a checkpoint folder with {KERNEL_JSON}", model.display())));
+            };
+            let kernel = FittedKernel::load(&dir.join(KERNEL_JSON))?;
+            Ok(Box::new(InternalFlowProposal::new(flow, kernel, topology, device)?))
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn run_flow_on_backend<B: Backend>(
     command: Command,
@@ -139,10 +159,9 @@ fn run_flow_on_backend<B: Backend>(
     control: &RunControl<'_>,
     device: B::Device,
 ) -> Result<SampleSummary, SampleError> {
-    let flow = load_flow::<B>(model, &device)?;
-    let mut kernel = FlowProposal::new(flow, &molecule.topology, device)?;
+    let mut kernel = flow_kernel::<B>(model, &molecule.topology, device)?;
     let input = RunInput { name: &molecule.name, topology: &molecule.topology, start: &molecule.start };
-    run_chains(command, settings, rule, config, input, &mut kernel, &molecule.system, out_dir, control)
+    run_chains(command, settings, rule, config, input, kernel.as_mut(), &molecule.system, out_dir, control)
 }
 
 /// Loads the proposal of `source` for the molecule of `pdb` and runs the chains; flows run on

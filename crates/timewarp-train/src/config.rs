@@ -34,6 +34,10 @@ pub struct TrainConfig {
     /// Start from the weights of this flow checkpoint folder (warm start, e.g. acceptance
     /// fine-tuning of an NLL-trained model); the optimiser starts fresh.
     pub init_from: Option<PathBuf>,
+    /// The fitted internal-coordinate kernel (`timewarp fit`) that an internal-chart flow refines
+    /// (its base distribution and chart); needed for a model of chart `internal` unless
+    /// `init_from` or a resumed checkpoint brings one.
+    pub kernel: Option<PathBuf>,
     /// Lag τ in MD steps (official `step_width`): pairs are frames whose steps differ by τ.
     pub lag_steps: i64,
     /// Optimiser steps.
@@ -87,6 +91,7 @@ impl Default for TrainConfig {
             preset: "demo".into(),
             flow: None,
             init_from: None,
+            kernel: None,
             lag_steps: 1000,
             steps: 2000,
             batch: 32,

@@ -16,6 +16,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod dataset;
 pub mod error;
+pub mod internal;
 pub mod io;
 pub mod loss;
 pub mod metrics;

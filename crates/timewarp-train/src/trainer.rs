@@ -59,6 +59,10 @@ pub struct TrainSummary {
     pub stopped_early: bool,
     /// Step the run was resumed from, if it was.
     pub resumed_from: Option<u64>,
+    /// Internal-chart flows: validation MH acceptance of a block move of the fitted kernel
+    /// (the identity flow) and of the final flow.
+    pub initial_val_acceptance: Option<f64>,
+    pub final_val_acceptance: Option<f64>,
 }
 
 /// Live status of the run, for progress displays.
@@ -203,6 +207,9 @@ pub fn train_with_status<B: AutodiffBackend>(
     status: &StatusFn<'_>,
 ) -> Result<TrainSummary, TrainError> {
     cfg.validate()?;
+    if cfg.flow_config()?.chart == timewarp_flow::Chart::Internal {
+        return crate::internal::train_internal::<B>(cfg, data, out, resume, device, progress);
+    }
     let prepared = PreparedData::from_paths(cfg, data)?;
     train_on::<B>(cfg, prepared, out, resume, device, progress, status)
 }
@@ -363,7 +370,7 @@ pub fn validation_acceptance<B: Backend>(
     Ok((loss / n, acceptance / n))
 }
 
-fn fresh_state(seed: u64) -> TrainState {
+pub(crate) fn fresh_state(seed: u64) -> TrainState {
     let rng = ChaCha8Rng::seed_from_u64(seed);
     TrainState {
         step: 0,
@@ -382,14 +389,14 @@ fn fresh_state(seed: u64) -> TrainState {
     }
 }
 
-fn rng_from_state(s: &TrainState) -> ChaCha8Rng {
+pub(crate) fn rng_from_state(s: &TrainState) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::from_seed(s.rng_seed);
     rng.set_stream(s.rng_stream);
     rng.set_word_pos(s.rng_word_pos);
     rng
 }
 
-fn store_rng(s: &mut TrainState, rng: &ChaCha8Rng) {
+pub(crate) fn store_rng(s: &mut TrainState, rng: &ChaCha8Rng) {
     s.rng_seed = rng.get_seed();
     s.rng_stream = rng.get_stream();
     s.rng_word_pos = rng.get_word_pos();
@@ -698,6 +705,8 @@ pub fn train_on<B: AutodiffBackend>(
         num_params,
         stopped_early,
         resumed_from,
+        initial_val_acceptance: None,
+        final_val_acceptance: None,
     };
     write_run_json(out, cfg, &summary, std::any::type_name::<B>())?;
     Ok(summary)

@@ -18,9 +18,16 @@ pub struct Args {
     /// TOML file with a `[train]` section; flags override it.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Model preset: tiny, demo, ad (official alanine-dipeptide size) or 2aa.
+    /// Model preset: tiny, demo, ad (official alanine-dipeptide size) or 2aa (Cartesian); ic
+    /// (the internal-coordinate chart, needs --kernel).
     #[arg(long)]
     preset: Option<String>,
+    /// Fitted internal-coordinate kernel (`timewarp fit`) that an internal-chart flow refines.
+    #[arg(long)]
+    kernel: Option<PathBuf>,
+    /// Loss: nll (likelihood of the MD) or acceptance (fine-tuning against the force field).
+    #[arg(long)]
+    loss: Option<String>,
     /// Lag τ in MD steps (pairs are frames whose steps differ by τ).
     #[arg(long)]
     lag_steps: Option<i64>,
@@ -47,6 +54,14 @@ pub struct Args {
 pub fn main(args: Args, quiet: bool) -> Result<()> {
     let mut cfg: TrainConfig = load_section(args.config.as_deref(), "train")?;
     if let Some(v) = args.preset { cfg.preset = v; }
+    if let Some(v) = args.kernel { cfg.kernel = Some(v); }
+    if let Some(v) = args.loss {
+        cfg.loss = match v.as_str() {
+            "nll" => timewarp_train::LossKind::Nll,
+            "acceptance" => timewarp_train::LossKind::Acceptance,
+            other => bail!("--loss must be nll or acceptance, got '{other}'"),
+        };
+    }
     if let Some(v) = args.lag_steps { cfg.lag_steps = v; }
     if let Some(v) = args.steps { cfg.steps = v; }
     if let Some(v) = args.batch { cfg.batch = v; }
@@ -92,6 +107,15 @@ pub fn print_summary(s: &TrainSummary) {
         "train: {} steps, {} parameters, {:.0} pairs/s, {:.0} s → {}",
         s.steps, s.num_params, s.pairs_per_s, s.wall_seconds, s.run_dir.display()
     );
+    if let (Some(a0), Some(a1)) = (s.initial_val_acceptance, s.final_val_acceptance) {
+        println!(
+            "  internal chart: validation NLL per coordinate {} (fitted kernel {:.4}); block-move acceptance {a1:.3} (fitted kernel {a0:.3}); best step {}",
+            fmt(s.final_val_nll),
+            s.baseline_val_nll,
+            s.best_step.map_or("-".into(), |v| v.to_string())
+        );
+        return;
+    }
     println!(
         "  validation NLL per atom: flow best {} (step {}), Gaussian displacement baseline {:.4}",
         fmt(s.best_val_nll),

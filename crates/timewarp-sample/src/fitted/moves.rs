@@ -141,6 +141,23 @@ impl ChartMoves {
         self.set_block(mv.block, &mv.mean_forward.clone(), &mut mv.q_new);
     }
 
+    /// A move of `block` from the coordinates `q` that keeps every torsion where it is: only the
+    /// block's Gaussian variables change (what training conditions on, torsions taken from MD).
+    pub fn plan_at(&mut self, q: &[f64], pose: Pose, block: usize, mv: &mut Move) {
+        mv.pose = pose;
+        mv.block = block;
+        mv.q.clear();
+        mv.q.extend_from_slice(q);
+        mv.q_new.clone_from(&mv.q);
+        mv.log_hist_forward = 0.0;
+        mv.log_hist_reverse = 0.0;
+        let mut m = std::mem::take(&mut mv.mean_forward);
+        self.conditional_mean(block, q, &mut m);
+        mv.mean_reverse.clone_from(&m);
+        self.set_block(block, &m, &mut mv.q_new);
+        mv.mean_forward = m;
+    }
+
     /// Writes `values` (|A| entries) into the block's Gaussian variables of `q`, torsions wrapped.
     fn set_block(&self, block: usize, values: &[f64], q: &mut [f64]) {
         let gm = &self.kernel.gaussian;

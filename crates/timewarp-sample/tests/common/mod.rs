@@ -1,6 +1,8 @@
 //! A one-atom toy system with a known Boltzmann distribution, and a chi-square test.
 #![allow(dead_code)]
 
+pub mod chain;
+
 use timewarp_ff::Potential;
 use timewarp_sample::mh::BOLTZ;
 

@@ -1,0 +1,200 @@
+//! The Timewarp flow in the internal-coordinate chart as a [`ProposalKernel`].
+//!
+//! A move of one block (see [`crate::fitted`]) draws the block's φ/ψ and rotors from the fitted
+//! transition histograms — exact on the circle, and the moves that change basins — and then its
+//! remaining coordinates (bonds, angles, rigid torsions, offsets) from a conditional RealNVP:
+//!
+//! ```text
+//!   ε′, w = T_θ⁻¹(σ_p z_p, σ_v z_v; x̂′)     (the Timewarp flow, per atom slot, masked)
+//!   g′_A = μ_{A|B}(φ′, ψ′) ⊕ L ε′          (the fitted Gaussian's mean and Cholesky factor)
+//! ```
+//! The flow's positional half holds, at each atom's (bond, angle, torsion) slot, the standardised
+//! innovation ε of that coordinate under the fitted φ/ψ-conditional Gaussian; the auxiliary
+//! velocities w live in the same slots (the other slots keep w = v). Its conditioner is the
+//! Atom Transformer with kernel attention on the Cartesian *skeleton* x̂′ = X(q′) with the new
+//! torsions and the block's other coordinates at their conditional mean — the geometry the new
+//! coordinates must fit (hydrogen bonds, clashes) — placed in the root frame of the chart, so
+//! that the proposal of internal coordinates does not depend on the molecule's orientation.
+//! With the couplings at the identity and σ_p = σ_v = 1 the kernel is exactly the fitted one.
+//!
+//! Densities of Cartesian positions at fixed pose, as the sampler expects:
+//! log q(y, w | x, v) = log Q_hist(φ′ψ′, rotors′ | ·) + log p_θ(ε′, w | x̂′) − log|L| − log J(q′),
+//! and the reverse move from y proposes the current torsions and the current ε (computed in
+//! f64 on the host) conditioned on the skeleton x̂ of the current torsions.
+
+use burn::tensor::backend::Backend;
+use burn::tensor::{DType, Element, Int, Tensor, TensorData};
+use timewarp_flow::{atom_type_of, FlowBatch, FlowCondition, TimewarpFlow};
+use timewarp_mol::internal::Pose;
+use timewarp_mol::Topology;
+
+use crate::fitted::moves::{ChartMoves, Move};
+use crate::fitted::FittedKernel;
+use crate::kernel::{KernelShape, ProposalKernel, ProposalRequest, Proposals};
+use crate::SampleError;
+
+/// The internal-chart flow proposal on burn backend `B`.
+pub struct InternalFlowProposal<B: Backend> {
+    flow: TimewarpFlow<B>,
+    moves: ChartMoves,
+    device: B::Device,
+    atom_types: Vec<i64>,
+    sigma: (f64, f64),
+    shape: KernelShape,
+    plans: Vec<Move>,
+}
+
+fn float_dtype<B: Backend>() -> DType {
+    <B::FloatElem as Element>::dtype()
+}
+
+/// A [b, n, 3] tensor from flat host numbers.
+fn tensor3<B: Backend>(flat: Vec<f64>, b: usize, n: usize, device: &B::Device) -> Tensor<B, 3> {
+    Tensor::from_data(TensorData::new(flat, [b, n, 3]), (device, float_dtype::<B>()))
+}
+
+impl<B: Backend> InternalFlowProposal<B> {
+    /// Wraps `flow` and the fitted `kernel` it refines for the molecule `topology` (checked to
+    /// be the kernel's).
+    pub fn new(flow: TimewarpFlow<B>, kernel: FittedKernel, topology: &Topology, device: B::Device) -> Result<Self, SampleError> {
+        kernel.check_molecule(topology, "the structure")?;
+        let atom_types = topology
+            .atoms
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                atom_type_of(a.element).ok_or_else(|| {
+                    SampleError::Model(format!("{}: element {} is not in the model's vocabulary (C, H, N, O, S)", topology.atom_label(i), a.element))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let sigma = flow.prior_scales();
+        let moves = ChartMoves::new(kernel)?;
+        let n = topology.n_atoms();
+        let shape = KernelShape { aux: 3 * n, normals: 6 * n, uniforms: moves.uniforms() };
+        Ok(InternalFlowProposal { flow, moves, device, atom_types, sigma, shape, plans: Vec::new() })
+    }
+
+    pub fn flow(&self) -> &TimewarpFlow<B> {
+        &self.flow
+    }
+
+    pub fn kernel(&self) -> &FittedKernel {
+        self.moves.kernel()
+    }
+}
+
+/// Per-batch host arrays in the flow's [b, N, 3] layout.
+struct Slots {
+    components: Vec<f64>,
+    skeleton_forward: Vec<f64>,
+    skeleton_reverse: Vec<f64>,
+    eps_reverse: Vec<f64>,
+}
+
+impl<B: Backend> ProposalKernel for InternalFlowProposal<B> {
+    fn n_atoms(&self) -> usize {
+        self.atom_types.len()
+    }
+
+    fn shape(&self) -> KernelShape {
+        self.shape
+    }
+
+    fn propose(&mut self, req: &ProposalRequest<'_>, out: &mut Proposals) -> Result<(), SampleError> {
+        let (b, n) = (out.len(), self.atom_types.len());
+        if b == 0 {
+            return Ok(());
+        }
+        let zm = self.moves.kernel().zmatrix.clone();
+        // 1. Host: plan every move, its skeletons, slots and the reverse innovation.
+        self.plans.resize_with(b, Move::default);
+        let mut s = Slots {
+            components: vec![0.0; b * n * 3],
+            skeleton_forward: vec![0.0; b * n * 3],
+            skeleton_reverse: vec![0.0; b * n * 3],
+            eps_reverse: vec![0.0; b * n * 3],
+        };
+        let mut x_skel = vec![[0.0; 3]; n];
+        let mut q_rev = Vec::new();
+        let mut eps = vec![0.0; self.moves.max_block_dim()];
+        let mut log_gauss_rev = vec![0.0; b];
+        let mut slot_lists = Vec::with_capacity(b);
+        for k in 0..b {
+            let mv = &mut self.plans[k];
+            self.moves.plan(&req.x[k * n..(k + 1) * n], req.u_of(k), mv);
+            let frame = Pose::default();
+            zm.to_cartesian(&mv.q_new, &frame, &mut x_skel);
+            s.skeleton_forward[k * n * 3..(k + 1) * n * 3].copy_from_slice(x_skel.as_flattened());
+            self.moves.reverse_skeleton(mv, &mut q_rev);
+            zm.to_cartesian(&q_rev, &frame, &mut x_skel);
+            s.skeleton_reverse[k * n * 3..(k + 1) * n * 3].copy_from_slice(x_skel.as_flattened());
+            // The flow's density of ε replaces N(ε; 0, I); keep only −log|L| of the Gaussian.
+            self.moves.reverse_innovation(mv, &mut eps);
+            log_gauss_rev[k] = -self.moves.conditional(mv.block).log_det();
+            let slots = self.moves.slots(mv.block);
+            for (i, &(atom, c)) in slots.iter().enumerate() {
+                let at = (k * n + atom) * 3 + c;
+                s.components[at] = 1.0;
+                s.eps_reverse[at] = eps[i];
+            }
+            slot_lists.push(slots);
+        }
+        // 2. The flow, forward (sample) and reverse (density), one batch each.
+        let dev = &self.device;
+        let types: Vec<i64> = (0..b).flat_map(|_| self.atom_types.iter().copied()).collect();
+        let atom_types = Tensor::<B, 2, Int>::from_data(TensorData::new(types, [b, n]), (dev, <B::IntElem as Element>::dtype()));
+        let mask = Tensor::<B, 2>::ones([b, n], (dev, float_dtype::<B>()));
+        let components = tensor3::<B>(s.components.clone(), b, n, dev);
+        let v = tensor3::<B>(req.v.to_vec(), b, n, dev);
+        let masked_noise = |offset: usize, scale: f64| -> Vec<f64> {
+            (0..b).flat_map(|k| (0..3 * n).map(move |i| (k, i))).map(|(k, i)| s.components[k * n * 3 + i] * scale * req.z_of(k)[offset + i]).collect()
+        };
+        let z_p = tensor3::<B>(masked_noise(0, self.sigma.0), b, n, dev);
+        let z_v = tensor3::<B>(masked_noise(3 * n, self.sigma.1), b, n, dev);
+        let cond = FlowCondition { atom_types: atom_types.clone(), mask: mask.clone(), x_coords: tensor3::<B>(s.skeleton_forward, b, n, dev), x_velocs: v.clone() };
+        let sample = self.flow.sample_with_latents_masked(&cond, components.clone(), z_p, z_v);
+        let log_p_forward: Vec<f64> = sample.log_prob.into_data().iter::<f64>().collect();
+        let eps_new: Vec<f64> = sample.y_coords.into_data().iter::<f64>().collect();
+        let w_flow: Vec<f64> = sample.y_velocs.clone().into_data().iter::<f64>().collect();
+        // The auxiliary variables: the flow's in the block's slots, unchanged elsewhere.
+        for (i, o) in out.w.iter_mut().enumerate() {
+            *o = if s.components[i] > 0.0 { w_flow[i] } else { req.v[i] };
+        }
+        let log_p_reverse: Vec<f64> = if req.reverse_density {
+            let w = tensor3::<B>(out.w.clone(), b, n, dev);
+            let reverse = FlowBatch {
+                atom_types,
+                mask,
+                x_coords: tensor3::<B>(s.skeleton_reverse, b, n, dev),
+                x_velocs: w,
+                y_coords: tensor3::<B>(s.eps_reverse, b, n, dev),
+                y_velocs: v * components.clone(),
+            };
+            self.flow.data_to_latent_masked(&reverse, components).log_prob().into_data().iter::<f64>().collect()
+        } else {
+            vec![f64::NAN; b]
+        };
+        // 3. Host: complete every move from the flow's ε′.
+        let mut work = vec![0.0; self.moves.max_block_dim()];
+        for k in 0..b {
+            let mv = &mut self.plans[k];
+            for (i, &(atom, c)) in slot_lists[k].iter().enumerate() {
+                eps[i] = eps_new[(k * n + atom) * 3 + c];
+            }
+            let y = &mut out.y[k * n..(k + 1) * n];
+            let finite = log_p_forward[k].is_finite() && eps[..slot_lists[k].len()].iter().all(|e| e.is_finite());
+            if !finite || !self.moves.complete(mv, &eps, &mut work) {
+                y.copy_from_slice(&req.x[k * n..(k + 1) * n]);
+                out.log_q_forward[k] = 0.0;
+                out.log_q_reverse[k] = if req.reverse_density { f64::NEG_INFINITY } else { f64::NAN };
+                continue;
+            }
+            zm.to_cartesian(&mv.q_new, &mv.pose, y);
+            let log_l = -self.moves.conditional(mv.block).log_det();
+            out.log_q_forward[k] = mv.log_hist_forward + log_p_forward[k] + log_l - zm.log_jacobian(&mv.q_new);
+            out.log_q_reverse[k] = mv.log_hist_reverse + log_p_reverse[k] + log_gauss_rev[k] - zm.log_jacobian(&mv.q);
+        }
+        Ok(())
+    }
+}
