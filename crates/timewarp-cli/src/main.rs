@@ -3,11 +3,8 @@
 //! Each sub-command parses its flags (and an optional TOML config), calls the library crate that
 //! owns the logic, and reports progress. See DESIGN.md for the command contract.
 
-mod commands;
-mod config;
-mod progress;
-
 use clap::{Parser, Subcommand};
+use timewarp_cli::commands;
 
 #[derive(Parser)]
 #[command(name = "timewarp", version, about = "Timewarp: flow-accelerated, exact Boltzmann sampling of peptides", long_about = None)]

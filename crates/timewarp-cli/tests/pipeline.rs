@@ -21,23 +21,28 @@ spacing = "regular"
 replicas = 2
 seed = 3
 checkpoint_every = 5000
+[fit]
+lag_ps = 0.25
 [train]
-preset = "tiny"
-lag_steps = 100
-steps = 30
-batch = 8
-val_every = 10
-checkpoint_every = 10
-[finetune]
-preset = "tiny"
-lag_steps = 100
+preset = "ic-tiny"
+loss = "nll"
 steps = 6
-batch = 4
+batch = 8
 val_every = 3
+val_max_pairs = 16
 checkpoint_every = 3
+[finetune]
+preset = "ic-tiny"
+loss = "acceptance"
+steps = 4
+batch = 8
+val_every = 2
+val_max_pairs = 16
+checkpoint_every = 2
 [sample]
 steps = 30
-proposals = 4
+chains = 2
+proposals = 1
 [explore]
 steps = 20
 chains = 2
@@ -64,7 +69,7 @@ fn pipeline_produces_every_artefact_and_skips_completed_stages() {
     let first = timewarp().arg("run").arg(&cfg).arg("--quiet").output().unwrap();
     assert!(first.status.success(), "timewarp run failed: {}", String::from_utf8_lossy(&first.stderr));
 
-    for stage in ["md", "model", "finetune", "sample", "explore", "report"] {
+    for stage in ["md", "kernel", "model", "finetune", "sample", "sample-fitted", "explore", "report"] {
         assert!(out.join(stage).join("stage.json").is_file(), "stage {stage} not marked complete");
     }
     // MD: official layout per replica, readable.
@@ -74,8 +79,10 @@ fn pipeline_produces_every_artefact_and_skips_completed_stages() {
         assert_eq!(arrays.n_frames(), 401);
         assert!(arrays.positions.iter().all(|x| x.is_finite()));
     }
-    // Model: best checkpoint, metrics and loss curve.
-    for f in ["best/config.json", "best/model.safetensors", "metrics.csv", "loss.png", "run.json"] {
+    // The fitted kernel, and the internal-chart model: best checkpoint (with the kernel it
+    // refines), metrics and loss curve.
+    assert!(out.join("kernel/kernel.json").is_file());
+    for f in ["best/config.json", "best/model.safetensors", "best/kernel.json", "metrics.csv", "loss.png"] {
         assert!(out.join("model").join(f).is_file(), "model/{f} missing");
     }
     // Fine-tuned model (the proposal of the chains): its final weights and the acceptance column.
@@ -84,9 +91,14 @@ fn pipeline_produces_every_artefact_and_skips_completed_stages() {
     }
     let metrics = std::fs::read_to_string(out.join("finetune/metrics.csv")).unwrap();
     assert!(metrics.lines().next().unwrap().contains("acceptance"), "{metrics}");
-    // Samples: official layout with the start + 30 steps.
-    let (_, s) = timewarp_mol::traj::read_traj_dir(&out.join("sample")).unwrap();
-    assert_eq!(s.n_frames(), 31);
+    // Samples of both chains: official layout with the start + 30 steps per chain.
+    for set in ["sample", "sample-fitted"] {
+        for c in ["chain-000", "chain-001"] {
+            let (_, s) = timewarp_mol::traj::read_traj_dir(&out.join(set).join(c)).unwrap();
+            assert_eq!(s.n_frames(), 31, "{set}/{c}");
+        }
+        assert!(out.join(set).join("proposals.csv").is_file());
+    }
     // Report: metrics.json with the contract's keys.
     let m: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report/metrics.json")).unwrap()).unwrap();
@@ -100,16 +112,18 @@ fn pipeline_produces_every_artefact_and_skips_completed_stages() {
     assert_eq!(m["jsd_phi_psi"].as_array().unwrap().len(), 1);
     assert!(m.get("speedup").is_some());
     assert!(m["acceptance_rate"].as_f64().is_some());
+    let labels: Vec<&str> = m["comparisons"].as_array().unwrap().iter().map(|c| c["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["flow", "fitted"]);
     let html = std::fs::read_to_string(out.join("report/report.html")).unwrap();
     assert!(html.contains("data:image/png;base64,"), "report has no embedded plots");
 
     // Second run: every stage skipped, nothing rewritten.
-    let before = std::fs::metadata(out.join("sample/alanine-dipeptide-traj-arrays.npz")).unwrap().modified().unwrap();
+    let before = std::fs::metadata(out.join("sample/chain-000/alanine-dipeptide-traj-arrays.npz")).unwrap().modified().unwrap();
     let second = timewarp().arg("run").arg(&cfg).arg("--quiet").output().unwrap();
     assert!(second.status.success());
     let text = String::from_utf8_lossy(&second.stdout);
-    assert_eq!(text.matches("already complete").count(), 6, "{text}");
-    let after = std::fs::metadata(out.join("sample/alanine-dipeptide-traj-arrays.npz")).unwrap().modified().unwrap();
+    assert_eq!(text.matches("already complete").count(), 8, "{text}");
+    let after = std::fs::metadata(out.join("sample/chain-000/alanine-dipeptide-traj-arrays.npz")).unwrap().modified().unwrap();
     assert_eq!(before, after);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -119,7 +133,7 @@ fn print_config_is_the_bundled_default_and_parses() {
     let out = timewarp().args(["run", "--print-config"]).output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("[md]") && text.contains("[train]") && text.contains("[finetune]") && text.contains("[sample]"));
+    assert!(text.contains("[md]") && text.contains("[fit]") && text.contains("[train]") && text.contains("[finetune]") && text.contains("[sample]"));
     let table: toml::Table = toml::from_str(&text).unwrap();
     assert_eq!(table["forcefield"]["forcefield"].as_str(), Some("amber14-obc1"));
 }

@@ -18,6 +18,10 @@ pub struct Args {
     /// Lag τ of the transition histograms, ps (a multiple of the MD frame spacing).
     #[arg(long)]
     lag_ps: Option<f64>,
+    /// ρ ∈ [0, 1) of the correlated (Crank–Nicolson) proposal of bonds, angles and rigid
+    /// torsions; 0: independent of their current values.
+    #[arg(long)]
+    rest_correlation: Option<f64>,
     /// TOML file with a `[fit]` section; flags override it.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -27,6 +31,9 @@ pub fn main(args: Args, _quiet: bool) -> Result<()> {
     let mut cfg: FitConfig = load_section(args.config.as_deref(), "fit")?;
     if let Some(t) = args.lag_ps {
         cfg.lag_ps = t;
+    }
+    if let Some(r) = args.rest_correlation {
+        cfg.rest_correlation = r;
     }
     let s = run(&cfg, &args.md, &args.out)?;
     print_summary(&s);

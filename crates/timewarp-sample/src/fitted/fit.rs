@@ -39,11 +39,17 @@ pub struct FitConfig {
     /// A rigid torsion or offset whose circular standard deviation in the MD exceeds this
     /// (radians) is moved by a transition histogram instead of the Gaussian.
     pub max_gaussian_torsion_std: f64,
+    /// ρ ∈ [0, 1): the block's Gaussian innovation is proposed as ε′ = ρ ε + √(1 − ρ²) z from
+    /// the current one (preconditioned Crank–Nicolson: reversible with respect to the fitted
+    /// Gaussian, so a ρ > 0 keeps part of the current deviation from the conditional mean);
+    /// 0 draws the block's coordinates independently of their current values.
+    #[serde(default)]
+    pub rest_correlation: f64,
 }
 
 impl Default for FitConfig {
     fn default() -> Self {
-        FitConfig { lag_ps: 50.0, bins: 36, rotor_bins: 36, uniform_mix: 0.01, max_gaussian_torsion_std: 0.6 }
+        FitConfig { lag_ps: 50.0, bins: 36, rotor_bins: 36, uniform_mix: 0.01, max_gaussian_torsion_std: 0.6, rest_correlation: 0.0 }
     }
 }
 
@@ -58,6 +64,9 @@ impl FitConfig {
         }
         if !(self.uniform_mix > 0.0 && self.uniform_mix < 1.0) {
             return bad(format!("uniform_mix must lie in (0, 1), got {}", self.uniform_mix));
+        }
+        if !(0.0..1.0).contains(&self.rest_correlation) {
+            return bad(format!("rest_correlation must lie in [0, 1), got {}", self.rest_correlation));
         }
         if !(self.max_gaussian_torsion_std > 0.0) {
             return bad(format!("max_gaussian_torsion_std must be positive, got {}", self.max_gaussian_torsion_std));

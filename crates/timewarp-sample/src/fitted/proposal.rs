@@ -12,6 +12,7 @@ pub struct FittedProposal {
     shape: KernelShape,
     mv: Move,
     eps: Vec<f64>,
+    eps_new: Vec<f64>,
     work: Vec<f64>,
 }
 
@@ -20,7 +21,7 @@ impl FittedProposal {
         let moves = ChartMoves::new(kernel)?;
         let a = moves.max_block_dim();
         let shape = KernelShape { aux: 0, normals: a, uniforms: moves.uniforms() };
-        Ok(FittedProposal { moves, shape, mv: Move::default(), eps: vec![0.0; a], work: vec![0.0; a] })
+        Ok(FittedProposal { moves, shape, mv: Move::default(), eps: vec![0.0; a], eps_new: vec![0.0; a], work: vec![0.0; a] })
     }
 
     pub fn kernel(&self) -> &FittedKernel {
@@ -34,9 +35,26 @@ impl FittedProposal {
         self.moves.plan(x, u, mv);
         let cond = self.moves.conditional(mv.block);
         let a = cond.vars.len();
-        let log_f = mv.log_hist_forward + cond.log_density_of_noise(&z[..a]);
-        let log_r = mv.log_hist_reverse + self.moves.reverse_innovation(mv, &mut self.eps);
-        if !self.moves.complete(mv, &z[..a], &mut self.work) {
+        // ε of the current state (relative to the current torsions' conditional mean), then
+        // ε′ = ρ ε + √(1 − ρ²) z: N(ε′; ρ ε, (1 − ρ²) I) forward, N(ε; ρ ε′, (1 − ρ²) I) back.
+        let log_gauss_cur = self.moves.reverse_innovation(mv, &mut self.eps);
+        let rho = self.moves.kernel().fit.rest_correlation;
+        let (log_f, log_r) = if rho == 0.0 {
+            self.eps_new[..a].copy_from_slice(&z[..a]);
+            (cond.log_density_of_noise(&z[..a]), log_gauss_cur)
+        } else {
+            let c = (1.0 - rho * rho).sqrt();
+            for i in 0..a {
+                self.eps_new[i] = rho * self.eps[i] + c * z[i];
+            }
+            let log_n = |d: &mut dyn Iterator<Item = f64>| d.map(|v| -0.5 * v * v).sum::<f64>() - a as f64 * (c.ln() + 0.5 * (2.0 * std::f64::consts::PI).ln());
+            let f = log_n(&mut (0..a).map(|i| z[i]));
+            let r = log_n(&mut (0..a).map(|i| (self.eps[i] - rho * self.eps_new[i]) / c));
+            (f - cond.log_det(), r - cond.log_det())
+        };
+        let log_f = mv.log_hist_forward + log_f;
+        let log_r = mv.log_hist_reverse + log_r;
+        if !self.moves.complete(mv, &self.eps_new[..a], &mut self.work) {
             y.copy_from_slice(x);
             return (0.0, f64::NEG_INFINITY);
         }
