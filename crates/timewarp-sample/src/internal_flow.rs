@@ -58,6 +58,12 @@ impl<B: Backend> InternalFlowProposal<B> {
     /// be the kernel's).
     pub fn new(flow: TimewarpFlow<B>, kernel: FittedKernel, topology: &Topology, device: B::Device) -> Result<Self, SampleError> {
         kernel.check_molecule(topology, "the structure")?;
+        if kernel.fit.rest_correlation != 0.0 {
+            return Err(SampleError::Kernel(format!(
+                "the internal-chart flow refines independent block proposals, but this kernel correlates them (rest_correlation = {}); fit it with rest_correlation = 0",
+                kernel.fit.rest_correlation
+            )));
+        }
         let atom_types = topology
             .atoms
             .iter()
