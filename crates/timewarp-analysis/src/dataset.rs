@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use timewarp_mol::traj::read_traj;
 use timewarp_mol::Topology;
 
-/// What `run.json` says about the command that produced a folder.
+/// What the run record (`run.json`, `timewarp_rundir::RunRecord`) says about the command that
+/// produced a folder, as the analysis uses it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunInfo {
     pub command: String,
@@ -138,15 +139,16 @@ pub fn load_dataset(dir: &Path) -> Result<Dataset, AnalysisError> {
 
 /// `dir/run.json`, or `None` if the file does not exist.
 pub fn read_run_info(dir: &Path) -> Result<Option<RunInfo>, AnalysisError> {
-    let path = dir.join("run.json");
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(AnalysisError::io(path, e)),
-    };
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|source| AnalysisError::Json { path, source })
+    let record = timewarp_rundir::RunRecord::read(dir).map_err(|e| AnalysisError::Mol {
+        path: dir.join(timewarp_rundir::RUN_JSON),
+        message: e.to_string(),
+    })?;
+    Ok(record.map(|r| RunInfo {
+        command: r.command,
+        wall_seconds: r.wall_seconds,
+        acceptance_rate: r.summary.get("acceptance_rate").and_then(|v| v.as_f64()),
+        biased: r.summary.get("biased").and_then(|v| v.as_bool()).unwrap_or(false),
+    }))
 }
 
 /// Both trajectories describe the same molecule: same atom count, names and elements.

@@ -957,6 +957,63 @@ fn dataset_warnings(s: &Series, warnings: &mut Vec<String>) {
     }
 }
 
+/// Acceptance rates below this make a chain's ESS and speed-up meaningless: a chain of 10⁴
+/// steps then holds fewer than ten distinct states.
+const MIN_ACCEPTANCE: f64 = 1e-3;
+
+/// Warnings about a sample set whose chain never moved or hardly moved: its ESS and speed-up
+/// (and JSD) describe its start structure, not the sampler, and must not be read without them.
+/// They are also printed to stderr at once, because they void the headline numbers on stdout.
+fn mobility_warnings(r: &SampleSetAnalysis, warnings: &mut Vec<String>) {
+    let m = &r.metrics;
+    let speedup = match r.speedup {
+        Some(s) => format!(", so its speed-up ({s:.3}) and ESS measure nothing"),
+        None => ", so its ESS measures nothing".to_string(),
+    };
+    let acceptance = match r.acceptance_rate {
+        Some(a) => format!(", acceptance rate {a}"),
+        None => String::new(),
+    };
+    let never_moved =
+        (m.n_frames > 1 && m.moved_frames == 0) || r.acceptance_rate.is_some_and(|a| a <= 0.0);
+    let warning = if never_moved {
+        format!(
+            "{}: the chain never moved (no accepted move: {} of {} frames differ from the one before{acceptance}){speedup}",
+            r.label,
+            m.moved_frames,
+            m.n_frames.saturating_sub(m.n_trajectories)
+        )
+    } else if let Some(a) = r.acceptance_rate.filter(|a| *a < MIN_ACCEPTANCE) {
+        format!(
+            "{}: acceptance rate {a:.2e} is below {MIN_ACCEPTANCE:e}: the chain hardly moved ({} frames differ from the one before){speedup}",
+            r.label, m.moved_frames
+        )
+    } else {
+        return;
+    };
+    eprintln!("warning: {warning}");
+    warnings.push(warning);
+}
+
+/// A data set without frames would give NaN statistics (JSD, ESS) with a zero exit status: it
+/// is an error naming the folder and the empty trajectory.
+fn check_frames(ds: &Dataset, what: &str) -> Result<(), AnalysisError> {
+    for t in &ds.trajectories {
+        if t.n_frames() == 0 {
+            return Err(AnalysisError::TooFewFrames {
+                what: format!(
+                    "{what} {}: trajectory {}",
+                    ds.dir.display(),
+                    timewarp_mol::traj::arrays_path(&t.dir, &t.name).display()
+                ),
+                n_frames: 0,
+                needed: 1,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// All intermediate results needed for metrics and figures.
 struct Analysis {
     metrics: Metrics,
@@ -978,6 +1035,7 @@ impl Analysis {
         }
         let mut warnings = Vec::new();
         let md_ds = load_dataset(&opts.md_dir)?;
+        check_frames(&md_ds, "MD folder")?;
         let molecule = md_ds.trajectories[0].header();
         let (reference, md_feats) = Reference::build(&md_ds, opts.tica_lag, &mut warnings);
         let md = Series::of(&md_ds, "MD", &reference, Some(md_feats), true)?;
@@ -989,6 +1047,7 @@ impl Analysis {
         let mut results = Vec::with_capacity(sample_sets.len());
         for set in &sample_sets {
             let ds = load_dataset(&set.dir)?;
+            check_frames(&ds, &format!("sample set `{}` folder", set.label))?;
             check_same_molecule(&molecule, &ds.trajectories[0]).map_err(|e| {
                 AnalysisError::Topology(format!(
                     "sample set `{}` does not match MD: {e}",
@@ -998,13 +1057,10 @@ impl Analysis {
             let s = Series::of(&ds, &set.label, &reference, None, false)?;
             drop(ds);
             dataset_warnings(&s, &mut warnings);
-            results.push(SampleSetAnalysis::compute(
-                &s,
-                &md,
-                &md_m,
-                &reference,
-                opts.min_state_population,
-            ));
+            let result =
+                SampleSetAnalysis::compute(&s, &md, &md_m, &reference, opts.min_state_population);
+            mobility_warnings(&result, &mut warnings);
+            results.push(result);
             sets.push(s);
         }
         let comparisons = results.iter().map(SampleSetAnalysis::comparison).collect();
@@ -1394,10 +1450,10 @@ fn write_outputs(
     std::fs::create_dir_all(&plots_dir).map_err(|e| AnalysisError::io(&plots_dir, e))?;
     for f in figures {
         let png = plots_dir.join(format!("{}.png", f.name));
-        std::fs::write(&png, &f.png).map_err(|e| AnalysisError::io(&png, e))?;
+        write_atomic(&png, &f.png)?;
         if write_svg {
             let svg = plots_dir.join(format!("{}.svg", f.name));
-            std::fs::write(&svg, &f.svg).map_err(|e| AnalysisError::io(&svg, e))?;
+            write_atomic(&svg, f.svg.as_bytes())?;
         }
     }
     let json_path = out_dir.join("metrics.json");
@@ -1413,11 +1469,10 @@ fn write_outputs(
     )
 }
 
-/// Write to `<path>.tmp`, then rename over `path`.
+/// Write durably and atomically (`timewarp_rundir::write_atomic`).
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AnalysisError> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(|e| AnalysisError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| AnalysisError::io(path, e))
+    timewarp_rundir::write_atomic(path, bytes).map_err(|e| match e {
+        timewarp_rundir::RunDirError::Io { path, err } => AnalysisError::io(path, err),
+        other => AnalysisError::io(path, std::io::Error::other(other.to_string())),
+    })
 }

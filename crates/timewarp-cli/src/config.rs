@@ -36,14 +36,36 @@ impl ForceFieldSettings {
     }
 }
 
+/// Every section a command or `timewarp run` reads. A file is shared between commands, so a
+/// command accepts the sections of the others, but a name outside this list is a misspelling
+/// (`[mdd]`) whose settings would otherwise be ignored without a word.
+pub const KNOWN_SECTIONS: [&str; 10] =
+    ["run", "forcefield", "md", "dataset", "fit", "train", "finetune", "sample", "explore", "analyze"];
+
 /// Reads section `section` of the TOML file `path` into `T` (defaults when the section is
-/// absent). Unknown keys are errors that name the file.
+/// absent). Unknown sections, keys outside a section and unknown keys are errors that name the
+/// file.
 pub fn load_section<T: DeserializeOwned + Default>(path: Option<&Path>, section: &str) -> Result<T> {
     let Some(path) = path else { return Ok(T::default()) };
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read config file {}", path.display()))?;
     let table: toml::Table =
         toml::from_str(&text).with_context(|| format!("invalid TOML in {}", path.display()))?;
+    for (name, value) in &table {
+        if !value.is_table() {
+            anyhow::bail!(
+                "{}: `{name}` stands outside any section; put it under its section, e.g. [{section}]",
+                path.display()
+            );
+        }
+        if !KNOWN_SECTIONS.contains(&name.as_str()) {
+            anyhow::bail!(
+                "{}: unknown section [{name}] (known sections: {})",
+                path.display(),
+                KNOWN_SECTIONS.map(|s| format!("[{s}]")).join(", ")
+            );
+        }
+    }
     match table.get(section) {
         None => Ok(T::default()),
         Some(value) => value
@@ -60,8 +82,44 @@ pub fn write_toml_atomic<T: Serialize>(path: &Path, value: &T) -> Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let text = toml::to_string_pretty(value).context("cannot serialise the configuration")?;
-    let tmp = path.with_extension("toml.tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    Ok(timewarp_rundir::write_atomic(path, text.as_bytes())?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, text: &str) -> std::path::PathBuf {
+        let path = std::env::temp_dir().join(format!("timewarp-cli-config-{name}-{}.toml", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn misspelt_section_is_refused_naming_it_and_the_file() {
+        let path = file("mdd", "[mdd]\nsteps = 5\n");
+        let e = format!("{:#}", load_section::<timewarp_md::MdConfig>(Some(&path), "md").unwrap_err());
+        assert!(e.contains("[mdd]") && e.contains(&path.display().to_string()), "{e}");
+        // Every command refuses it, not only the one whose section it resembles.
+        let e = format!("{:#}", load_section::<ForceFieldSettings>(Some(&path), "forcefield").unwrap_err());
+        assert!(e.contains("[mdd]"), "{e}");
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn keys_outside_a_section_are_refused() {
+        let path = file("top", "steps = 5\n[md]\nseed = 1\n");
+        let e = format!("{:#}", load_section::<timewarp_md::MdConfig>(Some(&path), "md").unwrap_err());
+        assert!(e.contains("`steps`") && e.contains("outside any section"), "{e}");
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn sections_of_other_commands_are_accepted() {
+        let text = "[run]\nout = \"x\"\n[forcefield]\n[md]\nsteps = 7\n[dataset]\n[fit]\n[train]\n[finetune]\n[sample]\n[explore]\n[analyze]\n";
+        let path = file("all", text);
+        let md: timewarp_md::MdConfig = load_section(Some(&path), "md").unwrap();
+        assert_eq!(md.steps, 7);
+        std::fs::remove_file(&path).unwrap();
+    }
 }

@@ -85,10 +85,10 @@ fn three_dipeptides_make_a_resumable_data_set_that_trains() {
     assert!(train.status.success(), "{}", text(&train));
     let record: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
-    assert_eq!(record["steps"], 4);
+    assert_eq!(record["summary"]["steps"], 4);
     // One peptide per split, 21 frames each: 20 pairs of lag 20 steps in train and in val.
-    assert_eq!(record["train_pairs"], 20);
-    assert_eq!(record["val_pairs"], 20);
+    assert_eq!(record["summary"]["train_pairs"], 20);
+    assert_eq!(record["summary"]["val_pairs"], 20);
     assert!(run.join("best/model.safetensors").is_file());
     let stderr = String::from_utf8_lossy(&train.stderr).to_string();
     assert!(stderr.contains("1 train") && stderr.contains("1 test"), "{stderr}");

@@ -70,7 +70,9 @@ fn pipeline_produces_every_artefact_and_skips_completed_stages() {
     assert!(first.status.success(), "timewarp run failed: {}", String::from_utf8_lossy(&first.stderr));
 
     for stage in ["md", "kernel", "model", "finetune", "sample", "sample-fitted", "explore", "report"] {
-        assert!(out.join(stage).join("stage.json").is_file(), "stage {stage} not marked complete");
+        let record = timewarp_rundir::RunRecord::read(&out.join(stage)).unwrap().unwrap_or_else(|| panic!("stage {stage} has no run.json"));
+        assert!(record.completed, "stage {stage} not complete");
+        assert!(!out.join(stage).join(".timewarp.lock").exists(), "stage {stage} still locked");
     }
     // MD: official layout per replica, readable.
     for r in ["replica-000", "replica-001"] {

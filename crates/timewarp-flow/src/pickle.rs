@@ -30,9 +30,9 @@ enum Value {
     Float(f64),
     Str(String),
     Bytes(Vec<u8>),
-    Tuple(Rc<Vec<Value>>),
-    List(Rc<RefCell<Vec<Value>>>),
-    Dict(Rc<RefCell<Vec<(Value, Value)>>>),
+    Tuple(Rc<Items<Value>>),
+    List(Rc<RefCell<Items<Value>>>),
+    Dict(Rc<RefCell<Items<(Value, Value)>>>),
     Global {
         module: String,
         name: String,
@@ -348,32 +348,33 @@ impl<'a> Machine<'a> {
                         s.trim_matches(|c| c == '\'' || c == '"').to_string(),
                     ));
                 }
-                b')' => self.stack.push(Value::Tuple(Rc::new(Vec::new()))),
+                b')' => self.stack.push(Value::Tuple(Rc::new(Items::default()))),
                 b't' => {
                     let items = self.pop_mark()?;
-                    self.stack.push(Value::Tuple(Rc::new(items)));
+                    self.stack.push(Value::Tuple(Rc::new(Items(items))));
                 }
                 0x85 => {
                     let a = self.pop()?;
-                    self.stack.push(Value::Tuple(Rc::new(vec![a])));
+                    self.stack.push(Value::Tuple(Rc::new(Items(vec![a]))));
                 }
                 0x86 => {
                     let b = self.pop()?;
                     let a = self.pop()?;
-                    self.stack.push(Value::Tuple(Rc::new(vec![a, b])));
+                    self.stack.push(Value::Tuple(Rc::new(Items(vec![a, b]))));
                 }
                 0x87 => {
                     let c = self.pop()?;
                     let b = self.pop()?;
                     let a = self.pop()?;
-                    self.stack.push(Value::Tuple(Rc::new(vec![a, b, c])));
+                    self.stack.push(Value::Tuple(Rc::new(Items(vec![a, b, c]))));
                 }
                 b']' => self
                     .stack
-                    .push(Value::List(Rc::new(RefCell::new(Vec::new())))),
+                    .push(Value::List(Rc::new(RefCell::new(Items::default())))),
                 b'l' => {
                     let items = self.pop_mark()?;
-                    self.stack.push(Value::List(Rc::new(RefCell::new(items))));
+                    self.stack
+                        .push(Value::List(Rc::new(RefCell::new(Items(items)))));
                 }
                 b'a' => {
                     let v = self.pop()?;
@@ -389,10 +390,10 @@ impl<'a> Machine<'a> {
                 }
                 b'}' => self
                     .stack
-                    .push(Value::Dict(Rc::new(RefCell::new(Vec::new())))),
+                    .push(Value::Dict(Rc::new(RefCell::new(Items::default())))),
                 b'd' => {
                     let items = self.pop_mark()?;
-                    let dict = Value::Dict(Rc::new(RefCell::new(Vec::new())));
+                    let dict = Value::Dict(Rc::new(RefCell::new(Items::default())));
                     Self::set_items(&dict, items)?;
                     self.stack.push(dict);
                 }
@@ -520,7 +521,110 @@ impl<'a> Machine<'a> {
 fn class_name(v: &Value) -> String {
     match v {
         Value::Global { module, name } => format!("{module}.{name}"),
-        other => format!("{other:?}").chars().take(40).collect(),
+        other => other.kind().to_string(),
+    }
+}
+
+impl Value {
+    /// The kind of a value, for messages. Never its contents: a crafted pickle can nest values
+    /// (or make them contain themselves) deeply enough that printing them recurses without end.
+    fn kind(&self) -> &'static str {
+        match self {
+            Value::None => "None",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "str",
+            Value::Bytes(_) => "bytes",
+            Value::Tuple(_) => "tuple",
+            Value::List(_) => "list",
+            Value::Dict(_) => "dict",
+            Value::Global { .. } => "global",
+            Value::Storage(_) => "storage",
+            Value::Tensor(_) => "tensor",
+            Value::Opaque(_) => "object",
+        }
+    }
+}
+
+/// The items of a pickled tuple, list or dict. Dropped without recursion: the derived drop of
+/// a deeply nested value (a pickle of a million TUPLE1 opcodes is a million nested tuples)
+/// recurses once per level and overflows the stack, wherever the value is let go (popped,
+/// overwritten in the memo, or at the end). Here every container whose last reference goes
+/// hands its items to a work list instead; shared containers only lose a reference, and
+/// self-containing ones are leaked, which is bounded by the size of the pickle.
+#[derive(Debug)]
+struct Items<T: IntoValues>(Vec<T>);
+
+impl<T: IntoValues> Default for Items<T> {
+    fn default() -> Self {
+        Items(Vec::new())
+    }
+}
+
+impl<T: IntoValues> std::ops::Deref for Items<T> {
+    type Target = Vec<T>;
+    fn deref(&self) -> &Vec<T> {
+        &self.0
+    }
+}
+
+impl<T: IntoValues> std::ops::DerefMut for Items<T> {
+    fn deref_mut(&mut self) -> &mut Vec<T> {
+        &mut self.0
+    }
+}
+
+/// What a container holds, as values to be dropped one by one.
+trait IntoValues {
+    fn into_values(self, out: &mut Vec<Value>);
+}
+
+impl IntoValues for Value {
+    fn into_values(self, out: &mut Vec<Value>) {
+        out.push(self);
+    }
+}
+
+impl IntoValues for (Value, Value) {
+    fn into_values(self, out: &mut Vec<Value>) {
+        out.push(self.0);
+        out.push(self.1);
+    }
+}
+
+impl<T: IntoValues> Items<T> {
+    fn drain_into(&mut self, out: &mut Vec<Value>) {
+        for item in std::mem::take(&mut self.0) {
+            item.into_values(out);
+        }
+    }
+}
+
+impl<T: IntoValues> Drop for Items<T> {
+    fn drop(&mut self) {
+        let mut work = Vec::new();
+        self.drain_into(&mut work);
+        while let Some(v) = work.pop() {
+            match v {
+                Value::Tuple(items) => {
+                    if let Ok(mut items) = Rc::try_unwrap(items) {
+                        items.drain_into(&mut work);
+                    }
+                }
+                Value::List(items) => {
+                    if let Ok(items) = Rc::try_unwrap(items) {
+                        items.into_inner().drain_into(&mut work);
+                    }
+                }
+                Value::Dict(items) => {
+                    if let Ok(items) = Rc::try_unwrap(items) {
+                        items.into_inner().drain_into(&mut work);
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 }
 
@@ -551,18 +655,48 @@ fn persistent_load(pid: Value) -> PResult<Value> {
                 key: key.clone(),
             })))
         }
-        _ => Err(format!("unsupported persistent id {items:?}")),
+        _ => Err(format!(
+            "unsupported persistent id ({})",
+            items.iter().map(Value::kind).collect::<Vec<_>>().join(", ")
+        )),
     }
 }
 
 /// Apply a callable from a REDUCE opcode.
-fn reduce(callable: Value, args: Value) -> PResult<Value> {
+fn reduce(mut callable: Value, mut args: Value) -> PResult<Value> {
+    // `_rebuild_from_type_v2(func, type, args)` applies `func` to `args`: unwrapped in a loop,
+    // since a crafted pickle can nest it deeply enough to overflow the stack by recursion.
+    loop {
+        if let Value::Global { module, name } = &callable {
+            if (module.as_str(), name.as_str()) == ("torch._tensor", "_rebuild_from_type_v2") {
+                let next = match &args {
+                    Value::Tuple(a) => match a.as_slice() {
+                        [func, _type, Value::Tuple(inner), ..] => {
+                            Some((func.clone(), Value::Tuple(inner.clone())))
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let Some((func, inner)) = next else {
+                    return Err("_rebuild_from_type_v2: unexpected arguments".into());
+                };
+                (callable, args) = (func, inner);
+                continue;
+            }
+        }
+        return reduce_once(callable, args);
+    }
+}
+
+/// Apply a callable other than `_rebuild_from_type_v2`.
+fn reduce_once(callable: Value, args: Value) -> PResult<Value> {
     let Value::Global { module, name } = &callable else {
         return Ok(Value::Opaque("reduce".into()));
     };
     let args = match &args {
         Value::Tuple(a) => a.clone(),
-        _ => Rc::new(Vec::new()),
+        _ => Rc::new(Items::default()),
     };
     match (module.as_str(), name.as_str()) {
         ("torch._utils", "_rebuild_tensor_v2") | ("torch._utils", "_rebuild_tensor") => {
@@ -582,22 +716,24 @@ fn reduce(callable: Value, args: Value) -> PResult<Value> {
             .first()
             .cloned()
             .ok_or_else(|| "_rebuild_parameter without data".into()),
-        ("torch._tensor", "_rebuild_from_type_v2") => match args.as_slice() {
-            [func, _type, Value::Tuple(inner), ..] => {
-                reduce(func.clone(), Value::Tuple(inner.clone()))
-            }
-            _ => Err("_rebuild_from_type_v2: unexpected arguments".into()),
-        },
         ("collections", "OrderedDict") | ("builtins", "dict") => {
-            Ok(Value::Dict(Rc::new(RefCell::new(Vec::new()))))
+            Ok(Value::Dict(Rc::new(RefCell::new(Items::default()))))
         }
         _ => Ok(Value::Opaque(format!("{module}.{name}"))),
     }
 }
 
+/// How deep [`find_state_dict`] looks: checkpoints nest the state dict one or two levels down,
+/// and a dict that holds itself under `model` must not send the search round for ever.
+const MAX_STATE_DICT_DEPTH: usize = 4;
+
 /// Find the state dict: the top-level dict itself if its values are tensors, else the dict
 /// under one of [`STATE_DICT_KEYS`].
 fn find_state_dict(root: &Value) -> Option<Vec<(String, Rc<TensorRef>)>> {
+    find_state_dict_within(root, MAX_STATE_DICT_DEPTH)
+}
+
+fn find_state_dict_within(root: &Value, depth: usize) -> Option<Vec<(String, Rc<TensorRef>)>> {
     let Value::Dict(dict) = root else { return None };
     let dict = dict.borrow();
     let tensors: Vec<(String, Rc<TensorRef>)> = dict
@@ -610,9 +746,12 @@ fn find_state_dict(root: &Value) -> Option<Vec<(String, Rc<TensorRef>)>> {
     if !tensors.is_empty() {
         return Some(tensors);
     }
+    if depth == 0 {
+        return None;
+    }
     STATE_DICT_KEYS.iter().find_map(|wanted| {
         dict.iter().find_map(|(k, v)| match k {
-            Value::Str(k) if k == wanted => find_state_dict(v),
+            Value::Str(k) if k == wanted => find_state_dict_within(v, depth - 1),
             _ => None,
         })
     })
@@ -681,10 +820,12 @@ pub fn read_torch_state_dict(path: &Path) -> Result<StateDict, StateDictError> {
         }
         let bytes = &storages[&t.storage.key];
         let width = dtype.size();
-        let count: usize = t.size.iter().product();
+        let count = checked_extent(&t, bytes.len() / width)
+            .map_err(|m| err(format!("tensor {name}: storage {}: {m}", t.storage.key)))?;
         let mut values = Vec::with_capacity(count);
         let mut index = vec![0usize; t.size.len()];
         for _ in 0..count {
+            // In range: checked_extent bounds the largest element.
             let element = t.offset
                 + index
                     .iter()
@@ -717,6 +858,48 @@ pub fn read_torch_state_dict(path: &Path) -> Result<StateDict, StateDictError> {
         dict.insert(name, StateTensor::new(t.size.clone(), values, stored));
     }
     Ok(dict)
+}
+
+/// The number of elements of tensor `t`, after checking that every element it addresses lies
+/// in a storage of `stored` elements. Sizes, strides and offset come from the pickle: unchecked,
+/// they overflow the index arithmetic, or ask for an allocation of terabytes (which aborts the
+/// process). A state-dict tensor never holds more elements than its storage (no parameter is a
+/// broadcast view), so that bounds the allocation by the file's size.
+fn checked_extent(t: &TensorRef, stored: usize) -> Result<usize, String> {
+    if t.size.len() != t.stride.len() {
+        return Err(format!(
+            "{} sizes but {} strides",
+            t.size.len(),
+            t.stride.len()
+        ));
+    }
+    let too_big = || format!("size {:?} does not fit in memory", t.size);
+    let count = t
+        .size
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .ok_or_else(too_big)?;
+    if count == 0 {
+        return Ok(0);
+    }
+    if count > stored {
+        return Err(format!(
+            "size {:?} ({count} elements) exceeds the {stored} elements stored",
+            t.size
+        ));
+    }
+    t.size
+        .iter()
+        .zip(&t.stride)
+        .try_fold(t.offset, |e, (&d, &s)| e.checked_add((d - 1).checked_mul(s)?))
+        .filter(|&e| e < stored)
+        .ok_or_else(|| {
+            format!(
+                "offset {} with size {:?} and stride {:?} reaches beyond the {stored} elements stored",
+                t.offset, t.size, t.stride
+            )
+        })?;
+    Ok(count)
 }
 
 #[cfg(test)]

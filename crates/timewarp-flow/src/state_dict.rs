@@ -134,22 +134,18 @@ pub fn safetensors_bytes(dict: &StateDict, path: &Path) -> Result<Vec<u8>, State
     })
 }
 
-/// Write a file atomically: to `<path>.tmp` first, then rename over `path`.
+/// Write a file durably and atomically (`timewarp_rundir::write_atomic`).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StateDictError> {
-    let io = |source| StateDictError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = std::path::PathBuf::from(tmp);
-    {
-        use std::io::Write;
-        let mut file = std::fs::File::create(&tmp).map_err(io)?;
-        file.write_all(bytes).map_err(io)?;
-        file.sync_all().map_err(io)?;
-    }
-    std::fs::rename(&tmp, path).map_err(io)
+    timewarp_rundir::write_atomic(path, bytes).map_err(|e| match e {
+        timewarp_rundir::RunDirError::Io { path, err } => StateDictError::Io {
+            path: path.display().to_string(),
+            source: err,
+        },
+        other => StateDictError::Io {
+            path: path.display().to_string(),
+            source: std::io::Error::other(other.to_string()),
+        },
+    })
 }
 
 /// Write a state dict to a `.safetensors` file atomically.

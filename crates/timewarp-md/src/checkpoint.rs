@@ -11,60 +11,16 @@
 //! keeps only the first `n_frames` of them, which are exactly the frames the continued run
 //! would otherwise write again.
 
-use crate::atomic::write_atomic;
 use crate::MdError;
-use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+pub use timewarp_rundir::RngState;
 use std::path::Path;
 
 /// File name of a replica's checkpoint inside its output folder.
 pub const CHECKPOINT_FILE: &str = "checkpoint.json";
 const FORMAT: &str = "timewarp-md-checkpoint";
 const VERSION: u32 = 1;
-
-/// The exact position of a ChaCha8 stream.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RngState {
-    /// The 256-bit key as 64 hex digits.
-    pub key_hex: String,
-    pub stream: u64,
-    /// Word position (u128) in decimal.
-    pub word_pos: String,
-}
-
-impl RngState {
-    pub fn capture(rng: &ChaCha8Rng) -> Self {
-        let key_hex = rng.get_seed().iter().map(|b| format!("{b:02x}")).collect();
-        Self {
-            key_hex,
-            stream: rng.get_stream(),
-            word_pos: rng.get_word_pos().to_string(),
-        }
-    }
-
-    pub fn restore(&self) -> Result<ChaCha8Rng, String> {
-        if self.key_hex.len() != 64 {
-            return Err(format!(
-                "rng key must be 64 hex digits, got {}",
-                self.key_hex.len()
-            ));
-        }
-        let mut key = [0u8; 32];
-        for (i, b) in key.iter_mut().enumerate() {
-            *b = u8::from_str_radix(&self.key_hex[2 * i..2 * i + 2], 16)
-                .map_err(|e| format!("rng key: {e}"))?;
-        }
-        let word_pos: u128 = self
-            .word_pos
-            .parse()
-            .map_err(|e| format!("rng word_pos {:?}: {e}", self.word_pos))?;
-        let mut rng = ChaCha8Rng::from_seed(key);
-        rng.set_stream(self.stream);
-        rng.set_word_pos(word_pos);
-        Ok(rng)
-    }
-}
 
 /// A replica's resumable state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,8 +69,8 @@ impl Checkpoint {
 
     /// Write atomically (tmp + fsync + rename).
     pub fn save(&self, path: &Path) -> Result<(), MdError> {
-        write_atomic(path, |w| {
-            serde_json::to_writer(w, self).map_err(std::io::Error::other)
+        timewarp_rundir::write_atomic_with(path, |w| {
+            serde_json::to_writer(w, self).map_err(|e| MdError::io(path, std::io::Error::other(e)))
         })
     }
 
@@ -156,7 +112,7 @@ impl Checkpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::Rng;
+    use rand::{Rng, SeedableRng};
 
     #[test]
     fn round_trip_is_exact() {

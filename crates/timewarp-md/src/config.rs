@@ -75,6 +75,19 @@ impl Default for MdConfig {
     }
 }
 
+/// Most production (or burn-in) steps of one replica: 10¹² steps are 500 µs at 0.5 fs, far
+/// beyond any run this engine can finish, and small enough that step counts, frame indices and
+/// `steps × replicas` stay far from 64-bit overflow (and from TOML's signed 64-bit integers,
+/// in which the effective configuration is written).
+pub const MAX_STEPS: u64 = 1_000_000_000_000;
+/// Largest time step, fs: without constraints, steps above a few fs blow up within picoseconds;
+/// a larger value is a unit mistake (ps given as fs).
+pub const MAX_DT_FS: f64 = 10.0;
+/// Most replicas of one run (each holds its own state and trajectory in memory).
+pub const MAX_REPLICAS: usize = 10_000;
+/// Most worker threads (more than any machine has cores; each one is spawned).
+pub const MAX_THREADS: usize = 4096;
+
 impl MdConfig {
     /// Time step in ps.
     pub fn dt_ps(&self) -> f64 {
@@ -82,8 +95,33 @@ impl MdConfig {
     }
 
     /// Production steps that cover `ns` nanoseconds at this time step (rounded to nearest).
-    pub fn steps_for_ns(&self, ns: f64) -> u64 {
-        (ns * 1e3 / self.dt_ps()).round() as u64
+    /// A negative, non-finite or too long `ns` is an error: the float-to-integer conversion
+    /// would silently turn it into 0 or 2⁶⁴ − 1 steps.
+    pub fn steps_for_ns(&self, ns: f64) -> Result<u64, MdError> {
+        if !(ns.is_finite() && ns > 0.0) {
+            return Err(MdError::Config(format!(
+                "production length {ns} ns must be finite and > 0"
+            )));
+        }
+        self.check_dt()?;
+        let steps = (ns * 1e3 / self.dt_ps()).round();
+        if steps > MAX_STEPS as f64 {
+            return Err(MdError::Config(format!(
+                "production length {ns} ns is {steps:e} steps of {} fs, more than the limit of {MAX_STEPS:e} steps",
+                self.dt_fs
+            )));
+        }
+        Ok(steps as u64)
+    }
+
+    fn check_dt(&self) -> Result<(), MdError> {
+        if !(self.dt_fs.is_finite() && self.dt_fs > 0.0 && self.dt_fs <= MAX_DT_FS) {
+            return Err(MdError::Config(format!(
+                "dt_fs = {}: the time step must be finite, > 0 and <= {MAX_DT_FS} fs",
+                self.dt_fs
+            )));
+        }
+        Ok(())
     }
 
     pub fn integrator(&self) -> LangevinMiddle {
@@ -113,13 +151,58 @@ impl MdConfig {
 
     /// Check ranges; the error names the setting.
     pub fn validate(&self) -> Result<(), MdError> {
-        self.integrator().validate()?;
         let bad = |s: String| Err(MdError::Config(s));
+        if !(self.temperature_k.is_finite() && self.temperature_k > 0.0) {
+            return bad(format!(
+                "temperature_k = {}: must be finite and > 0 K",
+                self.temperature_k
+            ));
+        }
+        if !(self.friction_per_ps.is_finite() && self.friction_per_ps >= 0.0) {
+            return bad(format!(
+                "friction_per_ps = {}: must be finite and >= 0 (1/ps)",
+                self.friction_per_ps
+            ));
+        }
+        self.check_dt()?;
+        self.integrator().validate()?;
+        for (key, value) in [
+            ("steps", self.steps),
+            ("burn_in_steps", self.burn_in_steps),
+            ("save_every", self.save_every),
+            ("checkpoint_every", self.checkpoint_every),
+        ] {
+            if value > MAX_STEPS {
+                return bad(format!(
+                    "{key} = {value}: more than the limit of {MAX_STEPS:e} steps"
+                ));
+            }
+        }
         if self.save_every == 0 {
             return bad("save_every must be at least 1 step".into());
         }
         if self.replicas == 0 {
             return bad("replicas must be at least 1".into());
+        }
+        if self.replicas > MAX_REPLICAS {
+            return bad(format!(
+                "replicas = {}: more than the limit of {MAX_REPLICAS}",
+                self.replicas
+            ));
+        }
+        if self.threads > MAX_THREADS {
+            return bad(format!(
+                "threads = {}: more than the limit of {MAX_THREADS} (0 = one per core)",
+                self.threads
+            ));
+        }
+        if self.pdb_trajectory_max_frames > i64::MAX as u64 {
+            // config.toml holds signed 64-bit integers only
+            return bad(format!(
+                "pdb_trajectory_max_frames = {}: must be at most {}",
+                self.pdb_trajectory_max_frames,
+                i64::MAX
+            ));
         }
         if !(self.minimize_tolerance.is_finite() && self.minimize_tolerance > 0.0) {
             return bad(format!(
@@ -139,9 +222,6 @@ impl MdConfig {
                     "name {name:?} must be a non-empty file name without path separators"
                 ));
             }
-        }
-        if self.total_steps() > i64::MAX as u64 {
-            return bad("burn_in_steps + steps does not fit a 64-bit step counter".into());
         }
         Ok(())
     }
@@ -200,7 +280,7 @@ mod tests {
         );
         assert_eq!(c.spacing, SpacingKind::Log);
         assert_eq!(c.minimize_tolerance, 2.0);
-        assert_eq!(c.steps_for_ns(1.0), 2_000_000);
+        assert_eq!(c.steps_for_ns(1.0).unwrap(), 2_000_000);
         c.validate().unwrap();
     }
 
@@ -228,7 +308,7 @@ mod tests {
         }
         .validate()
         .unwrap_err();
-        assert!(e.to_string().contains("time step"));
+        assert!(e.to_string().contains("time step") && e.to_string().contains("dt_fs"));
         let e = MdConfig {
             name: Some("a/b".into()),
             ..Default::default()
@@ -236,6 +316,216 @@ mod tests {
         .validate()
         .unwrap_err();
         assert!(e.to_string().contains("name"));
+    }
+
+    #[test]
+    fn negative_nan_infinite_or_huge_ns_is_refused() {
+        let c = MdConfig::default();
+        assert_eq!(c.steps_for_ns(1.0).unwrap(), 2_000_000);
+        for ns in [-1.0, 0.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e12] {
+            let e = c.steps_for_ns(ns).unwrap_err().to_string();
+            assert!(e.contains("ns"), "{ns}: {e}");
+        }
+        // The time step is checked before it divides.
+        let c = MdConfig {
+            dt_fs: 0.0,
+            ..Default::default()
+        };
+        assert!(c
+            .steps_for_ns(1.0)
+            .unwrap_err()
+            .to_string()
+            .contains("dt_fs"));
+    }
+
+    #[test]
+    fn huge_step_counts_are_refused_naming_the_key() {
+        for (key, c) in [
+            (
+                "steps",
+                MdConfig {
+                    steps: u64::MAX,
+                    ..Default::default()
+                },
+            ),
+            (
+                "burn_in_steps",
+                MdConfig {
+                    burn_in_steps: u64::MAX - 1,
+                    ..Default::default()
+                },
+            ),
+            (
+                "save_every",
+                MdConfig {
+                    save_every: MAX_STEPS + 1,
+                    ..Default::default()
+                },
+            ),
+            (
+                "checkpoint_every",
+                MdConfig {
+                    checkpoint_every: u64::MAX,
+                    ..Default::default()
+                },
+            ),
+        ] {
+            let e = c.validate().unwrap_err().to_string();
+            assert!(e.contains(&format!("{key} = ")), "{key}: {e}");
+        }
+        // The largest accepted values do not overflow the step counter.
+        let c = MdConfig {
+            steps: MAX_STEPS,
+            burn_in_steps: MAX_STEPS,
+            save_every: MAX_STEPS,
+            replicas: MAX_REPLICAS,
+            ..Default::default()
+        };
+        c.validate().unwrap();
+        assert!(c.total_steps().checked_mul(c.replicas as u64).is_some());
+    }
+
+    #[test]
+    fn every_numeric_setting_is_range_checked_by_name() {
+        let cases: Vec<(&str, MdConfig)> = vec![
+            (
+                "temperature_k",
+                MdConfig {
+                    temperature_k: 0.0,
+                    ..Default::default()
+                },
+            ),
+            (
+                "temperature_k",
+                MdConfig {
+                    temperature_k: -5.0,
+                    ..Default::default()
+                },
+            ),
+            (
+                "temperature_k",
+                MdConfig {
+                    temperature_k: f64::NAN,
+                    ..Default::default()
+                },
+            ),
+            (
+                "temperature_k",
+                MdConfig {
+                    temperature_k: f64::INFINITY,
+                    ..Default::default()
+                },
+            ),
+            (
+                "friction_per_ps",
+                MdConfig {
+                    friction_per_ps: -0.1,
+                    ..Default::default()
+                },
+            ),
+            (
+                "friction_per_ps",
+                MdConfig {
+                    friction_per_ps: f64::NAN,
+                    ..Default::default()
+                },
+            ),
+            (
+                "friction_per_ps",
+                MdConfig {
+                    friction_per_ps: f64::INFINITY,
+                    ..Default::default()
+                },
+            ),
+            (
+                "dt_fs",
+                MdConfig {
+                    dt_fs: 0.0,
+                    ..Default::default()
+                },
+            ),
+            (
+                "dt_fs",
+                MdConfig {
+                    dt_fs: f64::NAN,
+                    ..Default::default()
+                },
+            ),
+            (
+                "dt_fs",
+                MdConfig {
+                    dt_fs: 500.0,
+                    ..Default::default()
+                },
+            ),
+            (
+                "save_every",
+                MdConfig {
+                    save_every: 0,
+                    ..Default::default()
+                },
+            ),
+            (
+                "replicas",
+                MdConfig {
+                    replicas: 0,
+                    ..Default::default()
+                },
+            ),
+            (
+                "replicas",
+                MdConfig {
+                    replicas: MAX_REPLICAS + 1,
+                    ..Default::default()
+                },
+            ),
+            (
+                "threads",
+                MdConfig {
+                    threads: MAX_THREADS + 1,
+                    ..Default::default()
+                },
+            ),
+            (
+                "minimize_tolerance",
+                MdConfig {
+                    minimize_tolerance: 0.0,
+                    ..Default::default()
+                },
+            ),
+            (
+                "minimize_tolerance",
+                MdConfig {
+                    minimize_tolerance: f64::NAN,
+                    ..Default::default()
+                },
+            ),
+            (
+                "max_abs_energy",
+                MdConfig {
+                    max_abs_energy: f64::NAN,
+                    ..Default::default()
+                },
+            ),
+            (
+                "max_abs_energy",
+                MdConfig {
+                    max_abs_energy: -1.0,
+                    ..Default::default()
+                },
+            ),
+        ];
+        for (key, c) in cases {
+            let e = c.validate().unwrap_err().to_string();
+            assert!(e.contains(key), "{key}: {e}");
+        }
+        // Friction 0 (Verlet) stays valid.
+        MdConfig {
+            friction_per_ps: 0.0,
+            ..Default::default()
+        }
+        .validate()
+        .unwrap();
     }
 
     #[test]

@@ -39,7 +39,8 @@ pub use split::{assign_splits, fnv1a, splitmix64, SplitFractions, SplitName};
 
 use crate::config::protocol_differences;
 use crate::minimize::{minimize, MinimizeOptions};
-use crate::run::{name_from_path, run_md, MdSummary, RUN_JSON};
+use crate::run::{md_record, name_from_path, run_md, MdSummary};
+use timewarp_rundir::{RunRecord, Session};
 use crate::{MdConfig, MdError};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -437,24 +438,21 @@ fn check_compatible(
     }
 }
 
-/// `Some(n_atoms)` if `dir/run.json` records a finished run of exactly this protocol: same
-/// settings, the configured production steps, every replica at burn-in + steps.
+/// `Some(n_atoms)` if `dir/run.json` records a finished MD run of exactly this protocol and
+/// length (the peptide's settings, every replica at burn-in + steps).
 fn completed_run(dir: &Path, md: &MdConfig) -> Option<usize> {
-    let text = std::fs::read_to_string(dir.join(RUN_JSON)).ok()?;
-    let record: serde_json::Value = serde_json::from_str(&text).ok()?;
-    let ran: MdConfig = serde_json::from_value(record.get("config")?.clone()).ok()?;
-    if ran.protocol() != md.protocol() || ran.steps != md.steps || ran.name != md.name {
+    let record = RunRecord::read(dir).ok()??;
+    if !record.completed || record.command != "md" {
         return None;
     }
-    let replicas = record.get("replicas")?.as_array()?;
-    let all_done = replicas.len() == md.replicas
-        && replicas
-            .iter()
-            .all(|r| r.get("steps_done").and_then(|s| s.as_u64()) == Some(md.total_steps()));
-    if !all_done {
+    let ran: MdConfig = serde_json::from_value(record.settings.get("md")?.clone()).ok()?;
+    let steps = record.extent.get("steps")?.as_u64()?;
+    if ran.protocol() != md.protocol() || steps != md.steps || ran.name != md.name {
         return None;
     }
-    record.get("n_atoms")?.as_u64().map(|n| n as usize)
+    let summary: MdSummary = serde_json::from_value(record.summary).ok()?;
+    let all_done = summary.replicas.len() == md.replicas && summary.replicas.iter().all(|r| r.steps_done == md.total_steps());
+    all_done.then_some(summary.n_atoms)
 }
 
 /// Builds or reads one peptide, parameterises it and runs (or resumes) its MD. The error
@@ -490,7 +488,15 @@ fn run_peptide(
         };
         minimize(&system, &mut pdb.models[0], &opts).map_err(|e| (e.into(), n_atoms))?;
     }
-    run_md(md, &pdb, &system, system.masses(), dir, true, progress).map_err(|e| (e.into(), n_atoms))
+    // The peptide's folder is opened like every output folder (locked, inspected, recorded).
+    let source_path = match source {
+        PeptideSource::Sequence(s) => PathBuf::from(format!("sequence:{s}")),
+        PeptideSource::Pdb(p) => p.clone(),
+    };
+    let session = Session::open(dir, md_record(md, forcefield, &pdb, &source_path), true, true).map_err(|e| (MdError::from(e).into(), n_atoms))?;
+    let summary = run_md(md, &pdb, &system, system.masses(), dir, true, progress).map_err(|e| (e.into(), n_atoms))?;
+    session.finish(&summary).map_err(|e| (MdError::from(e).into(), n_atoms))?;
+    Ok(summary)
 }
 
 #[cfg(test)]

@@ -32,6 +32,12 @@ pub enum MdError {
     /// A molecule or trajectory file error from timewarp-mol.
     #[error(transparent)]
     Mol(#[from] timewarp_mol::MolError),
+    /// The force field cannot parameterise the structure.
+    #[error(transparent)]
+    ForceField(#[from] timewarp_ff::FfError),
+    /// The output folder is locked, holds something else, or cannot be written.
+    #[error(transparent)]
+    Folder(#[from] timewarp_rundir::RunDirError),
 }
 
 impl MdError {

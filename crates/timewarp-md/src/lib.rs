@@ -33,7 +33,6 @@
 //! ```
 
 pub mod analytic;
-mod atomic;
 pub mod checkpoint;
 pub mod cmm;
 pub mod config;
@@ -53,7 +52,7 @@ pub use error::MdError;
 pub use integrator::{LangevinMiddle, LangevinMiddleIntegrator, MdState};
 pub use minimize::{minimize, MinimizeOptions, MinimizeReport};
 pub use replicas::ReplicaSummary;
-pub use run::{name_from_path, replica_dir, run_md, MdSummary, RUN_JSON};
+pub use run::{md_record, name_from_path, replica_dir, run_md, run_md_command, MdSummary};
 pub use spacing::{Spacing, SpacingKind};
 
 /// Boltzmann's constant in kJ/(mol·K), OpenMM's `BOLTZ` (k_B · N_A / 1000 with SI-2019 values).

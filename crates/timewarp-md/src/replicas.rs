@@ -26,7 +26,7 @@ use timewarp_mol::Topology;
 const PROGRESS_EVERY: u64 = 1000;
 
 /// What a finished replica reports.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ReplicaSummary {
     pub replica: usize,
     pub dir: PathBuf,

@@ -17,15 +17,7 @@ use timewarp_mol::pdb::PdbTrajectoryWriter;
 use timewarp_mol::traj::{arrays_path, TrajArrays, XtcWriter};
 use timewarp_mol::Topology;
 
-/// `<dir>/<name>-traj.xtc`.
-pub fn xtc_path(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!("{name}-traj.xtc"))
-}
-
-/// `<dir>/<name>-traj.pdb` (multi-model viewer trajectory).
-pub fn pdb_traj_path(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!("{name}-traj.pdb"))
-}
+pub use timewarp_rundir::layout::{pdb_traj_path, xtc_path};
 
 /// Collects frames and writes the trajectory files of one replica.
 pub struct TrajectoryReporter {

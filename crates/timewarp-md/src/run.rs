@@ -5,7 +5,8 @@
 //! 2. per replica (in parallel, rayon, `threads` workers): Maxwell–Boltzmann velocities from the
 //!    replica's ChaCha8 stream, burn-in, velocity re-draw, production with frame spacing,
 //!    checkpoints every `checkpoint_every` steps;
-//! 3. `run.json` in the output folder: command, timings, steps, frames, config, minimisation.
+//! 3. the summary (timings, steps, frames, minimisation), which [`run_md_command`] records in
+//!    the folder's `run.json` (`timewarp_rundir::RunRecord`).
 //!
 //! With one replica the trajectory files go straight into `out_dir`; with R > 1 into
 //! `out_dir/replica-000/` … each in the official layout.
@@ -16,21 +17,19 @@ use crate::minimize::{minimize, MinimizeOptions, MinimizeReport};
 use crate::replicas::{checkpoint_path, ReplicaSummary, RunContext, Start};
 use crate::MdError;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 use timewarp_ff::Potential;
 use timewarp_mol::pdb::{write_pdb_file, PdbFile};
+use timewarp_ff::SystemOptions;
 use timewarp_mol::traj::state0_path;
+use timewarp_rundir::{InputIdentity, RunControl, RunRecord, Session};
 
-/// File name of the run record in the output folder.
-pub const RUN_JSON: &str = "run.json";
-
-/// What `run_md` did; also written (with the config) to `run.json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// What `run_md` did (the `summary` of the folder's `run.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MdSummary {
-    pub command: &'static str,
     pub name: String,
     pub out_dir: PathBuf,
     /// Wall-clock seconds of the whole run over all invocations: this invocation plus the
@@ -221,7 +220,6 @@ pub(crate) fn run_md_inner(
         }
     };
     let summary = MdSummary {
-        command: "md",
         name: name.to_string(),
         out_dir: out_dir.to_path_buf(),
         wall_seconds: prior + wall_this,
@@ -240,18 +238,45 @@ pub(crate) fn run_md_inner(
         minimization,
         replicas,
     };
-    write_run_json(out_dir, cfg, &summary)?;
     Ok(summary)
 }
 
-fn write_run_json(out_dir: &Path, cfg: &MdConfig, summary: &MdSummary) -> Result<(), MdError> {
-    let mut record = serde_json::to_value(summary).map_err(|e| MdError::Config(e.to_string()))?;
-    record["config"] = serde_json::to_value(cfg).map_err(|e| MdError::Config(e.to_string()))?;
-    record["version"] = env!("CARGO_PKG_VERSION").into();
-    crate::atomic::write_atomic(&out_dir.join(RUN_JSON), |w| {
-        serde_json::to_writer_pretty(&mut *w, &record).map_err(std::io::Error::other)?;
-        w.write_all(b"\n")
-    })
+/// The record of an MD run in `run.json`: settings (MD and force field) and the starting
+/// structure; how many production steps and how often to checkpoint are the run's extent (a
+/// finished run can be extended with `resume`).
+pub fn md_record(cfg: &MdConfig, forcefield: &SystemOptions, pdb: &PdbFile, source: &Path) -> RunRecord {
+    let mut md = serde_json::to_value(cfg).unwrap_or_default();
+    let mut extent = serde_json::Map::new();
+    if let serde_json::Value::Object(m) = &mut md {
+        for key in ["steps", "checkpoint_every", "threads"] {
+            if let Some(v) = m.remove(key) {
+                extent.insert(key.into(), v);
+            }
+        }
+    }
+    let structure = serde_json::json!({ "topology": pdb.topology, "positions": pdb.models.first() });
+    let settings = serde_json::json!({ "md": md, "forcefield": forcefield });
+    RunRecord::start("md", settings, vec![InputIdentity::value("pdb", source, &structure)]).with_extent(serde_json::Value::Object(extent))
+}
+
+/// `timewarp md` on one structure: reads `pdb_path`, opens `out_dir` (locked and inspected, see
+/// `timewarp_rundir`; the files of `control` are written once it is open), runs [`run_md`] with
+/// the amber14 force field and `forcefield` options, and records the run. A folder that holds
+/// the finished run with the same settings is not run again; its summary is returned.
+pub fn run_md_command(cfg: &MdConfig, forcefield: &SystemOptions, pdb_path: &Path, out_dir: &Path, control: &RunControl<'_>) -> Result<MdSummary, MdError> {
+    cfg.validate()?;
+    let pdb = timewarp_mol::read_pdb(pdb_path)?;
+    let system = timewarp_ff::ForceField::amber14().create_system(&pdb.topology, forcefield)?;
+    let checkpointed = (0..cfg.replicas).any(|r| checkpoint_path(&replica_dir(out_dir, cfg.replicas, r)).is_file());
+    let session = Session::open_with(out_dir, md_record(cfg, forcefield, &pdb, pdb_path), control, checkpointed)?;
+    if session.is_complete() {
+        return serde_json::from_value(session.record().summary.clone()).map_err(|e| MdError::Config(format!("{}: {e}", out_dir.join(timewarp_rundir::RUN_JSON).display())));
+    }
+    let summary = run_md_inner(cfg, &pdb, &system, system.masses(), out_dir, session.resuming(), control.progress, control.stop_after)?;
+    if summary.replicas.iter().all(|r| r.steps_done == cfg.total_steps()) {
+        session.finish(&summary)?;
+    }
+    Ok(summary)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use burn::backend::NdArray;
 use timewarp_flow::{preset, save_checkpoint, TimewarpFlow};
-use timewarp_sample::{bench_sampler, BenchConfig};
+use timewarp_sample::{bench_sampler, BenchConfig, ProposalSource};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -16,8 +16,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let proposals: Vec<usize> = if args.len() > 2 { args[2..].iter().map(|a| a.parse()).collect::<Result<_, _>>()? } else { vec![1, 10, 100] };
     let dir = std::env::temp_dir().join(format!("timewarp-bench-{name}-{}", std::process::id()));
     save_checkpoint(&dir, &TimewarpFlow::<NdArray<f32>>::new(&cfg, &Default::default()), &cfg)?;
-    let bench = BenchConfig { proposals, iterations: 3, warmup: 1, ..BenchConfig::default() };
-    let table = bench_sampler(&bench, &dir, std::path::Path::new(pdb))?;
+    let bench = BenchConfig { proposals, iterations: 30, warmup: 1, ..BenchConfig::default() };
+    let table = bench_sampler(&bench, &ProposalSource::Flow { model: dir.clone() }, std::path::Path::new(pdb))?;
     print!("{table}");
     std::fs::remove_dir_all(&dir)?;
     Ok(())

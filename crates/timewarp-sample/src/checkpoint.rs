@@ -1,13 +1,12 @@
 //! Exact snapshots of a [`Sampler`] (positions, counters, random streams) and atomic files.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::chirality::ChiralityGuard;
 use crate::mh::AdaptiveBatch;
-use crate::rng::RngState;
+use timewarp_rundir::RngState;
 use crate::sampler::{AcceptanceRule, ChainState, ChainStats, Sampler, Timing};
 use crate::SampleError;
 
@@ -76,27 +75,3 @@ impl Sampler {
     }
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file beside it, fsync, rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SampleError> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = std::path::PathBuf::from(tmp);
-    let mut f = std::fs::File::create(&tmp).map_err(|e| SampleError::io(&tmp, e))?;
-    f.write_all(bytes).map_err(|e| SampleError::io(&tmp, e))?;
-    f.sync_all().map_err(|e| SampleError::io(&tmp, e))?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(|e| SampleError::io(path, e))
-}
-
-/// Serialises `value` as pretty JSON into `path` atomically.
-pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), SampleError> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| SampleError::Json { path: path.to_path_buf(), message: e.to_string() })?;
-    write_atomic(path, text.as_bytes())
-}
-
-/// Reads JSON from `path`.
-pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, SampleError> {
-    let text = std::fs::read_to_string(path).map_err(|e| SampleError::io(path, e))?;
-    serde_json::from_str(&text).map_err(|e| SampleError::Json { path: path.to_path_buf(), message: e.to_string() })
-}

@@ -16,7 +16,8 @@ use crate::internal_flow::InternalFlowProposal;
 use crate::kernel::ProposalKernel;
 use crate::flow_proposal::FlowProposal;
 use crate::equilibrate::equilibrate;
-use crate::run::{run_chains, Command, RunControl, RunInput, SampleSummary};
+use crate::run::{run_chains, Command, RunInput, SampleSummary, CHECKPOINT_JSON};
+use timewarp_rundir::{InputIdentity, RunControl, RunRecord, Session};
 use crate::sampler::AcceptanceRule;
 use crate::SampleError;
 
@@ -152,21 +153,22 @@ fn run_flow_on_backend<B: Backend>(
     command: Command,
     settings: &ChainSettings,
     rule: AcceptanceRule,
-    config: serde_json::Value,
     model: &Path,
     molecule: &Molecule,
-    out_dir: &Path,
+    session: &Session,
     control: &RunControl<'_>,
     device: B::Device,
 ) -> Result<SampleSummary, SampleError> {
     let mut kernel = flow_kernel::<B>(model, &molecule.topology, device)?;
     let input = RunInput { name: &molecule.name, topology: &molecule.topology, start: &molecule.start };
-    run_chains(command, settings, rule, config, input, kernel.as_mut(), &molecule.system, out_dir, control)
+    run_chains(command, settings, rule, input, kernel.as_mut(), &molecule.system, session, control)
 }
 
-/// Loads the proposal of `source` for the molecule of `pdb` and runs the chains; flows run on
-/// the backend of `settings.device`: ndarray (f32) on the CPU, CUDA (f32) with the `cuda`
-/// feature.
+/// Opens the output folder (lock, inspection: see `timewarp_rundir`), loads the proposal of
+/// `source` for the molecule of `pdb` and runs the chains; flows run on the backend of
+/// `settings.device`: ndarray (f32) on the CPU, CUDA (f32) with the `cuda` feature. A folder that
+/// holds the finished run with the same settings and inputs is not run again: its summary is
+/// returned.
 #[allow(clippy::too_many_arguments)]
 fn run_command(
     command: Command,
@@ -178,10 +180,6 @@ fn run_command(
     out_dir: &Path,
     control: &RunControl<'_>,
 ) -> Result<SampleSummary, SampleError> {
-    let mut config = config;
-    if let serde_json::Value::Object(m) = &mut config {
-        m.insert("proposal".into(), to_json(source));
-    }
     let (model, kernel) = match source {
         ProposalSource::Flow { model } => (model, None),
         ProposalSource::Fitted { kernel } => {
@@ -190,24 +188,50 @@ fn run_command(
             (kernel, Some(k))
         }
     };
+    let name = match command {
+        Command::Sample => "sample",
+        Command::Explore => "explore",
+    };
+    // How far the chains go and how often they checkpoint may change when a run is continued:
+    // the run's extent, not part of its fingerprint.
+    let mut config = config;
+    let mut extent = serde_json::Map::new();
+    if let serde_json::Value::Object(m) = &mut config {
+        for key in ["steps", "checkpoint_every", "checkpoint_seconds"] {
+            if let Some(v) = m.remove(key) {
+                extent.insert(key.into(), v);
+            }
+        }
+    }
+    let record_settings = serde_json::json!({ name: config, "proposal": to_json(source) });
+    let inputs = vec![InputIdentity::file("pdb", pdb)?, InputIdentity::of("proposal", model)?];
+    let checkpointed = out_dir.join(CHECKPOINT_JSON).is_file();
+    let record = RunRecord::start(name, record_settings, inputs).with_extent(serde_json::Value::Object(extent));
+    let session = Session::open_with(out_dir, record, control, checkpointed)?;
+    if session.is_complete() {
+        return serde_json::from_value(session.record().summary.clone())
+            .map_err(|e| SampleError::Json { path: out_dir.join(timewarp_rundir::RUN_JSON), message: e.to_string() });
+    }
     let molecule = load_molecule(settings, pdb)?;
-    if let Some(k) = kernel {
-        k.check_molecule(&molecule.topology, &pdb.display().to_string())?;
-        let mut kernel = FittedProposal::new(k)?;
-        let input = RunInput { name: &molecule.name, topology: &molecule.topology, start: &molecule.start };
-        return run_chains(command, settings, rule, config, input, &mut kernel, &molecule.system, out_dir, control);
+    let summary = match kernel {
+        Some(k) => {
+            k.check_molecule(&molecule.topology, &pdb.display().to_string())?;
+            let mut kernel = FittedProposal::new(k)?;
+            let input = RunInput { name: &molecule.name, topology: &molecule.topology, start: &molecule.start };
+            run_chains(command, settings, rule, input, &mut kernel, &molecule.system, &session, control)?
+        }
+        None => match settings.device {
+            ModelDevice::Cpu => run_flow_on_backend::<burn::backend::NdArray<f32>>(command, settings, rule, model, &molecule, &session, control, Default::default())?,
+            #[cfg(feature = "cuda")]
+            ModelDevice::Cuda => run_flow_on_backend::<burn::backend::Cuda<f32>>(command, settings, rule, model, &molecule, &session, control, Default::default())?,
+            #[cfg(not(feature = "cuda"))]
+            ModelDevice::Cuda => return Err(SampleError::Config("device = cuda, but timewarp was built without the `cuda` feature".into())),
+        },
+    };
+    if summary.completed {
+        session.finish(&summary)?;
     }
-    match settings.device {
-        ModelDevice::Cpu => run_flow_on_backend::<burn::backend::NdArray<f32>>(
-            command, settings, rule, config, model, &molecule, out_dir, control, Default::default(),
-        ),
-        #[cfg(feature = "cuda")]
-        ModelDevice::Cuda => run_flow_on_backend::<burn::backend::Cuda<f32>>(
-            command, settings, rule, config, model, &molecule, out_dir, control, Default::default(),
-        ),
-        #[cfg(not(feature = "cuda"))]
-        ModelDevice::Cuda => Err(SampleError::Config("device = cuda, but timewarp was built without the `cuda` feature".into())),
-    }
+    Ok(summary)
 }
 
 fn to_json<T: Serialize>(v: &T) -> serde_json::Value {
@@ -215,38 +239,14 @@ fn to_json<T: Serialize>(v: &T) -> serde_json::Value {
 }
 
 /// `timewarp sample`: exact MH-MCMC with proposals from `source` on the molecule of `pdb`,
-/// written into `out_dir`. `progress(done, total)` counts chain steps over all chains.
-pub fn run_sample(
-    cfg: &SampleConfig,
-    source: &ProposalSource,
-    pdb: &Path,
-    out_dir: &Path,
-    resume: bool,
-    progress: &(dyn Fn(u64, u64) + Sync),
-) -> Result<SampleSummary, SampleError> {
-    run_sample_with(cfg, source, pdb, out_dir, &RunControl { resume, progress, stop_after_iterations: None })
-}
-
-/// [`run_sample`] with full control (e.g. stop after a number of iterations).
-pub fn run_sample_with(cfg: &SampleConfig, source: &ProposalSource, pdb: &Path, out_dir: &Path, control: &RunControl<'_>) -> Result<SampleSummary, SampleError> {
+/// written into `out_dir` (see [`run_command`] for the folder's life cycle).
+pub fn run_sample(cfg: &SampleConfig, source: &ProposalSource, pdb: &Path, out_dir: &Path, control: &RunControl<'_>) -> Result<SampleSummary, SampleError> {
     cfg.validate()?;
     run_command(Command::Sample, &cfg.chain, cfg.rule(source.default_batch()), to_json(cfg), source, pdb, out_dir, control)
 }
 
 /// `timewarp explore`: fast, biased exploration (energy threshold, no density ratio).
-pub fn run_explore(
-    cfg: &ExploreConfig,
-    source: &ProposalSource,
-    pdb: &Path,
-    out_dir: &Path,
-    resume: bool,
-    progress: &(dyn Fn(u64, u64) + Sync),
-) -> Result<SampleSummary, SampleError> {
-    run_explore_with(cfg, source, pdb, out_dir, &RunControl { resume, progress, stop_after_iterations: None })
-}
-
-/// [`run_explore`] with full control.
-pub fn run_explore_with(cfg: &ExploreConfig, source: &ProposalSource, pdb: &Path, out_dir: &Path, control: &RunControl<'_>) -> Result<SampleSummary, SampleError> {
+pub fn run_explore(cfg: &ExploreConfig, source: &ProposalSource, pdb: &Path, out_dir: &Path, control: &RunControl<'_>) -> Result<SampleSummary, SampleError> {
     cfg.validate()?;
     run_command(Command::Explore, &cfg.chain, cfg.rule(), to_json(cfg), source, pdb, out_dir, control)
 }

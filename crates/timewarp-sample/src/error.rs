@@ -33,6 +33,9 @@ pub enum SampleError {
     NonFinite { chain: usize, step: u64, what: String },
     #[error("shape mismatch: {0}")]
     Shape(String),
+    /// The output folder is locked, holds something else, or cannot be written.
+    #[error(transparent)]
+    Folder(#[from] timewarp_rundir::RunDirError),
     #[error("cannot resume from {path}: {message}")]
     Resume { path: PathBuf, message: String },
 }

@@ -55,7 +55,7 @@ pub mod sampler;
 
 pub use bench::{bench_kernel, bench_sampler, BenchConfig, BenchRow, BenchTable};
 pub use checkpoint::{ChainSnapshot, SamplerSnapshot};
-pub use commands::{flow_kernel, load_flow, load_molecule, Molecule, resolve_model, run_explore, run_explore_with, run_sample, run_sample_with, ModelSource, ProposalSource};
+pub use commands::{flow_kernel, load_flow, load_molecule, Molecule, resolve_model, run_explore, run_sample, ModelSource, ProposalSource};
 pub use config::{ChainSettings, ExploreConfig, MhSettings, ModelDevice, SampleConfig, ThresholdSettings};
 pub use diagnostics::{ProposalOutcome, ProposalRecord, RejectionSummary, PROPOSALS_CSV};
 pub use fitted::{FittedKernel, FittedProposal};
@@ -68,4 +68,5 @@ pub use internal_flow::InternalFlowProposal;
 pub use kernel::{KernelShape, ProposalKernel, ProposalRequest, Proposals};
 pub use mh::{AdaptiveBatch, VelocityRefresh, BOLTZ};
 pub use sampler::{AcceptanceRule, ChainState, ChainStats, Recorded, Sampler, Timing};
-pub use run::{run_chains, ChainSummary, Command, RunControl, RunInput, SampleSummary, CHECKPOINT_JSON, RUN_JSON};
+pub use run::{run_chains, ChainSummary, Command, RunInput, SampleSummary, CHECKPOINT_JSON};
+pub use timewarp_rundir::{RunControl, RUN_JSON};

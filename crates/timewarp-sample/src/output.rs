@@ -16,10 +16,7 @@ use timewarp_mol::Topology;
 
 use crate::SampleError;
 
-/// `<dir>/<name>-traj.xtc`.
-pub fn xtc_path(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!("{name}-traj.xtc"))
-}
+pub use timewarp_rundir::layout::xtc_path;
 
 /// Folder of chain `c`: `out_dir` itself for a single chain, else `out_dir/chain-CCC`.
 pub fn chain_dir(out_dir: &Path, chains: usize, c: usize) -> PathBuf {

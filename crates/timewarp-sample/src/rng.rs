@@ -1,8 +1,7 @@
-//! Per-chain random streams and their exact serialisation for checkpoints.
+//! Per-chain random streams (their exact serialisation is `timewarp_rundir::RngState`).
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
 
 /// The random stream of chain `chain` for a run seeded with `seed`: ChaCha8 keyed by `seed`,
 /// one ChaCha stream per chain, so chains are independent and adding chains does not change
@@ -11,42 +10,6 @@ pub fn chain_rng(seed: u64, chain: usize) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(chain as u64);
     rng
-}
-
-/// The full state of a ChaCha8 stream: key, stream id and position (in 32-bit words).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RngState {
-    /// 32-byte key, hexadecimal.
-    pub seed: String,
-    pub stream: u64,
-    /// Word position, decimal (a u128 does not fit a JSON number).
-    pub word_pos: String,
-}
-
-impl RngState {
-    pub fn capture(rng: &ChaCha8Rng) -> Self {
-        RngState {
-            seed: rng.get_seed().iter().map(|b| format!("{b:02x}")).collect(),
-            stream: rng.get_stream(),
-            word_pos: rng.get_word_pos().to_string(),
-        }
-    }
-
-    pub fn restore(&self) -> Result<ChaCha8Rng, String> {
-        if self.seed.len() != 64 {
-            return Err(format!("RNG key must be 64 hex digits, got {:?}", self.seed));
-        }
-        let mut key = [0u8; 32];
-        for (i, k) in key.iter_mut().enumerate() {
-            *k = u8::from_str_radix(&self.seed[2 * i..2 * i + 2], 16)
-                .map_err(|_| format!("RNG key is not hexadecimal: {:?}", self.seed))?;
-        }
-        let pos: u128 = self.word_pos.parse().map_err(|_| format!("bad RNG word position {:?}", self.word_pos))?;
-        let mut rng = ChaCha8Rng::from_seed(key);
-        rng.set_stream(self.stream);
-        rng.set_word_pos(pos);
-        Ok(rng)
-    }
 }
 
 #[cfg(test)]
@@ -60,8 +23,8 @@ mod tests {
         for _ in 0..13 {
             a.random::<u32>();
         }
-        let json = serde_json::to_string(&RngState::capture(&a)).unwrap();
-        let mut b = serde_json::from_str::<RngState>(&json).unwrap().restore().unwrap();
+        let json = serde_json::to_string(&timewarp_rundir::RngState::capture(&a)).unwrap();
+        let mut b = serde_json::from_str::<timewarp_rundir::RngState>(&json).unwrap().restore().unwrap();
         for _ in 0..100 {
             assert_eq!(a.random::<u64>(), b.random::<u64>());
         }

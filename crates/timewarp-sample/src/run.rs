@@ -17,7 +17,8 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use timewarp_mol::Topology;
 
-use crate::checkpoint::{read_json, write_json_atomic, SamplerSnapshot};
+use crate::checkpoint::SamplerSnapshot;
+use timewarp_rundir::{read_json, write_json_atomic, RunControl, Session};
 use crate::chirality::ChiralityGuard;
 use crate::config::ChainSettings;
 use crate::diagnostics::{read_proposal_log, ProposalLog, RejectionSummary, PROPOSALS_CSV};
@@ -28,8 +29,6 @@ use crate::output::{chain_dir, ChainWriter};
 use crate::sampler::{AcceptanceRule, ChainStats, Recorded, Sampler, Timing};
 use crate::SampleError;
 
-/// File name of the run record.
-pub const RUN_JSON: &str = "run.json";
 /// File name of the checkpoint.
 pub const CHECKPOINT_JSON: &str = "checkpoint.json";
 const CHECKPOINT_FORMAT: &str = "timewarp-sample-checkpoint";
@@ -41,24 +40,6 @@ const CHECKPOINT_VERSION: u32 = 1;
 pub enum Command {
     Sample,
     Explore,
-}
-
-/// How an invocation runs: resume or not, progress reporting, optional early stop.
-pub struct RunControl<'a> {
-    /// Continue from `checkpoint.json` if there is one (else start fresh). Without it, a folder
-    /// holding a checkpoint is refused.
-    pub resume: bool,
-    /// `progress(done, total)`: chain steps over all chains.
-    pub progress: &'a (dyn Fn(u64, u64) + Sync),
-    /// Stop after this many iterations of this invocation (checkpoint written), e.g. to split a
-    /// long run into jobs. `None`: run to the end.
-    pub stop_after_iterations: Option<u64>,
-}
-
-impl Default for RunControl<'_> {
-    fn default() -> Self {
-        RunControl { resume: false, progress: &|_, _| {}, stop_after_iterations: None }
-    }
 }
 
 /// The molecule a run works on.
@@ -122,8 +103,6 @@ pub struct SampleSummary {
     /// Why proposals were rejected (from `proposals.csv`; absent when `record_proposals` is off).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diagnostics: Option<RejectionSummary>,
-    /// The effective configuration.
-    pub config: serde_json::Value,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -183,18 +162,18 @@ fn check_resumable(ck: &RunCheckpoint, command: Command, name: &str, s: &ChainSe
     Ok(())
 }
 
-/// Runs the chains of `rule` with proposals from `kernel` and energies from `energy`, writing
-/// into `out_dir`. `config` is the effective configuration recorded in `run.json`.
+/// Runs the chains of `rule` with proposals from `kernel` and energies from `energy` in the open
+/// output folder of `session` (continuing its checkpoint when the session resumes); the caller
+/// finishes the session with the returned summary.
 #[allow(clippy::too_many_arguments)]
 pub fn run_chains<K, E>(
     command: Command,
     settings: &ChainSettings,
     rule: AcceptanceRule,
-    config: serde_json::Value,
     input: RunInput<'_>,
     kernel: &mut K,
     energy: &E,
-    out_dir: &Path,
+    session: &Session,
     control: &RunControl<'_>,
 ) -> Result<SampleSummary, SampleError>
 where
@@ -212,15 +191,9 @@ where
             energy.n_atoms()
         )));
     }
-    std::fs::create_dir_all(out_dir).map_err(|e| SampleError::io(out_dir, e))?;
+    let out_dir = session.dir();
     let ck_path = checkpoint_path(out_dir);
-    let has_checkpoint = ck_path.is_file();
-    if has_checkpoint && !control.resume {
-        return Err(SampleError::Config(format!(
-            "{} already holds a run ({CHECKPOINT_JSON}); resume it or choose another output folder",
-            out_dir.display()
-        )));
-    }
+    let has_checkpoint = session.resuming() && ck_path.is_file();
     let dirs: Vec<PathBuf> = (0..settings.chains).map(|c| chain_dir(out_dir, settings.chains, c)).collect();
 
     // 1. Fresh start or resume.
@@ -285,11 +258,11 @@ where
             driver_iterations,
             proposal_log_bytes,
         };
-        write_json_atomic(&ck_path, &ck)
+        Ok(write_json_atomic(&ck_path, &ck)?)
     };
     (control.progress)(sampler.total_stats().steps, total);
     loop {
-        if control.stop_after_iterations.is_some_and(|s| iterations_this_run >= s) {
+        if control.stop_after.is_some_and(|s| iterations_this_run >= s) {
             completed = sampler.chains.iter().all(|c| c.stats.steps >= settings.steps);
             break;
         }
@@ -367,8 +340,6 @@ where
         proposals_per_second: stats.proposals as f64 / sampler.timing.iterate_seconds.max(1e-12),
         per_chain,
         diagnostics,
-        config,
     };
-    write_json_atomic(&out_dir.join(RUN_JSON), &summary)?;
     Ok(summary)
 }

@@ -15,7 +15,7 @@ use timewarp_mol::traj::{arrays_path, TrajArrays};
 use timewarp_sample::diagnostics::read_proposal_log;
 use timewarp_sample::fitted::{run_fit, FitConfig, FittedKernel};
 use timewarp_sample::{
-    run_sample_with, ChiralityGuard, FittedProposal, ProposalKernel, ProposalRequest, ProposalSource, Proposals, RunControl, SampleConfig,
+    run_sample, ChiralityGuard, FittedProposal, ProposalKernel, ProposalRequest, ProposalSource, Proposals, RunControl, SampleConfig,
     PROPOSALS_CSV,
 };
 
@@ -49,7 +49,7 @@ fn fixture() -> &'static (PathBuf, PathBuf) {
         let md = root.join("md");
         run_md(&cfg, &pdb, &system, system.masses(), &md, false, &|_, _| {}).unwrap();
         let kernel = root.join("kernel");
-        run_fit(&FitConfig { lag_ps: 1.0, ..FitConfig::default() }, std::slice::from_ref(&md), &kernel).unwrap();
+        run_fit(&FitConfig { lag_ps: 1.0, ..FitConfig::default() }, std::slice::from_ref(&md), &kernel, &RunControl::default()).unwrap();
         (md, kernel)
     })
 }
@@ -120,13 +120,13 @@ fn bad_inputs_are_refused_with_clear_errors() {
     let err = kernel.check_molecule(&other, "AA.pdb").unwrap_err().to_string();
     assert!(err.contains("ACE-ALA-NME") && err.contains("AA.pdb"), "{err}");
     // MD too short for the lag.
-    let err = run_fit(&FitConfig { lag_ps: 39.0, ..FitConfig::default() }, std::slice::from_ref(&fixture().0), &scratch("short")).unwrap_err().to_string();
+    let err = run_fit(&FitConfig { lag_ps: 39.0, ..FitConfig::default() }, std::slice::from_ref(&fixture().0), &scratch("short"), &RunControl::default()).unwrap_err().to_string();
     assert!(err.contains("too short") && err.contains("39"), "{err}");
     // A lag that is not a multiple of the frame spacing.
-    let err = run_fit(&FitConfig { lag_ps: 0.07, ..FitConfig::default() }, std::slice::from_ref(&fixture().0), &scratch("lag")).unwrap_err().to_string();
+    let err = run_fit(&FitConfig { lag_ps: 0.07, ..FitConfig::default() }, std::slice::from_ref(&fixture().0), &scratch("lag"), &RunControl::default()).unwrap_err().to_string();
     assert!(err.contains("multiple"), "{err}");
     // Not an MD folder.
-    let err = run_fit(&FitConfig::default(), &[scratch("nothing")], &scratch("nothing-out")).unwrap_err().to_string();
+    let err = run_fit(&FitConfig::default(), &[scratch("nothing")], &scratch("nothing-out"), &RunControl::default()).unwrap_err().to_string();
     assert!(err.contains("nothing"), "{err}");
     // A kernel file that is not one.
     let bad = scratch("badkernel");
@@ -141,7 +141,7 @@ fn bad_inputs_are_refused_with_clear_errors() {
     let (top, x) = timewarp_mol::builder::build_peptide("AA").unwrap();
     timewarp_mol::pdb::write_pdb_file(&pdb.join("aa.pdb"), &top, &x).unwrap();
     let source = ProposalSource::Fitted { kernel: fixture().1.clone() };
-    let err = run_sample_with(&cfg, &source, &pdb.join("aa.pdb"), &scratch("aa-out"), &RunControl::default()).unwrap_err().to_string();
+    let err = run_sample(&cfg, &source, &pdb.join("aa.pdb"), &scratch("aa-out"), &RunControl::default()).unwrap_err().to_string();
     assert!(err.contains("fitted on ACE-ALA-NME"), "{err}");
 }
 
@@ -156,7 +156,7 @@ fn sampling_writes_diagnostics_and_resumes_bit_for_bit() {
     let source = ProposalSource::Fitted { kernel: fixture().1.clone() };
     let pdb = shared("testdata/ala2.pdb");
     let whole = scratch("whole");
-    let s = run_sample_with(&sample_cfg(300), &source, &pdb, &whole, &RunControl::default()).unwrap();
+    let s = run_sample(&sample_cfg(300), &source, &pdb, &whole, &RunControl::default()).unwrap();
     assert!(s.acceptance_rate > 0.05, "acceptance {}", s.acceptance_rate);
     assert_eq!(s.n_proposals, 600, "B = 1 by default for a fitted kernel");
     let d = s.diagnostics.as_ref().unwrap();
@@ -174,10 +174,10 @@ fn sampling_writes_diagnostics_and_resumes_bit_for_bit() {
     }
     // Stop after 100 iterations, resume, and compare every file with the uninterrupted run.
     let parts = scratch("parts");
-    let stopped = RunControl { stop_after_iterations: Some(100), ..RunControl::default() };
-    assert!(!run_sample_with(&sample_cfg(300), &source, &pdb, &parts, &stopped).unwrap().completed);
+    let stopped = RunControl { stop_after: Some(100), ..RunControl::default() };
+    assert!(!run_sample(&sample_cfg(300), &source, &pdb, &parts, &stopped).unwrap().completed);
     let resumed = RunControl { resume: true, ..RunControl::default() };
-    let r = run_sample_with(&sample_cfg(300), &source, &pdb, &parts, &resumed).unwrap();
+    let r = run_sample(&sample_cfg(300), &source, &pdb, &parts, &resumed).unwrap();
     assert_eq!((r.acceptance_rate, r.n_proposals), (s.acceptance_rate, s.n_proposals));
     for c in 0..2 {
         let name = format!("chain-{c:03}/ala2-traj-arrays.npz");

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use burn::backend::NdArray;
 use timewarp_flow::{preset, save_checkpoint, FlowConfig, TimewarpFlow};
-use timewarp_sample::{ProposalSource, 
+use timewarp_sample::{ProposalSource, RunControl, 
     bench_sampler, resolve_model, run_explore, run_sample, BenchConfig, ExploreConfig, ModelSource, SampleConfig, RUN_JSON,
 };
 
@@ -41,7 +41,7 @@ fn sample_and_explore_run_end_to_end_with_a_tiny_flow() {
     let source = ProposalSource::Flow { model: root.join("run") };
     let out = root.join("sample");
     let last = std::sync::Mutex::new((0, 0));
-    let s = run_sample(&sample_cfg, &source, &ala2(), &out, false, &|d, t| *last.lock().unwrap() = (d, t)).unwrap();
+    let s = run_sample(&sample_cfg, &source, &ala2(), &out, &RunControl::new(false, &|d, t| *last.lock().unwrap() = (d, t))).unwrap();
     assert_eq!(*last.lock().unwrap(), (24, 24));
     assert!(s.completed);
     assert_eq!(s.name, "ala2");
@@ -51,7 +51,7 @@ fn sample_and_explore_run_end_to_end_with_a_tiny_flow() {
     assert!(s.per_chain.iter().all(|c| c.final_energy.is_finite()));
     let run_json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join(RUN_JSON)).unwrap()).unwrap();
     assert_eq!(run_json["command"], "sample");
-    assert_eq!(run_json["config"]["proposals"], 4);
+    assert_eq!(run_json["settings"]["sample"]["proposals"], 4);
     for c in 0..2 {
         let (pdb, traj) = timewarp_mol::traj::read_traj(&out.join(format!("chain-{c:03}")), "ala2").unwrap();
         assert_eq!(pdb.topology.n_atoms(), 22);
@@ -70,7 +70,7 @@ fn sample_and_explore_run_end_to_end_with_a_tiny_flow() {
     let mut explore_cfg = ExploreConfig::default();
     (explore_cfg.chain.steps, explore_cfg.chain.chains, explore_cfg.chain.checkpoint_seconds) = (5, 3, 0.0);
     let out = root.join("explore");
-    let e = run_explore(&explore_cfg, &ProposalSource::Flow { model: model_dir.clone() }, &ala2(), &out, false, &|_, _| {}).unwrap();
+    let e = run_explore(&explore_cfg, &ProposalSource::Flow { model: model_dir.clone() }, &ala2(), &out, &RunControl::default()).unwrap();
     assert!(e.biased);
     assert_eq!(e.n_proposals, 15);
     std::fs::remove_dir_all(&root).unwrap();

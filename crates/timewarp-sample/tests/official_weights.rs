@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::backend::NdArray;
-use timewarp_sample::{ProposalSource, 
+use timewarp_sample::{ProposalSource, RunControl, 
     load_flow, resolve_model, run_sample, FlowProposal, ModelSource, ProposalKernel, ProposalRequest, Proposals,
     SampleConfig,
 };
@@ -58,7 +58,7 @@ fn official_weights_drive_the_sampler() {
         let mut cfg = SampleConfig::default();
         (cfg.chain.steps, cfg.chain.checkpoint_seconds, cfg.mh.proposals) = (6, 0.0, Some(3));
         let out_dir = weights.with_extension("run");
-        let s = run_sample(&cfg, &ProposalSource::Flow { model: weights.clone() }, &pdb_path, &out_dir, false, &|_, _| {}).unwrap();
+        let s = run_sample(&cfg, &ProposalSource::Flow { model: weights.clone() }, &pdb_path, &out_dir, &RunControl::default()).unwrap();
         assert_eq!(s.per_chain[0].stats.steps, 6);
     }
     std::fs::remove_dir_all(&root).unwrap();

@@ -9,6 +9,7 @@ use timewarp_mol::traj::{arrays_path, read_xtc, state0_path, TrajArrays};
 use timewarp_mol::Topology;
 use timewarp_sample::kernel::gaussian::{GaussianRandomWalk, VelocityCoupledGaussian};
 use timewarp_sample::output::xtc_path;
+use timewarp_rundir::{RunRecord, Session};
 use timewarp_sample::{
     run_chains, AcceptanceRule, ChainSettings, Command, PotentialBatch, ProposalKernel, RunControl, RunInput,
     SampleSummary, VelocityRefresh, CHECKPOINT_JSON, RUN_JSON,
@@ -44,10 +45,34 @@ fn run(
     resume: bool,
     stop: Option<u64>,
 ) -> SampleSummary {
+    try_run(command, s, rule, kernel, out, resume, stop).unwrap()
+}
+
+/// The toy chains through an output-folder session whose record holds the settings but for
+/// `steps` (the extent), as `timewarp sample` does.
+fn try_run(
+    command: Command,
+    s: &ChainSettings,
+    rule: AcceptanceRule,
+    kernel: &mut dyn ProposalKernel,
+    out: &Path,
+    resume: bool,
+    stop: Option<u64>,
+) -> Result<SampleSummary, timewarp_sample::SampleError> {
     let top = one_atom();
     let input = RunInput { name: "toy", topology: &top, start: &[[1.0, 0.0, 0.0]] };
-    let control = RunControl { resume, progress: &|_, _| {}, stop_after_iterations: stop };
-    run_chains(command, s, rule, serde_json::json!({}), input, kernel, &PotentialBatch(&WELL), out, &control).unwrap()
+    let control = RunControl { resume, stop_after: stop, ..RunControl::default() };
+    let settings = ChainSettings { steps: 0, ..s.clone() };
+    let record = RunRecord::start("toy", serde_json::json!({"chain": settings, "rule": rule}), vec![]).with_extent(serde_json::json!(s.steps));
+    let session = Session::open_with(out, record, &control, out.join(CHECKPOINT_JSON).is_file())?;
+    if session.is_complete() {
+        return Ok(serde_json::from_value(session.record().summary.clone()).unwrap());
+    }
+    let summary = run_chains(command, s, rule, input, kernel, &PotentialBatch(&WELL), &session, &control)?;
+    if summary.completed {
+        session.finish(&summary)?;
+    }
+    Ok(summary)
 }
 
 fn vc() -> VelocityCoupledGaussian {
@@ -61,6 +86,9 @@ fn files_and_run_json() {
     let summary = run(Command::Sample, &s, sample_rule(), &mut vc(), &out, false, None);
     assert!(summary.completed);
     let run_json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join(RUN_JSON)).unwrap()).unwrap();
+    assert_eq!(run_json["command"], "toy");
+    assert_eq!(run_json["completed"], true);
+    let run_json = &run_json["summary"];
     assert_eq!(run_json["command"], "sample");
     assert_eq!(run_json["biased"], false);
     let rate = run_json["acceptance_rate"].as_f64().unwrap();
@@ -80,11 +108,13 @@ fn files_and_run_json() {
         assert!(t.velocities.is_empty());
         assert_eq!(read_xtc(&xtc_path(&dir, "toy")).unwrap().len(), 101);
     }
-    // A second run into the same folder without --resume is refused.
-    let top = one_atom();
-    let input = RunInput { name: "toy", topology: &top, start: &[[1.0, 0.0, 0.0]] };
-    let err = run_chains(Command::Sample, &s, sample_rule(), serde_json::json!({}), input, &mut vc(), &PotentialBatch(&WELL), &out, &RunControl::default());
-    assert!(err.unwrap_err().to_string().contains(CHECKPOINT_JSON));
+    // The same run again is complete: nothing is run, the recorded summary comes back.
+    let again = run(Command::Sample, &s, sample_rule(), &mut vc(), &out, false, None);
+    assert_eq!(again, summary);
+    // Another run (other seed) into the same folder is refused, naming the difference.
+    let other = ChainSettings { seed: 43, ..s.clone() };
+    let err = try_run(Command::Sample, &other, sample_rule(), &mut vc(), &out, true, None).unwrap_err().to_string();
+    assert!(err.contains("chain.seed: 42 → 43"), "{err}");
     std::fs::remove_dir_all(&out).unwrap();
 }
 
@@ -129,12 +159,8 @@ fn resume_equals_uninterrupted() {
         assert_eq!(c2.per_chain[0].stats.steps, 500);
         assert_eq!(read_chain(&parts.join("chain-000")).n_frames(), 1 + 500 / 3);
         // Changing the seed on resume is refused.
-        let top = one_atom();
-        let input = RunInput { name: "toy", topology: &top, start: &[[1.0, 0.0, 0.0]] };
         let bad = ChainSettings { seed: 1, ..s2 };
-        let control = RunControl { resume: true, ..RunControl::default() };
-        let err = run_chains(command, &bad, rule, serde_json::json!({}), input, &mut vc(), &PotentialBatch(&WELL), &parts, &control);
-        assert!(err.is_err());
+        assert!(try_run(command, &bad, rule, &mut vc(), &parts, true, None).is_err());
         std::fs::remove_dir_all(&whole).unwrap();
         std::fs::remove_dir_all(&parts).unwrap();
     }
@@ -153,7 +179,7 @@ fn exploration_threshold_rule() {
         let summary = run(Command::Explore, &s, AcceptanceRule::Threshold { max_increase: threshold }, &mut k, &out, false, None);
         assert!(summary.biased);
         let rj: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join(RUN_JSON)).unwrap()).unwrap();
-        assert_eq!(rj["command"], "explore");
+        assert_eq!(rj["summary"]["command"], "explore");
         assert_eq!(summary.n_proposals, 4 * 200);
         let mut finals = Vec::new();
         for c in 0..4 {

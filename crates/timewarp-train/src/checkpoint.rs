@@ -26,10 +26,8 @@ pub struct TrainState {
     /// Current epoch (pass over the training pairs) and the next batch in its order.
     pub epoch: u64,
     pub batch_in_epoch: u64,
-    /// State of the augmentation random stream (ChaCha8: seed, stream, word position).
-    pub rng_seed: [u8; 32],
-    pub rng_stream: u64,
-    pub rng_word_pos: u128,
+    /// State of the augmentation random stream.
+    pub rng: timewarp_rundir::RngState,
     /// Validation NLL per atom of the best checkpoint and the step it was reached.
     pub best_val_nll: Option<f64>,
     /// Lowest validation value of the loss being minimised so far (what selects `best/`; the
@@ -52,18 +50,6 @@ pub const STATE_FILE: &str = "state.json";
 pub const OPTIMISER_FILE: &str = "optimiser.bin";
 pub const LAST_DIR: &str = "last";
 pub const BEST_DIR: &str = "best";
-
-/// Writes `bytes` to `path` atomically (temporary file, fsync, rename).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
-    use std::io::Write;
-    let tmp = path.with_extension("tmp-write");
-    {
-        let mut f = std::fs::File::create(&tmp).map_err(TrainError::io(&tmp))?;
-        f.write_all(bytes).map_err(TrainError::io(&tmp))?;
-        f.sync_all().map_err(TrainError::io(&tmp))?;
-    }
-    std::fs::rename(&tmp, path).map_err(TrainError::io(path))
-}
 
 /// Writes a checkpoint folder `run/name/` atomically: `fill` writes the contents into a
 /// temporary folder, which then replaces the old one.
@@ -110,9 +96,7 @@ pub fn read_state(dir: &Path) -> Result<TrainState, TrainError> {
 
 /// Writes `state.json` into a checkpoint folder being filled.
 pub fn write_state(dir: &Path, state: &TrainState) -> Result<(), TrainError> {
-    let path = dir.join(STATE_FILE);
-    let text = serde_json::to_string_pretty(state).expect("TrainState serialises");
-    std::fs::write(&path, text).map_err(TrainError::io(&path))
+    Ok(timewarp_rundir::write_json_atomic(&dir.join(STATE_FILE), state)?)
 }
 
 fn sync_dir(dir: &Path) {
@@ -131,9 +115,7 @@ mod tests {
             step,
             epoch: 1,
             batch_in_epoch: 2,
-            rng_seed: [7; 32],
-            rng_stream: 0,
-            rng_word_pos: 123456789012345678901234567890,
+            rng: timewarp_rundir::RngState { seed: "07".repeat(32), stream: 0, word_pos: "123456789012345678901234567890".into() },
             best_val_nll: Some(-1.5),
             best_val_loss: Some(-1.5),
             best_step: Some(3),

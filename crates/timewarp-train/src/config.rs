@@ -117,6 +117,12 @@ impl Default for TrainConfig {
     }
 }
 
+/// Most optimiser steps of one run: far beyond any run, and small enough to stay an integer that
+/// TOML (signed 64-bit) and f64 step arithmetic hold exactly.
+pub const MAX_STEPS: u64 = 1_000_000_000_000;
+/// Most trajectory cache, MiB (1 PiB): `cache_mb` is shifted to bytes.
+pub const MAX_CACHE_MB: usize = 1 << 30;
+
 impl TrainConfig {
     /// The model configuration: `flow` if given, else the named preset.
     pub fn flow_config(&self) -> Result<FlowConfig, TrainError> {
@@ -139,7 +145,8 @@ impl TrainConfig {
         LrSchedule { base_lr: self.lr, warmup_steps: self.warmup_steps, total_steps: self.steps, decay: self.lr_decay }
     }
 
-    /// Checks the values that would otherwise fail late or silently.
+    /// Checks the values that would otherwise fail late or silently. (A batch larger than the
+    /// training data is refused by the trainers, which know the data.)
     pub fn validate(&self) -> Result<(), TrainError> {
         let bad = |m: String| Err(TrainError::Config(m));
         if self.lag_steps <= 0 {
@@ -149,7 +156,32 @@ impl TrainConfig {
             return bad("batch = 0: must be at least 1".into());
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
-            return bad(format!("lr = {}: must be positive", self.lr));
+            return bad(format!("lr = {}: must be finite and positive", self.lr));
+        }
+        for (name, v) in [("steps", self.steps), ("warmup_steps", self.warmup_steps)] {
+            if v > MAX_STEPS {
+                return bad(format!("{name} = {v}: more than the limit of {MAX_STEPS:e} optimiser steps"));
+            }
+        }
+        if self.baseline_max_pairs == 0 {
+            return bad("baseline_max_pairs = 0: must be at least 1".into());
+        }
+        if self.cache_mb > MAX_CACHE_MB {
+            return bad(format!("cache_mb = {}: more than the limit of {MAX_CACHE_MB} MiB", self.cache_mb));
+        }
+        match self.lr_decay {
+            LrDecay::Cosine { min_factor } if !(min_factor.is_finite() && (0.0..=1.0).contains(&min_factor)) => {
+                return bad(format!("lr_decay.min_factor = {min_factor}: must lie in [0, 1]"));
+            }
+            LrDecay::Step { gamma, .. } if !(gamma.is_finite() && gamma > 0.0) => {
+                return bad(format!("lr_decay.gamma = {gamma}: must be finite and positive"));
+            }
+            _ => {}
+        }
+        if let Some(p) = self.patience {
+            if p == 0 {
+                return bad("patience = 0: must be at least 1 validation (or left out)".into());
+            }
         }
         if let Some(c) = self.clip_grad_norm {
             if !(c.is_finite() && c > 0.0) {
@@ -167,13 +199,20 @@ impl TrainConfig {
         if let LrDecay::Step { every: 0, .. } = self.lr_decay {
             return bad("lr_decay.every = 0: must be at least 1".into());
         }
-        if self.loss == LossKind::Acceptance {
-            let a = &self.acceptance;
-            if !(a.temperature_k.is_finite() && a.temperature_k > 0.0) {
-                return bad(format!("acceptance.temperature_k = {}: must be positive", a.temperature_k));
+        // Checked whatever the loss: the internal-chart trainer scores its energies at this
+        // temperature with either loss.
+        let a = &self.acceptance;
+        if !(a.temperature_k.is_finite() && a.temperature_k > 0.0) {
+            return bad(format!("acceptance.temperature_k = {}: must be finite and positive", a.temperature_k));
+        }
+        for (name, w) in [("acceptance.nll_weight", a.nll_weight), ("acceptance.acceptance_weight", a.acceptance_weight), ("acceptance.beta", a.beta)] {
+            if !(w.is_finite() && w >= 0.0) {
+                return bad(format!("{name} = {w}: must be finite and non-negative"));
             }
-            if a.nll_weight < 0.0 || a.acceptance_weight < 0.0 {
-                return bad("acceptance weights must be non-negative".into());
+        }
+        if let Some(d) = a.max_energy_delta {
+            if d.is_nan() {
+                return bad("acceptance.max_energy_delta = NaN: give a number of kT, or leave it out".into());
             }
         }
         self.flow_config()?;
@@ -210,5 +249,32 @@ mod tests {
         let c = TrainConfig { lag_steps: 0, ..TrainConfig::default() };
         assert!(c.validate().unwrap_err().to_string().contains("lag_steps"));
         assert!(serde_json::from_str::<TrainConfig>(r#"{"batchsize": 3}"#).is_err());
+    }
+
+    #[test]
+    fn non_finite_and_out_of_range_settings_are_refused_by_name() {
+        let d = TrainConfig::default;
+        let cases: Vec<(&str, TrainConfig)> = vec![
+            ("lr", TrainConfig { lr: f64::NAN, ..d() }),
+            ("lr", TrainConfig { lr: f64::INFINITY, ..d() }),
+            ("steps", TrainConfig { steps: u64::MAX, ..d() }),
+            ("warmup_steps", TrainConfig { warmup_steps: MAX_STEPS + 1, ..d() }),
+            ("clip_grad_norm", TrainConfig { clip_grad_norm: Some(f64::NAN), ..d() }),
+            ("lr_decay.min_factor", TrainConfig { lr_decay: LrDecay::Cosine { min_factor: f64::NAN }, ..d() }),
+            ("lr_decay.min_factor", TrainConfig { lr_decay: LrDecay::Cosine { min_factor: 2.0 }, ..d() }),
+            ("lr_decay.gamma", TrainConfig { lr_decay: LrDecay::Step { every: 10, gamma: f64::INFINITY }, ..d() }),
+            ("patience", TrainConfig { patience: Some(0), ..d() }),
+            ("baseline_max_pairs", TrainConfig { baseline_max_pairs: 0, ..d() }),
+            ("cache_mb", TrainConfig { cache_mb: usize::MAX, ..d() }),
+            ("acceptance.temperature_k", TrainConfig { acceptance: AcceptanceConfig { temperature_k: f64::NAN, ..Default::default() }, ..d() }),
+            ("acceptance.nll_weight", TrainConfig { acceptance: AcceptanceConfig { nll_weight: f64::NAN, ..Default::default() }, ..d() }),
+            ("acceptance.acceptance_weight", TrainConfig { acceptance: AcceptanceConfig { acceptance_weight: -1.0, ..Default::default() }, ..d() }),
+            ("acceptance.beta", TrainConfig { acceptance: AcceptanceConfig { beta: f64::INFINITY, ..Default::default() }, ..d() }),
+            ("acceptance.max_energy_delta", TrainConfig { acceptance: AcceptanceConfig { max_energy_delta: Some(f64::NAN), ..Default::default() }, ..d() }),
+        ];
+        for (key, c) in cases {
+            let e = c.validate().unwrap_err().to_string();
+            assert!(e.contains(&format!("{key} = ")), "{key}: {e}");
+        }
     }
 }

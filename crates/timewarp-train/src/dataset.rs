@@ -27,9 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use timewarp_mol::Element;
 
-/// Suffixes of the official trajectory layout.
-pub const ARRAYS_SUFFIX: &str = "-traj-arrays.npz";
-pub const STATE0_SUFFIX: &str = "-traj-state0.pdb";
+pub use timewarp_rundir::layout::{discover, TrajectoryFiles, ARRAYS_SUFFIX, STATE0_SUFFIX};
 
 /// How pairs are divided into training and validation sets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,26 +117,8 @@ pub fn peptide_sampler(balance: Balance, pairs: &[PairRef], infos: &[TrajectoryI
     }
 }
 
-/// File name of the manifest of an MD data set (`timewarp md` over several peptides; the
-/// format is defined by `timewarp_md::dataset::Manifest`).
-pub const MD_DATASET_MANIFEST: &str = "manifest.json";
-/// The manifest format this reader understands.
-pub const MD_DATASET_FORMAT: &str = "timewarp-md-dataset/1";
-
-/// The fields of a data-set manifest that training needs.
-#[derive(Deserialize)]
-struct ManifestFile {
-    format: String,
-    peptides: Vec<ManifestPeptide>,
-}
-
-#[derive(Deserialize)]
-struct ManifestPeptide {
-    name: String,
-    folder: String,
-    split: String,
-    status: String,
-}
+/// File name of the manifest of an MD data set (`timewarp md` over several peptides).
+pub use timewarp_md::dataset::MANIFEST_FILE as MD_DATASET_MANIFEST;
 
 /// The peptides of an MD data set, by split.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -159,34 +139,34 @@ pub fn is_md_dataset(dir: &Path) -> bool {
     dir.join(MD_DATASET_MANIFEST).is_file()
 }
 
-/// Reads the manifest of the MD data set in `dir`.
+/// Reads the manifest of the MD data set in `dir` (its one type is
+/// `timewarp_md::dataset::Manifest`).
 pub fn read_md_dataset(dir: &Path) -> Result<MdDatasetSplits, DataError> {
+    use timewarp_md::dataset::{Manifest, PeptideStatus, SplitName};
     let path = dir.join(MD_DATASET_MANIFEST);
     let bad = |detail: String| DataError::Read { origin: path.display().to_string(), detail };
-    let text = std::fs::read_to_string(&path).map_err(|e| DataError::Io { path: path.clone(), source: e })?;
-    let m: ManifestFile = serde_json::from_str(&text).map_err(|e| bad(format!("not a data-set manifest: {e}")))?;
-    if m.format != MD_DATASET_FORMAT {
-        return Err(bad(format!("format '{}' is not '{MD_DATASET_FORMAT}'", m.format)));
-    }
+    let m = Manifest::read(&path).map_err(|e| match e {
+        timewarp_md::MdError::Manifest { reason, .. } => bad(format!("not a data-set manifest: {reason}")),
+        other => bad(other.to_string()),
+    })?;
     let mut out = MdDatasetSplits { root: dir.to_path_buf(), ..Default::default() };
     for p in m.peptides {
         let folder = Path::new(&p.folder);
         if p.folder.is_empty() || folder.is_absolute() || folder.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
             return Err(bad(format!("peptide '{}': folder '{}' is not a plain relative path", p.name, p.folder)));
         }
-        let list = match p.split.as_str() {
-            "train" => &mut out.train,
-            "val" => &mut out.val,
-            "test" => {
+        let list = match p.split {
+            SplitName::Train => &mut out.train,
+            SplitName::Val => &mut out.val,
+            SplitName::Test => {
                 out.n_test += 1;
                 continue;
             }
-            other => return Err(bad(format!("peptide '{}': unknown split '{other}'", p.name))),
         };
-        if p.status == "complete" {
+        if p.status == PeptideStatus::Complete {
             list.push(dir.join(folder));
         } else {
-            out.incomplete.push(format!("{} ({})", p.name, p.status));
+            out.incomplete.push(format!("{} ({})", p.name, format!("{:?}", p.status).to_lowercase()));
         }
     }
     Ok(out)
@@ -460,64 +440,6 @@ pub fn frame_pairs(steps: &[i64], lag_steps: i64) -> Vec<(u32, u32)> {
         .enumerate()
         .filter_map(|(i, &s)| by_step.get(&(s + lag_steps)).map(|&j| (i as u32, j)))
         .collect()
-}
-
-/// The two files of one trajectory in the official layout.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrajectoryFiles {
-    pub name: String,
-    pub arrays: PathBuf,
-    pub state0: PathBuf,
-}
-
-/// Finds every trajectory under `paths`: a path may be an `…-traj-arrays.npz` file, a folder
-/// holding such files, or a folder of such folders (`timewarp md --replicas` writes
-/// `replica-000/`, `replica-001/`, …); folders are searched recursively, in name order.
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<TrajectoryFiles>, DataError> {
-    let mut found = Vec::new();
-    for p in paths {
-        let before = found.len();
-        if p.is_file() {
-            found.push(files_for_arrays(p)?);
-        } else if p.is_dir() {
-            walk(p, &mut found)?;
-        } else {
-            return Err(DataError::Missing { path: p.clone() });
-        }
-        if found.len() == before {
-            return Err(DataError::NoTrajectories { path: p.clone() });
-        }
-    }
-    Ok(found)
-}
-
-fn walk(dir: &Path, found: &mut Vec<TrajectoryFiles>) -> Result<(), DataError> {
-    let io = |e| DataError::Io { path: dir.to_path_buf(), source: e };
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).map_err(io)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>().map_err(io)?;
-    entries.sort();
-    for e in &entries {
-        if e.is_file() && e.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(ARRAYS_SUFFIX)) {
-            found.push(files_for_arrays(e)?);
-        }
-    }
-    for e in &entries {
-        if e.is_dir() {
-            walk(e, found)?;
-        }
-    }
-    Ok(())
-}
-
-fn files_for_arrays(arrays: &Path) -> Result<TrajectoryFiles, DataError> {
-    let file_name = arrays.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    let Some(name) = file_name.strip_suffix(ARRAYS_SUFFIX) else {
-        return Err(DataError::BadName { path: arrays.to_path_buf() });
-    };
-    let state0 = arrays.with_file_name(format!("{name}{STATE0_SUFFIX}"));
-    if !state0.is_file() {
-        return Err(DataError::MissingTopology { arrays: arrays.to_path_buf(), state0 });
-    }
-    Ok(TrajectoryFiles { name: name.to_string(), arrays: arrays.to_path_buf(), state0 })
 }
 
 /// Training and validation pairs after the split.

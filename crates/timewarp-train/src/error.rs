@@ -6,14 +6,9 @@ use thiserror::Error;
 /// Problems with the training data.
 #[derive(Debug, Error)]
 pub enum DataError {
-    #[error("{path}: no such file or folder")]
-    Missing { path: PathBuf },
-    #[error("{path}: no '*-traj-arrays.npz' trajectory found (searched sub-folders too)")]
-    NoTrajectories { path: PathBuf },
-    #[error("{path}: not a trajectory arrays file (expected a name ending in '-traj-arrays.npz')")]
-    BadName { path: PathBuf },
-    #[error("{arrays}: its topology file {state0} is missing")]
-    MissingTopology { arrays: PathBuf, state0: PathBuf },
+    /// Trajectory files missing or misnamed.
+    #[error(transparent)]
+    Layout(#[from] timewarp_rundir::LayoutError),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("{origin}: {detail}")]
@@ -49,11 +44,20 @@ pub enum TrainError {
     NonFinite { step: u64, value: f64 },
     #[error("plot {path}: {detail}")]
     Plot { path: PathBuf, detail: String },
+    /// The run folder is locked, holds something else, or cannot be written.
+    #[error(transparent)]
+    Folder(#[from] timewarp_rundir::RunDirError),
 }
 
 impl TrainError {
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> TrainError {
         let path = path.into();
         move |source| TrainError::Io { path, source }
+    }
+}
+
+impl From<timewarp_rundir::LayoutError> for TrainError {
+    fn from(e: timewarp_rundir::LayoutError) -> Self {
+        TrainError::Data(e.into())
     }
 }

@@ -36,7 +36,7 @@ pub use loss::AcceptanceConfig;
 pub use schedule::LrDecay;
 #[cfg(feature = "cuda")]
 pub use trainer::train_cuda;
-pub use trainer::{train, train_cpu, train_on, train_with_status, PreparedData, TrainStatus, TrainSummary};
+pub use trainer::{open_run, train, train_cpu, train_on, train_with_control, PreparedData, TrainStatus, TrainSummary};
 
 /// The CPU training backend: burn's ndarray backend in f32 with autodiff.
 pub type CpuBackend = burn::backend::Autodiff<burn::backend::NdArray<f32>>;

@@ -114,7 +114,7 @@ impl MetricsLog {
             text.push_str(&r.to_csv());
             text.push('\n');
         }
-        std::fs::write(&path, text).map_err(TrainError::io(&path))?;
+        timewarp_rundir::write_atomic(&path, text.as_bytes())?;
         let file = std::fs::OpenOptions::new().append(true).open(&path).map_err(TrainError::io(&path))?;
         Ok(MetricsLog { path, file, rows })
     }

@@ -11,7 +11,7 @@ use crate::acceptance::EnergyBridge;
 use crate::augment::{auxiliary_velocities, random_rigid_motion};
 use crate::baseline::GaussianBaseline;
 use crate::checkpoint::{
-    find_checkpoint, read_state, write_atomic, write_checkpoint_dir, write_state, TrainState, BEST_DIR, LAST_DIR,
+    find_checkpoint, read_state, write_checkpoint_dir, write_state, TrainState, BEST_DIR, LAST_DIR,
     OPTIMISER_FILE,
 };
 use crate::config::{LossKind, TrainConfig};
@@ -32,12 +32,13 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use timewarp_flow::{load_checkpoint, save_checkpoint, FlowConfig, TimewarpFlow};
+use timewarp_rundir::{InputIdentity, RunControl, RunRecord, Session};
 
 /// Salt of the validation velocity stream (independent of the training stream).
 const VAL_SALT: u64 = 0x7661_6c69_6461_7465;
 
-/// What a finished (or early-stopped) run reports.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// What a finished (or early-stopped) run reports (the `summary` of its `run.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct TrainSummary {
     pub run_dir: PathBuf,
     /// Optimiser steps done (all sessions).
@@ -193,25 +194,61 @@ pub fn train<B: AutodiffBackend>(
     device: &B::Device,
     progress: &ProgressFn<'_>,
 ) -> Result<TrainSummary, TrainError> {
-    train_with_status::<B>(cfg, data, out, resume, device, progress, &|_| {})
+    train_with_control::<B>(cfg, data, out, &RunControl::new(resume, progress), device)
 }
 
-/// [`train`] with a status callback (loss, learning rate, pairs/s) after every logged step.
-pub fn train_with_status<B: AutodiffBackend>(
+/// [`train`] with full control: the files of `control` are written into `out` once it is open
+/// (locked and inspected), e.g. the CLI's `config.toml`.
+pub fn train_with_control<B: AutodiffBackend>(
     cfg: &TrainConfig,
     data: &[PathBuf],
     out: &Path,
-    resume: bool,
+    control: &RunControl<'_>,
     device: &B::Device,
-    progress: &ProgressFn<'_>,
-    status: &StatusFn<'_>,
 ) -> Result<TrainSummary, TrainError> {
     cfg.validate()?;
-    if cfg.flow_config()?.chart == timewarp_flow::Chart::Internal {
-        return crate::internal::train_internal::<B>(cfg, data, out, resume, device, progress);
+    let progress = control.progress;
+    let session = open_run(cfg, data, out, control)?;
+    if session.is_complete() {
+        return serde_json::from_value(session.record().summary.clone())
+            .map_err(|e| TrainError::Checkpoint { path: out.join(timewarp_rundir::RUN_JSON), detail: e.to_string() });
     }
-    let prepared = PreparedData::from_paths(cfg, data)?;
-    train_on::<B>(cfg, prepared, out, resume, device, progress, status)
+    let summary = if cfg.flow_config()?.chart == timewarp_flow::Chart::Internal {
+        crate::internal::train_internal::<B>(cfg, data, out, session.resuming(), device, progress)?
+    } else {
+        let prepared = PreparedData::from_paths(cfg, data)?;
+        train_on::<B>(cfg, prepared, out, session.resuming(), device, progress, &|_| {})?
+    };
+    session.finish(&summary)?;
+    Ok(summary)
+}
+
+/// Opens the run folder `out` of a training run (locked, inspected; see `timewarp_rundir`): the
+/// record's settings are the configuration but for how long to train and how often to
+/// validate and checkpoint (the run's extent, which may grow on resume); its inputs the data
+/// folders and the models it starts from.
+pub fn open_run(cfg: &TrainConfig, data: &[PathBuf], out: &Path, control: &RunControl<'_>) -> Result<Session, TrainError> {
+    let mut settings = serde_json::to_value(cfg).map_err(|e| TrainError::Config(e.to_string()))?;
+    let mut extent = serde_json::Map::new();
+    if let serde_json::Value::Object(m) = &mut settings {
+        for key in ["steps", "val_every", "checkpoint_every", "log_every", "cache_mb"] {
+            if let Some(v) = m.remove(key) {
+                extent.insert(key.into(), v);
+            }
+        }
+    }
+    let mut inputs = Vec::new();
+    for d in data.iter().chain(&cfg.val_data) {
+        inputs.push(InputIdentity::of("data", d)?);
+    }
+    for (role, p) in [("kernel", &cfg.kernel), ("init_from", &cfg.init_from)] {
+        if let Some(p) = p {
+            inputs.push(InputIdentity::of(role, p)?);
+        }
+    }
+    let record = RunRecord::start("train", serde_json::json!({ "train": settings }), inputs).with_extent(serde_json::Value::Object(extent));
+    let checkpointed = find_checkpoint(out, LAST_DIR).is_some();
+    Ok(Session::open_with(out, record, control, checkpointed)?)
 }
 
 /// [`train`] on the CPU (`Autodiff<NdArray<f32>>`).
@@ -376,9 +413,7 @@ pub(crate) fn fresh_state(seed: u64) -> TrainState {
         step: 0,
         epoch: 0,
         batch_in_epoch: 0,
-        rng_seed: rng.get_seed(),
-        rng_stream: rng.get_stream(),
-        rng_word_pos: rng.get_word_pos(),
+        rng: timewarp_rundir::RngState::capture(&rng),
         best_val_nll: None,
         best_val_loss: None,
         best_step: None,
@@ -389,17 +424,12 @@ pub(crate) fn fresh_state(seed: u64) -> TrainState {
     }
 }
 
-pub(crate) fn rng_from_state(s: &TrainState) -> ChaCha8Rng {
-    let mut rng = ChaCha8Rng::from_seed(s.rng_seed);
-    rng.set_stream(s.rng_stream);
-    rng.set_word_pos(s.rng_word_pos);
-    rng
+pub(crate) fn rng_from_state(s: &TrainState) -> Result<ChaCha8Rng, TrainError> {
+    s.rng.restore().map_err(|detail| TrainError::Checkpoint { path: crate::checkpoint::STATE_FILE.into(), detail })
 }
 
 pub(crate) fn store_rng(s: &mut TrainState, rng: &ChaCha8Rng) {
-    s.rng_seed = rng.get_seed();
-    s.rng_stream = rng.get_stream();
-    s.rng_word_pos = rng.get_word_pos();
+    s.rng = timewarp_rundir::RngState::capture(rng);
 }
 
 fn ckpt_err(path: &Path) -> impl Fn(timewarp_flow::CheckpointError) -> TrainError + '_ {
@@ -440,6 +470,15 @@ pub fn train_on<B: AutodiffBackend>(
     status: &StatusFn<'_>,
 ) -> Result<TrainSummary, TrainError> {
     cfg.validate()?;
+    // The epoch order would silently cap such a batch (while run.json records the setting).
+    if cfg.batch > data.train.len() {
+        return Err(TrainError::Config(format!(
+            "batch = {} is larger than the {} training pairs of the data (lag_steps = {}); lower batch",
+            cfg.batch,
+            data.train.len(),
+            cfg.lag_steps
+        )));
+    }
     let session_start = Instant::now();
     std::fs::create_dir_all(out).map_err(TrainError::io(out))?;
     let flow_cfg = cfg.flow_config()?;
@@ -496,7 +535,7 @@ pub fn train_on<B: AutodiffBackend>(
     };
     let model_cfg = model.config().clone();
     let num_params = model.num_params();
-    let mut rng = rng_from_state(&state);
+    let mut rng = rng_from_state(&state)?;
     let mut metrics = MetricsLog::open(out, resumed_from)?;
     let schedule = cfg.schedule();
     if cfg.loss == LossKind::Acceptance && data.energy.is_none() {
@@ -525,7 +564,7 @@ pub fn train_on<B: AutodiffBackend>(
         write_checkpoint_dir(out, LAST_DIR, |dir| {
             save_checkpoint(dir, model, &model_cfg).map_err(ckpt_err(dir))?;
             let bytes = optim.save(model).map_err(|detail| TrainError::Checkpoint { path: dir.to_path_buf(), detail })?;
-            write_atomic(&dir.join(OPTIMISER_FILE), &bytes)?;
+            timewarp_rundir::write_atomic(&dir.join(OPTIMISER_FILE), &bytes)?;
             write_state(dir, state)
         })
     };
@@ -708,32 +747,6 @@ pub fn train_on<B: AutodiffBackend>(
         initial_val_acceptance: None,
         final_val_acceptance: None,
     };
-    write_run_json(out, cfg, &summary, std::any::type_name::<B>())?;
     Ok(summary)
 }
 
-fn write_run_json(out: &Path, cfg: &TrainConfig, s: &TrainSummary, backend: &str) -> Result<(), TrainError> {
-    let json = serde_json::json!({
-        "command": "train",
-        "wall_seconds": s.wall_seconds,
-        "steps": s.steps,
-        "best_val_nll": s.best_val_nll,
-        "best_step": s.best_step,
-        "final_val_nll": s.final_val_nll,
-        "initial_val_nll": s.initial_val_nll,
-        "baseline_val_nll": s.baseline_val_nll,
-        "pairs_per_s": s.pairs_per_s,
-        "train_pairs": s.train_pairs,
-        "val_pairs": s.val_pairs,
-        "num_params": s.num_params,
-        "stopped_early": s.stopped_early,
-        "resumed_from": s.resumed_from,
-        "preset": if cfg.flow.is_some() { "custom" } else { cfg.preset.as_str() },
-        "lag_steps": cfg.lag_steps,
-        "batch": cfg.batch,
-        "loss": cfg.loss,
-        "backend": backend,
-    });
-    let text = serde_json::to_string_pretty(&json).expect("run.json serialises");
-    write_atomic(&out.join("run.json"), text.as_bytes())
-}

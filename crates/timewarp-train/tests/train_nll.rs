@@ -25,7 +25,12 @@ fn nll_goes_down_and_run_folder_is_complete() {
         assert!(done <= total);
         calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     };
+    // The run folder is opened as `train_with_control` opens it (lock, record), then trained
+    // on in-memory data.
+    let control = timewarp_rundir::RunControl::new(false, &progress);
+    let session = timewarp_train::trainer::open_run(&cfg, &[], &out, &control).unwrap();
     let s = train_on::<CpuBackend>(&cfg, data, &out, false, &device, &progress, &|_| {}).unwrap();
+    session.finish(&s).unwrap();
     assert_eq!(calls.into_inner(), 60);
     assert_eq!(s.steps, 60);
     let best = s.best_val_nll.unwrap();
@@ -51,8 +56,10 @@ fn nll_goes_down_and_run_folder_is_complete() {
     assert!(last < first - 1.0, "train NLL {first} -> {last}");
     let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
     assert_eq!(run["command"], "train");
-    assert_eq!(run["steps"], 60);
-    assert!(run["baseline_val_nll"].as_f64().is_some() && run["best_val_nll"].as_f64().is_some());
+    assert_eq!(run["completed"], true);
+    let summary = &run["summary"];
+    assert_eq!(summary["steps"], 60);
+    assert!(summary["baseline_val_nll"].as_f64().is_some() && summary["best_val_nll"].as_f64().is_some());
 
     // The best checkpoint loads and reproduces its validation NLL.
     let best_model = timewarp_flow::load_checkpoint::<burn::backend::NdArray<f32>>(out.join("best"), &device).unwrap();

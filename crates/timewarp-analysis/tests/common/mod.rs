@@ -203,15 +203,14 @@ pub fn write_traj(
 }
 
 pub fn write_run_json(dir: &Path, command: &str, wall_seconds: f64, acceptance: Option<f64>) {
-    let mut v = serde_json::json!({"command": command, "wall_seconds": wall_seconds});
+    let mut summary = serde_json::json!({});
     if let Some(a) = acceptance {
-        v["acceptance_rate"] = a.into();
+        summary["acceptance_rate"] = a.into();
     }
-    std::fs::write(
-        dir.join("run.json"),
-        serde_json::to_string_pretty(&v).unwrap(),
-    )
-    .unwrap();
+    let record = timewarp_rundir::RunRecord::start(command, serde_json::json!({}), vec![])
+        .finish(wall_seconds, &summary)
+        .unwrap();
+    record.write(dir).unwrap();
 }
 
 /// A fresh, empty scratch folder under the target directory's tmp (removed first if left over).

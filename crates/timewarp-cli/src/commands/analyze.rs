@@ -1,7 +1,8 @@
 //! `timewarp analyze`: HTML report + metrics.json comparing MD with one or several sets of
 //! Timewarp samples.
 
-use crate::config::{load_section, write_toml_atomic};
+use crate::config::load_section;
+use timewarp_rundir::{InputIdentity, RunControl, RunRecord, Session};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -94,8 +95,23 @@ pub fn run_sets(s: &AnalyzeSettings, md: &Path, sets: &[SampleSet], out: &Path) 
     struct Effective<'a> {
         analyze: &'a AnalyzeSettings,
     }
-    write_toml_atomic(&out.join("config.toml"), &Effective { analyze: s })?;
-    analyze(&opts).with_context(|| {
+    // The report folder: locked and inspected before anything is written; the settings are the
+    // analysis options and the labels, the inputs the MD and sample folders.
+    let labels: Vec<&str> = sets.iter().map(|s| s.label.as_str()).collect();
+    let settings = serde_json::json!({ "analyze": s, "labels": labels });
+    let mut inputs = vec![InputIdentity::folder("md", md)?];
+    for set in sets {
+        inputs.push(InputIdentity::folder(&format!("samples {}", set.label), &set.dir)?);
+    }
+    // An analysis has no checkpoint: an interrupted one is simply done again (resume).
+    let control = RunControl { resume: true, ..RunControl::default() }.with_file("config.toml", toml::to_string_pretty(&Effective { analyze: s })?);
+    let session = Session::open_with(out, RunRecord::start("analyze", settings, inputs), &control, false)?;
+    let metrics_path = out.join("metrics.json");
+    if session.is_complete() && metrics_path.is_file() {
+        let text = std::fs::read_to_string(&metrics_path).with_context(|| format!("cannot read {}", metrics_path.display()))?;
+        return serde_json::from_str(&text).with_context(|| format!("invalid {}", metrics_path.display()));
+    }
+    let metrics = analyze(&opts).with_context(|| {
         let names: Vec<String> = sets
             .iter()
             .map(|s| format!("{} ({})", s.label, s.dir.display()))
@@ -105,7 +121,14 @@ pub fn run_sets(s: &AnalyzeSettings, md: &Path, sets: &[SampleSet], out: &Path) 
             names.join(", "),
             md.display()
         )
-    })
+    })?;
+    session.finish(&serde_json::json!({
+        "jsd_phi_psi": metrics.jsd_phi_psi,
+        "speedup": metrics.speedup,
+        "acceptance_rate": metrics.acceptance_rate,
+        "warnings": metrics.warnings,
+    }))?;
+    Ok(metrics)
 }
 
 fn fmt_opt(v: Option<f64>, digits: usize) -> String {

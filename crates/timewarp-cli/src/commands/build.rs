@@ -26,8 +26,13 @@ pub struct Args {
 }
 
 pub fn main(args: Args, _quiet: bool) -> Result<()> {
+    // Checked before the build: a zero tolerance can never be met and runs the minimiser to its
+    // iteration limit, and NaN compares false and stops it at once.
+    if !(args.tolerance.is_finite() && args.tolerance > 0.0) {
+        bail!("--tolerance {} must be a finite RMS force > 0 kJ/mol/nm", args.tolerance);
+    }
     let (topology, mut positions) = timewarp_mol::builder::build_peptide(&args.sequence)?;
-    let out = args.out.unwrap_or_else(|| PathBuf::from(format!("{}.pdb", args.sequence)));
+    let out = args.out.unwrap_or_else(|| PathBuf::from(format!("{}.pdb", args.sequence.trim())));
     let ff = ForceFieldSettings { forcefield: args.forcefield, ..Default::default() };
     let system = ff.system(&topology, &out)?;
     if !args.no_minimize {

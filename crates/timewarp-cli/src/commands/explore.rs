@@ -34,8 +34,8 @@ pub fn main(args: Args, quiet: bool) -> Result<()> {
 pub fn run(mut cfg: ExploreConfig, ff: &ForceFieldSettings, source: &ProposalSource, pdb: &Path, out: &Path, resume: bool, quiet: bool) -> Result<SampleSummary> {
     cfg.chain.forcefield = ff.options()?;
     cfg.chain.name.get_or_insert_with(|| timewarp_md::name_from_path(pdb));
-    super::sample::run_chain_command("explore", &cfg, ff, out, quiet, |progress| {
-        timewarp_sample::run_explore(&cfg, source, pdb, out, resume, progress)
+    super::sample::run_chain_command("explore", &cfg, ff, quiet, |control| {
+        timewarp_sample::run_explore(&cfg, source, pdb, out, &timewarp_rundir::RunControl { resume, ..control })
             .with_context(|| format!("exploration from {} with {} failed", pdb.display(), super::sample::describe(source)))
     })
 }

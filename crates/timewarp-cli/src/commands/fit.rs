@@ -2,7 +2,8 @@
 //! histograms at lag τ, and a φ/ψ-conditional Gaussian over the other internal coordinates).
 //! `timewarp sample --proposal fitted --kernel OUT` samples with it.
 
-use crate::config::{load_section, write_toml_atomic};
+use crate::config::load_section;
+use timewarp_rundir::RunControl;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use timewarp_sample::fitted::{run_fit, FitConfig, FitSummary};
@@ -40,14 +41,16 @@ pub fn main(args: Args, _quiet: bool) -> Result<()> {
     Ok(())
 }
 
-/// Fits with an effective configuration (also used by `timewarp run`).
+/// Fits with an effective configuration (also used by `timewarp run`); `config.toml` is written
+/// once the output folder is locked and accepted.
 pub fn run(cfg: &FitConfig, md: &[PathBuf], out: &Path) -> Result<FitSummary> {
     cfg.validate()?;
     let mut effective = toml::Table::new();
     effective.insert("fit".into(), toml::Value::try_from(cfg)?);
-    write_toml_atomic(&out.join("config.toml"), &effective)?;
+    // A fit has no checkpoint: an interrupted one is simply done again (resume).
+    let control = RunControl { resume: true, ..RunControl::default() }.with_file("config.toml", toml::to_string_pretty(&effective)?);
     let dirs: Vec<String> = md.iter().map(|d| d.display().to_string()).collect();
-    run_fit(cfg, md, out).with_context(|| format!("fitting a kernel to {} failed", dirs.join(", ")))
+    run_fit(cfg, md, out, &control).with_context(|| format!("fitting a kernel to {} failed", dirs.join(", ")))
 }
 
 pub fn print_summary(s: &FitSummary) {

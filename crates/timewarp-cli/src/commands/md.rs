@@ -6,6 +6,7 @@
 
 use crate::config::{load_section, write_toml_atomic, ForceFieldSettings};
 use crate::progress::Progress;
+use timewarp_rundir::RunControl;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -107,6 +108,13 @@ pub fn spacing_kind(s: &str) -> Result<SpacingKind> {
 }
 
 pub fn main(args: Args, quiet: bool) -> Result<()> {
+    // Step counts are checked here too, so that the error names the flag (MdConfig::validate
+    // names the TOML key of the same limit).
+    for (flag, value) in [("--steps", args.steps), ("--burn-in-steps", args.burn_in_steps), ("--save-every", args.save_every)] {
+        if let Some(v) = value.filter(|&v| v > timewarp_md::config::MAX_STEPS) {
+            bail!("{flag} {v} is more than the limit of {:e} steps", timewarp_md::config::MAX_STEPS);
+        }
+    }
     let mut cfg: MdConfig = load_section(args.config.as_deref(), "md")?;
     let mut ff: ForceFieldSettings = load_section(args.config.as_deref(), "forcefield")?;
     if let Some(v) = args.forcefield { ff.forcefield = v; }
@@ -115,14 +123,21 @@ pub fn main(args: Args, quiet: bool) -> Result<()> {
     if let Some(v) = args.friction { cfg.friction_per_ps = v; }
     if let Some(v) = args.dt_fs { cfg.dt_fs = v; }
     if let Some(v) = args.steps { cfg.steps = v; }
-    if let Some(ns) = args.ns { cfg.steps = cfg.steps_for_ns(ns); }
+    if let Some(ns) = args.ns { cfg.steps = cfg.steps_for_ns(ns).with_context(|| format!("invalid --ns {ns}"))?; }
     if let Some(v) = args.burn_in_steps { cfg.burn_in_steps = v; }
     if let Some(v) = args.save_every { cfg.save_every = v; }
     if let Some(v) = &args.spacing { cfg.spacing = spacing_kind(v)?; }
     if let Some(v) = args.replicas { cfg.replicas = v; }
     if let Some(v) = args.threads { cfg.threads = v; }
-    if let Some(v) = args.seed { cfg.seed = v; }
+    if let Some(v) = args.seed {
+        // config.toml (TOML) holds signed 64-bit integers only: a larger seed could not be written back.
+        if v > i64::MAX as u64 {
+            bail!("--seed {v} is too large: at most {}", i64::MAX);
+        }
+        cfg.seed = v;
+    }
     if args.no_minimize { cfg.minimize = false; }
+    cfg.validate().context("invalid MD settings (the flags, or [md] of --config)")?;
     let dataset = !args.sequences.is_empty()
         || args.sequence_file.is_some()
         || args.all_dipeptides
@@ -149,14 +164,17 @@ pub fn main(args: Args, quiet: bool) -> Result<()> {
     run(&cfg, &ff, &pdb, &args.out, args.resume, quiet)
 }
 
-/// Runs MD with an effective configuration (also used by `timewarp run`).
+/// Runs MD with an effective configuration (also used by `timewarp run`): the output folder is
+/// locked and inspected before anything is written (see `timewarp_rundir`); `config.toml` goes
+/// in only once the folder is accepted.
 pub fn run(cfg: &MdConfig, ff: &ForceFieldSettings, pdb_path: &Path, out: &Path, resume: bool, quiet: bool) -> Result<()> {
     cfg.validate()?;
-    let pdb = timewarp_mol::pdb::read_pdb(pdb_path)?;
-    let system = ff.system(&pdb.topology, pdb_path)?;
-    write_toml_atomic(&out.join("config.toml"), &Effective { forcefield: ff, md: cfg })?;
+    let options = ff.options()?;
+    let config = toml::to_string_pretty(&Effective { forcefield: ff, md: cfg }).context("cannot serialise the configuration")?;
     let bar = Progress::new("md", "steps", quiet);
-    let summary = timewarp_md::run_md(cfg, &pdb, &system, system.masses(), out, resume, &bar.callback())
+    let progress = bar.callback();
+    let control = RunControl::new(resume, &progress).with_file("config.toml", config);
+    let summary = timewarp_md::run_md_command(cfg, &options, pdb_path, out, &control)
         .with_context(|| format!("MD of {} failed", pdb_path.display()))?;
     bar.finish();
     println!(
@@ -345,6 +363,8 @@ fn run_dataset(cfg: &MdConfig, ff: &ForceFieldSettings, split: SplitFractions, p
         dataset: DatasetSettings,
     }
     let dataset = DatasetConfig { md: MdConfig { name: None, ..cfg.clone() }, forcefield: ff.options()?, split };
+    // The data-set folder is one writer's for the whole command.
+    let _lock = timewarp_rundir::FolderLock::acquire(out, "timewarp md (data set)")?;
     let printer = DatasetPrinter::new(quiet, out);
     let summary = run_md_dataset(&dataset, peptides, out, &printer)
         .with_context(|| format!("MD data set in {} failed", out.display()))?;

@@ -17,6 +17,11 @@ pub struct Args {
     /// Train and sample on cpu or cuda.
     #[arg(long)]
     device: Option<String>,
+    /// Redo this stage and every stage after it: their folders are removed first (md, kernel,
+    /// model, finetune, sample, sample-fitted, explore, report). A stage whose settings changed
+    /// is otherwise refused, so that nothing is replaced without being asked.
+    #[arg(long, value_name = "STAGE")]
+    restart_from: Option<String>,
 }
 
 pub fn main(args: Args, quiet: bool) -> Result<()> {
@@ -34,6 +39,11 @@ pub fn main(args: Args, quiet: bool) -> Result<()> {
     }
     if let Some(d) = args.device {
         cfg.run.device = d;
+    }
+    if let Some(stage) = &args.restart_from {
+        for dir in pipeline::stages::restart_from(&cfg.run.out, stage)? {
+            println!("removed {dir}");
+        }
     }
     pipeline::run(cfg, quiet)?;
     Ok(())

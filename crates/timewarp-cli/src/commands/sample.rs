@@ -1,7 +1,8 @@
 //! `timewarp sample`: exact Metropolis–Hastings MCMC with flow or fitted internal-coordinate
 //! proposals.
 
-use crate::config::{load_section, write_toml_atomic, ForceFieldSettings};
+use crate::config::{load_section, ForceFieldSettings};
+use timewarp_rundir::RunControl;
 use crate::progress::Progress;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
@@ -124,8 +125,8 @@ pub fn main(args: Args, quiet: bool) -> Result<()> {
 pub fn run(mut cfg: SampleConfig, ff: &ForceFieldSettings, source: &ProposalSource, pdb: &Path, out: &Path, resume: bool, quiet: bool) -> Result<SampleSummary> {
     cfg.chain.forcefield = ff.options()?;
     cfg.chain.name.get_or_insert_with(|| timewarp_md::name_from_path(pdb));
-    run_chain_command("sample", &cfg, ff, out, quiet, |progress| {
-        timewarp_sample::run_sample(&cfg, source, pdb, out, resume, progress)
+    run_chain_command("sample", &cfg, ff, quiet, |control| {
+        timewarp_sample::run_sample(&cfg, source, pdb, out, &RunControl { resume, ..control })
             .with_context(|| format!("MCMC from {} with {} failed", pdb.display(), describe(source)))
     })
 }
@@ -138,22 +139,23 @@ pub fn describe(source: &ProposalSource) -> String {
     }
 }
 
-/// What `sample` and `explore` share: the effective config (`[forcefield]` + `[section]`) written
-/// into `out`, and a progress bar around the chain run.
+/// What `sample` and `explore` share: the effective config (`[forcefield]` + `[section]`), which
+/// the run writes into its folder as `config.toml` once the folder is accepted, and a progress
+/// bar around the chain run.
 pub fn run_chain_command<C: Serialize>(
     section: &str,
     cfg: &C,
     ff: &ForceFieldSettings,
-    out: &Path,
     quiet: bool,
-    body: impl FnOnce(&(dyn Fn(u64, u64) + Sync)) -> Result<SampleSummary>,
+    body: impl FnOnce(RunControl<'_>) -> Result<SampleSummary>,
 ) -> Result<SampleSummary> {
     let mut effective = toml::Table::new();
     effective.insert("forcefield".into(), toml::Value::try_from(ff)?);
     effective.insert(section.into(), toml::Value::try_from(cfg)?);
-    write_toml_atomic(&out.join("config.toml"), &effective)?;
     let bar = Progress::new(section, "steps", quiet);
-    let s = body(&bar.callback())?;
+    let progress = bar.callback();
+    let control = RunControl::new(false, &progress).with_file("config.toml", toml::to_string_pretty(&effective)?);
+    let s = body(control)?;
     bar.finish();
     Ok(s)
 }

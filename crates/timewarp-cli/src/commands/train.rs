@@ -1,6 +1,7 @@
 //! `timewarp train`: fit the Timewarp flow to MD pairs (x(t), x(t+τ)).
 
-use crate::config::{load_section, write_toml_atomic};
+use crate::config::load_section;
+use timewarp_rundir::RunControl;
 use crate::progress::Progress;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
@@ -78,12 +79,13 @@ pub fn run(cfg: &TrainConfig, data: &[PathBuf], out: &Path, device: &str, resume
     struct Effective<'a> {
         train: &'a TrainConfig,
     }
-    write_toml_atomic(&out.join("config.toml"), &Effective { train: cfg })?;
+    let config = toml::to_string_pretty(&Effective { train: cfg }).context("cannot serialise the configuration")?;
     let bar = Progress::new("train", "steps", quiet);
     let progress = bar.callback();
+    let control = RunControl::new(resume, &progress).with_file("config.toml", config);
     let summary = match device {
-        "cpu" => timewarp_train::train_cpu(cfg, data, out, resume, &progress),
-        "cuda" => train_cuda(cfg, data, out, resume, &progress)?,
+        "cpu" => timewarp_train::train_with_control::<timewarp_train::CpuBackend>(cfg, data, out, &control, &Default::default()),
+        "cuda" => train_cuda(cfg, data, out, &control)?,
         other => bail!("--device must be cpu or cuda, got '{other}'"),
     }
     .with_context(|| format!("training into {} failed", out.display()))?;
@@ -92,12 +94,12 @@ pub fn run(cfg: &TrainConfig, data: &[PathBuf], out: &Path, device: &str, resume
 }
 
 #[cfg(feature = "cuda")]
-fn train_cuda(cfg: &TrainConfig, data: &[PathBuf], out: &Path, resume: bool, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Result<TrainSummary, timewarp_train::TrainError>> {
-    Ok(timewarp_train::train_cuda(cfg, data, out, resume, progress))
+fn train_cuda(cfg: &TrainConfig, data: &[PathBuf], out: &Path, control: &RunControl<'_>) -> Result<Result<TrainSummary, timewarp_train::TrainError>> {
+    Ok(timewarp_train::train_with_control::<timewarp_train::CudaBackend>(cfg, data, out, control, &Default::default()))
 }
 
 #[cfg(not(feature = "cuda"))]
-fn train_cuda(_: &TrainConfig, _: &[PathBuf], _: &Path, _: bool, _: &(dyn Fn(u64, u64) + Sync)) -> Result<Result<TrainSummary, timewarp_train::TrainError>> {
+fn train_cuda(_: &TrainConfig, _: &[PathBuf], _: &Path, _: &RunControl<'_>) -> Result<Result<TrainSummary, timewarp_train::TrainError>> {
     bail!("this timewarp was built without CUDA support: rebuild with `cargo build --release --features cuda`")
 }
 

@@ -169,7 +169,7 @@ pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<Metrics> {
         None => {
             let p = layout.out.join("alanine-dipeptide.pdb");
             if !p.is_file() {
-                std::fs::write(&p, DEFAULT_PDB).with_context(|| format!("cannot write {}", p.display()))?;
+                timewarp_rundir::write_atomic(&p, DEFAULT_PDB.as_bytes())?;
             }
             p
         }
@@ -177,16 +177,17 @@ pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<Metrics> {
     if !pdb.is_file() {
         bail!("[run] pdb {} does not exist", pdb.display());
     }
-    write_toml_atomic(&layout.out.join("config.toml"), &cfg)?;
+    // The run folder itself: one `timewarp run` at a time. Its config.toml is written when the
+    // whole pipeline has run with it (each stage records its own settings in its run.json), so a
+    // refused or failed run never claims settings its outputs were not made with.
+    let _lock = timewarp_rundir::FolderLock::acquire(&layout.out, "timewarp run")?;
     let t0 = Instant::now();
     let name = timewarp_md::name_from_path(&pdb);
     let device = cfg.run.device.clone();
 
     cfg.md.name.get_or_insert_with(|| name.clone());
-    stage("md", &layout.md, &["checkpoint.json", "replica-000/checkpoint.json"], |resume| {
-        commands::md::run(&cfg.md, &cfg.forcefield, &pdb, &layout.md, resume, quiet)
-    })?;
-    stage("fit", &layout.kernel, &[], |_| {
+    stage("md", &layout.md, || commands::md::run(&cfg.md, &cfg.forcefield, &pdb, &layout.md, true, quiet))?;
+    stage("fit", &layout.kernel, || {
         let s = commands::fit::run(&cfg.fit, std::slice::from_ref(&layout.md), &layout.kernel)?;
         commands::fit::print_summary(&s);
         Ok(())
@@ -196,14 +197,14 @@ pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<Metrics> {
         train.kernel = Some(layout.kernel.clone());
         train.acceptance.temperature_k = cfg.md.temperature_k;
     }
-    stage("train", &layout.model, &["last"], |resume| {
-        let s = commands::train::run(&train, std::slice::from_ref(&layout.md), &layout.model, &device, resume, quiet)?;
+    stage("train", &layout.model, || {
+        let s = commands::train::run(&train, std::slice::from_ref(&layout.md), &layout.model, &device, true, quiet)?;
         commands::train::print_summary(&s);
         Ok(())
     })?;
     if let Some(ft) = finetune_settings(&cfg, &layout) {
-        stage("finetune", &layout.finetune, &["last"], |resume| {
-            let s = commands::train::run(&ft, std::slice::from_ref(&layout.md), &layout.finetune, &device, resume, quiet)?;
+        stage("finetune", &layout.finetune, || {
+            let s = commands::train::run(&ft, std::slice::from_ref(&layout.md), &layout.finetune, &device, true, quiet)?;
             commands::train::print_summary(&s);
             Ok(())
         })?;
@@ -222,19 +223,19 @@ pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<Metrics> {
     let mut fitted_cfg = cfg.sample.clone();
     fitted_cfg.chain.tau_ps = Some(cfg.fit.lag_ps);
     for (label, dir, source, sample_cfg) in [("sample", &layout.sample, &flow, &cfg.sample), ("sample-fitted", &layout.sample_fitted, &fitted, &fitted_cfg)] {
-        stage(label, dir, &["checkpoint.json"], |resume| {
-            let s = commands::sample::run(sample_cfg.clone(), &cfg.forcefield, source, &start, dir, resume, quiet)?;
+        stage(label, dir, || {
+            let s = commands::sample::run(sample_cfg.clone(), &cfg.forcefield, source, &start, dir, true, quiet)?;
             commands::sample::print_summary(&s);
             Ok(())
         })?;
     }
-    stage("explore", &layout.explore, &["checkpoint.json"], |resume| {
-        let s = commands::explore::run(cfg.explore.clone(), &cfg.forcefield, &flow, &start, &layout.explore, resume, quiet)?;
+    stage("explore", &layout.explore, || {
+        let s = commands::explore::run(cfg.explore.clone(), &cfg.forcefield, &flow, &start, &layout.explore, true, quiet)?;
         commands::sample::print_summary(&s);
         Ok(())
     })?;
     let sets = [SampleSet::new("flow", &layout.sample), SampleSet::new("fitted", &layout.sample_fitted)];
-    stage("report", &layout.report, &[], |_| {
+    stage("report", &layout.report, || {
         commands::analyze::run_sets(&cfg.analyze, &layout.md, &sets, &layout.report)?;
         // The exploration gets its own report: which basins it reached (it is biased, so its
         // populations are not Boltzmann populations).
@@ -245,6 +246,7 @@ pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<Metrics> {
         );
         Ok(())
     })?;
+    write_toml_atomic(&layout.out.join("config.toml"), &cfg)?;
     let text = std::fs::read_to_string(layout.report.join("metrics.json")).with_context(|| format!("cannot read {}", layout.report.join("metrics.json").display()))?;
     let m: Metrics = serde_json::from_str(&text).with_context(|| format!("invalid {}", layout.report.join("metrics.json").display()))?;
     println!("\nsummary ({:.0} s this invocation):", t0.elapsed().as_secs_f64());

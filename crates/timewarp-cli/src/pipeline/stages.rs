@@ -1,44 +1,53 @@
-//! Stage markers: a stage's folder gets `stage.json` (atomically) when the stage completes; a
-//! folder without it is resumed from the stage's own checkpoint, and a complete stage is skipped.
+//! Running one stage of the pipeline. Each stage is a timewarp command with its own output
+//! folder, which the command locks and inspects against its run record (`run.json`, see
+//! `timewarp_rundir`): a finished stage with the same settings and inputs is skipped, an
+//! unfinished one continues from its checkpoint, and a stage whose settings or inputs changed
+//! is refused — with the way to redo it and everything after it.
 
 use anyhow::{Context, Result};
-use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::Path;
+use timewarp_rundir::RunRecord;
 
-/// Marker written when a stage has completed.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct StageDone {
-    pub stage: String,
-    pub wall_seconds: f64,
-}
+/// The order of the stages (their folder names), for `--restart-from`.
+pub const STAGES: [&str; 8] = ["md", "kernel", "model", "finetune", "sample", "sample-fitted", "explore", "report"];
 
-pub fn done_marker(dir: &Path) -> PathBuf {
-    dir.join("stage.json")
-}
-
-pub fn is_done(dir: &Path) -> bool {
-    done_marker(dir).is_file()
-}
-
-fn mark_done(dir: &Path, stage: &str, started: Instant) -> Result<()> {
-    let text = serde_json::to_string_pretty(&StageDone { stage: stage.into(), wall_seconds: started.elapsed().as_secs_f64() })?;
-    let tmp = dir.join("stage.json.tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, done_marker(dir)).with_context(|| format!("cannot write {}", done_marker(dir).display()))?;
+/// Runs the stage `name` in `dir`; `body` runs its command (with `resume`: an unfinished run
+/// continues, a finished one with the same record returns at once).
+pub fn stage(name: &str, dir: &Path, body: impl FnOnce() -> Result<()>) -> Result<()> {
+    let before = RunRecord::read(dir).ok().flatten();
+    let complete = before.as_ref().is_some_and(|r| r.completed);
+    if !complete {
+        println!("[{name}] {} → {}", if before.is_some() { "resuming" } else { "starting" }, dir.display());
+    }
+    let folder = dir.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    body().with_context(|| {
+        format!(
+            "stage '{name}' failed; run the same command again to resume it, or redo it and every stage after it with `timewarp run CONFIG --restart-from {folder}` (that removes their folders)"
+        )
+    })?;
+    if complete {
+        println!("[{name}] already complete in {} — skipped", dir.display());
+    }
     Ok(())
 }
 
-/// Runs one stage unless its marker exists; `body(resume)` gets whether to resume (one of the
-/// `resume_probe` files exists in the folder).
-pub fn stage(name: &str, dir: &Path, resume_probe: &[&str], body: impl FnOnce(bool) -> Result<()>) -> Result<()> {
-    if is_done(dir) {
-        println!("[{name}] already complete in {} — skipped", dir.display());
-        return Ok(());
+/// Removes the folders of stage `from` and of every stage after it under `out` (`--restart-from`).
+/// Only folders that hold a timewarp run record (or nothing) are removed.
+pub fn restart_from(out: &Path, from: &str) -> Result<Vec<String>> {
+    let start = STAGES.iter().position(|s| *s == from).with_context(|| format!("--restart-from {from}: not a stage (one of {})", STAGES.join(", ")))?;
+    let mut removed = Vec::new();
+    for s in &STAGES[start..] {
+        let dir = out.join(s);
+        if !dir.exists() {
+            continue;
+        }
+        let record = RunRecord::read(&dir).with_context(|| format!("{}: unreadable run record; remove it by hand", dir.display()))?;
+        let empty = std::fs::read_dir(&dir).map(|mut d| d.next().is_none()).unwrap_or(false);
+        if record.is_none() && !empty && !dir.join("checkpoint.json").is_file() && !dir.join("last").exists() && !dir.join("replica-000").exists() {
+            anyhow::bail!("{} holds no timewarp run record; not removing it", dir.display());
+        }
+        std::fs::remove_dir_all(&dir).with_context(|| format!("cannot remove {}", dir.display()))?;
+        removed.push(dir.display().to_string());
     }
-    let resume = resume_probe.iter().any(|p| dir.join(p).exists());
-    println!("[{name}] {} → {}", if resume { "resuming" } else { "starting" }, dir.display());
-    let started = Instant::now();
-    body(resume).with_context(|| format!("stage '{name}' failed (run the same command again to resume it)"))?;
-    mark_done(dir, name, started)
+    Ok(removed)
 }

@@ -127,9 +127,9 @@ impl Manifest {
 
     /// Writes the manifest to `path` atomically.
     pub fn write(&self, path: &Path) -> Result<(), MdError> {
-        crate::atomic::write_atomic(path, |w| {
-            serde_json::to_writer_pretty(&mut *w, self).map_err(std::io::Error::other)?;
-            w.write_all(b"\n")
+        timewarp_rundir::write_atomic_with(path, |w| {
+            serde_json::to_writer_pretty(&mut *w, self).map_err(|e| MdError::io(path, std::io::Error::other(e)))?;
+            std::io::Write::write_all(w, b"\n").map_err(|e| MdError::io(path, e))
         })
     }
 

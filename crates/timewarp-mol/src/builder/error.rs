@@ -32,6 +32,12 @@ pub enum BuildError {
     #[error("'(' at position {position} is not closed by ')'")]
     UnclosedVariant { position: usize },
 
+    #[error(
+        "whitespace at position {position} of the sequence: write one sequence without blanks, \
+         e.g. `AKWE`"
+    )]
+    WhitespaceInSequence { position: usize },
+
     #[error("unexpected '{character}' at position {position} of the sequence")]
     UnexpectedCharacter { character: char, position: usize },
 

@@ -1,7 +1,8 @@
 //! The sequence language of `timewarp build --sequence`.
 //!
 //! A sequence is a string of one-letter amino-acid codes, upper or lower case, read N → C
-//! (`AKWE`, `akwe`); whitespace is ignored. Each letter gets its usual protonation state at
+//! (`AKWE`, `akwe`); whitespace before and after it is ignored, whitespace inside it is an error
+//! (`AK W` is more likely two sequences or a typo than `AKW`). Each letter gets its usual protonation state at
 //! pH 7: HIS → HIE (neutral, H on Nε2), ASP/GLU charged (−1), LYS/ARG charged (+1), CYS neutral.
 //! Another state is chosen by writing its ff14SB residue name in parentheses right after the
 //! letter:
@@ -80,6 +81,12 @@ fn resolve_variant(letter: char, variant: &str, position: usize) -> Result<Strin
 /// N → C, without caps: `parse_sequence("AH(HID)e")` is `["ALA", "HID", "GLU"]`.
 pub fn parse_sequence(sequence: &str) -> Result<Vec<String>, BuildError> {
     let chars: Vec<char> = sequence.chars().collect();
+    // Whitespace outside [start, end) is leading or trailing.
+    let start = chars.iter().position(|c| !c.is_whitespace()).unwrap_or(0);
+    let end = chars
+        .iter()
+        .rposition(|c| !c.is_whitespace())
+        .map_or(0, |i| i + 1);
     let mut residues: Vec<String> = Vec::new();
     // Letter of the residue just read, if a variant may still follow it.
     let mut last: Option<char> = None;
@@ -88,6 +95,9 @@ pub fn parse_sequence(sequence: &str) -> Result<Vec<String>, BuildError> {
         let ch = chars[i];
         let position = i + 1;
         if ch.is_whitespace() {
+            if (start..end).contains(&i) {
+                return Err(BuildError::WhitespaceInSequence { position });
+            }
             i += 1;
         } else if ch == '(' {
             let letter = last
@@ -138,8 +148,28 @@ mod tests {
     #[test]
     fn one_letter_codes_get_their_ph7_states() {
         assert_eq!(names("AKWE"), ["ALA", "LYS", "TRP", "GLU"]);
-        assert_eq!(names("hdc r"), ["HIE", "ASP", "CYS", "ARG"]);
+        assert_eq!(names("hdcr"), ["HIE", "ASP", "CYS", "ARG"]);
+        assert_eq!(names(" \tAKW\n"), ["ALA", "LYS", "TRP"]);
         assert_eq!(names("ACDEFGHIKLMNPQRSTVWY").len(), 20);
+    }
+
+    #[test]
+    fn whitespace_inside_a_sequence_is_refused_with_its_position() {
+        assert_eq!(
+            parse_sequence("AK W"),
+            Err(BuildError::WhitespaceInSequence { position: 3 })
+        );
+        // Positions count from the start of the string as given, leading blanks included.
+        assert_eq!(
+            parse_sequence("  AK\tW  "),
+            Err(BuildError::WhitespaceInSequence { position: 5 })
+        );
+        assert_eq!(
+            parse_sequence("AH(HID) E"),
+            Err(BuildError::WhitespaceInSequence { position: 8 })
+        );
+        let err = parse_sequence("AK W").unwrap_err().to_string();
+        assert!(err.contains("position 3"), "{err}");
     }
 
     #[test]

@@ -14,37 +14,17 @@ use crate::pdb::{read_pdb, PdbFile};
 use crate::MolError;
 use std::path::{Path, PathBuf};
 
-const STATE0_SUFFIX: &str = "-traj-state0.pdb";
-const ARRAYS_SUFFIX: &str = "-traj-arrays.npz";
-
-/// `<dir>/<name>-traj-state0.pdb`.
-pub fn state0_path(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!("{name}{STATE0_SUFFIX}"))
-}
-
-/// `<dir>/<name>-traj-arrays.npz`.
-pub fn arrays_path(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!("{name}{ARRAYS_SUFFIX}"))
-}
+pub use timewarp_rundir::layout::{arrays_path, state0_path, ARRAYS_SUFFIX, STATE0_SUFFIX};
 
 /// Names of the complete trajectories (state-0 PDB and arrays both present) in `dir`, sorted.
 pub fn traj_names(dir: &Path) -> Result<Vec<String>, MolError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| MolError::io(dir, e))?;
-    let mut names = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| MolError::io(dir, e))?;
-        let file_name = entry.file_name();
-        let Some(file_name) = file_name.to_str() else {
-            continue;
-        };
-        if let Some(name) = file_name.strip_suffix(ARRAYS_SUFFIX) {
-            if state0_path(dir, name).is_file() {
-                names.push(name.to_string());
-            }
-        }
-    }
-    names.sort();
-    Ok(names)
+    timewarp_rundir::layout::traj_names(dir).map_err(|e| match e {
+        timewarp_rundir::LayoutError::Io { path, err } => MolError::io(path, err),
+        other => MolError::TrajDir {
+            dir: dir.to_path_buf(),
+            reason: other.to_string(),
+        },
+    })
 }
 
 /// Folder and name of every trajectory of `dir` and of its immediate subfolders (one

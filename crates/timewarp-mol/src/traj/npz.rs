@@ -10,10 +10,12 @@
 //! | `forces` | float32 | T × N × 3 | kJ/mol/nm |
 //!
 //! Only `positions` is required when reading; float64 positions/velocities/forces are accepted
-//! (and rounded to float32). Absent arrays are read as empty vectors, and empty vectors are not
+//! (and rounded to float32), integer ones are refused (coordinates in nm are never integers: such
+//! an array is a different file or a unit mistake). `step` must be strictly increasing: pairs and
+//! time axes are built from it. Absent arrays are read as empty vectors, and empty vectors are not
 //! written (sampler output has no velocities or forces).
 
-use crate::atomic::{tmp_path, write_atomic};
+use crate::atomic::write_atomic;
 use crate::MolError;
 use npyz::npz::NpzArchive;
 use npyz::zip::write::FileOptions;
@@ -155,8 +157,8 @@ impl TrajArrays {
         Ok(())
     }
 
-    /// Check that every non-empty array has T frames and N atoms; `file` names the source or
-    /// destination in the error.
+    /// Check that every non-empty array has T frames and N atoms and that `step` increases
+    /// strictly; `file` names the source or destination in the error.
     pub fn validate(&self, file: &Path) -> Result<(), MolError> {
         let bad = |key: &str, reason: String| MolError::BadArray {
             file: file.to_path_buf(),
@@ -205,6 +207,17 @@ impl TrajArrays {
                 ));
             }
         }
+        if let Some(k) = self.step.windows(2).position(|w| w[1] <= w[0]) {
+            return Err(bad(
+                "step",
+                format!(
+                    "not strictly increasing: frame {} has step {} after step {} of frame {k}",
+                    k + 1,
+                    self.step[k + 1],
+                    self.step[k]
+                ),
+            ));
+        }
         Ok(())
     }
 
@@ -223,8 +236,20 @@ impl TrajArrays {
             return Err(bad_shape(path, "positions", &shape, "(T, N, 3)"));
         };
         let (t, n) = (t as usize, n as usize);
+        // A corrupt header can declare a shape whose product overflows (and wraps inside the
+        // npy reader): the values read must be exactly T·N·3.
+        if n.checked_mul(3).and_then(|n3| n3.checked_mul(t)) != Some(positions.len()) {
+            return Err(bad_shape(
+                path,
+                "positions",
+                &shape,
+                &format!("(T, N, 3) holding its {} values", positions.len()),
+            ));
+        }
         let mut traj = TrajArrays::new(n);
-        traj.positions = positions.into_f32();
+        traj.positions = positions
+            .into_float_f32()
+            .ok_or_else(|| bad_dtype(path, "positions", "floating point (float32 or float64)"))?;
 
         for key in ["velocities", "forces"] {
             if let Some((shape, data)) = read_array(&mut archive, path, key)? {
@@ -236,7 +261,9 @@ impl TrajArrays {
                         &format!("({t}, {n}, 3) like positions"),
                     ));
                 }
-                let data = data.into_f32();
+                let data = data
+                    .into_float_f32()
+                    .ok_or_else(|| bad_dtype(path, key, "floating point (float32 or float64)"))?;
                 match key {
                     "velocities" => traj.velocities = data,
                     _ => traj.forces = data,
@@ -255,18 +282,22 @@ impl TrajArrays {
             if shape[..] != [t as u64] {
                 return Err(bad_shape(path, "time", &shape, &format!("({t},)")));
             }
-            traj.time = data.into_f64();
+            traj.time = data
+                .into_float_f64()
+                .ok_or_else(|| bad_dtype(path, "time", "floating point (float32 or float64)"))?;
         }
         if let Some((shape, data)) = read_array(&mut archive, path, "energies")? {
             if shape[..] != [t as u64, 2] {
                 return Err(bad_shape(path, "energies", &shape, &format!("({t}, 2)")));
             }
             traj.energies = data
-                .into_f64()
+                .into_float_f64()
+                .ok_or_else(|| bad_dtype(path, "energies", "floating point (float32 or float64)"))?
                 .chunks_exact(2)
                 .map(|e| [e[0], e[1]])
                 .collect();
         }
+        traj.validate(path)?;
         Ok(traj)
     }
 
@@ -275,9 +306,9 @@ impl TrajArrays {
     /// new file, never half of one.
     pub fn write_npz_atomic(&self, path: &Path) -> Result<(), MolError> {
         self.validate(path)?;
-        let tmp = tmp_path(path);
+
         write_atomic(path, |w| {
-            self.write_npz(w).map_err(|e| MolError::io(&tmp, e))
+            self.write_npz(w).map_err(|e| MolError::io(path, e))
         })
     }
 
@@ -328,18 +359,28 @@ enum ArrayData {
 }
 
 impl ArrayData {
-    fn into_f32(self) -> Vec<f32> {
+    fn len(&self) -> usize {
         match self {
-            ArrayData::F32(v) => v,
-            ArrayData::F64(v) => v.into_iter().map(|x| x as f32).collect(),
-            ArrayData::I64(v) => v.into_iter().map(|x| x as f32).collect(),
+            ArrayData::F32(v) => v.len(),
+            ArrayData::F64(v) => v.len(),
+            ArrayData::I64(v) => v.len(),
         }
     }
-    fn into_f64(self) -> Vec<f64> {
+
+    /// Float arrays as f32; `None` for integers.
+    fn into_float_f32(self) -> Option<Vec<f32>> {
         match self {
-            ArrayData::F32(v) => v.into_iter().map(f64::from).collect(),
-            ArrayData::F64(v) => v,
-            ArrayData::I64(v) => v.into_iter().map(|x| x as f64).collect(),
+            ArrayData::F32(v) => Some(v),
+            ArrayData::F64(v) => Some(v.into_iter().map(|x| x as f32).collect()),
+            ArrayData::I64(_) => None,
+        }
+    }
+    /// Float arrays as f64; `None` for integers.
+    fn into_float_f64(self) -> Option<Vec<f64>> {
+        match self {
+            ArrayData::F32(v) => Some(v.into_iter().map(f64::from).collect()),
+            ArrayData::F64(v) => Some(v),
+            ArrayData::I64(_) => None,
         }
     }
     fn into_i64(self) -> Option<Vec<i64>> {

@@ -5,7 +5,7 @@
 //! the step as an unsigned 32-bit integer. The molecules here are not periodic; the box is
 //! written as zero (no unit cell).
 
-use crate::atomic::sync_parent_dir;
+use timewarp_rundir::atomic::sync_parent as sync_parent_dir;
 use crate::MolError;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};

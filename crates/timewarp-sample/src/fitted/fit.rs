@@ -17,6 +17,7 @@ use timewarp_mol::Topology;
 use super::{BackboneMove, Block, FitSource, FittedKernel, GaussianModel, MoleculeIdentity, RotorMove, TransitionHistogram, KERNEL_FORMAT, KERNEL_VERSION};
 use super::gaussian::Features;
 use crate::SampleError;
+use timewarp_rundir::{InputIdentity, RunControl, RunRecord, Session};
 
 /// Fewest frame pairs that make a transition histogram worth fitting.
 pub const MIN_PAIRS: usize = 200;
@@ -239,12 +240,20 @@ pub struct FitSummary {
 }
 
 /// Reads every trajectory of the MD folders `md_dirs` (and their replica subfolders), fits the
-/// kernel, and writes `kernel.json` into `out`.
-pub fn run_fit(cfg: &FitConfig, md_dirs: &[PathBuf], out: &Path) -> Result<FitSummary, SampleError> {
+/// kernel, and writes `kernel.json` into `out` (opened as every output folder: locked and
+/// inspected first; a folder holding this fit already is not fitted again).
+pub fn run_fit(cfg: &FitConfig, md_dirs: &[PathBuf], out: &Path, control: &RunControl<'_>) -> Result<FitSummary, SampleError> {
     let t0 = Instant::now();
     cfg.validate()?;
     if md_dirs.is_empty() {
         return Err(SampleError::Config("no MD folder given".into()));
+    }
+    let inputs = md_dirs.iter().map(|d| InputIdentity::folder("md", d)).collect::<Result<Vec<_>, _>>()?;
+    let settings = serde_json::json!({ "fit": cfg });
+    let session = Session::open_with(out, RunRecord::start("fit", settings, inputs), control, false)?;
+    if session.is_complete() {
+        return serde_json::from_value(session.record().summary.clone())
+            .map_err(|e| SampleError::Json { path: out.join(timewarp_rundir::RUN_JSON), message: e.to_string() });
     }
     let mut topology: Option<(Topology, String)> = None;
     let mut arrays = Vec::new();
@@ -294,7 +303,7 @@ pub fn run_fit(cfg: &FitConfig, md_dirs: &[PathBuf], out: &Path) -> Result<FitSu
         gaussian_dim: kernel.gaussian.dim(),
         wall_seconds: t0.elapsed().as_secs_f64(),
     };
-    crate::checkpoint::write_json_atomic(&out.join("run.json"), &summary)?;
+    session.finish(&summary)?;
     Ok(summary)
 }
 

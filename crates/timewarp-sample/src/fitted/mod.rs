@@ -140,7 +140,7 @@ impl FittedKernel {
     /// Reads a kernel from `path` (a `kernel.json`, or a folder holding one).
     pub fn load(path: &Path) -> Result<FittedKernel, SampleError> {
         let file = if path.is_dir() { path.join(KERNEL_JSON) } else { path.to_path_buf() };
-        let kernel: FittedKernel = crate::checkpoint::read_json(&file)?;
+        let kernel: FittedKernel = timewarp_rundir::read_json(&file)?;
         if kernel.format != KERNEL_FORMAT || kernel.version != KERNEL_VERSION {
             return Err(SampleError::Kernel(format!(
                 "{}: not a fitted kernel of this version ({} v{}; expected {KERNEL_FORMAT} v{KERNEL_VERSION})",
@@ -157,7 +157,7 @@ impl FittedKernel {
     pub fn save(&self, dir: &Path) -> Result<PathBuf, SampleError> {
         std::fs::create_dir_all(dir).map_err(|e| SampleError::io(dir, e))?;
         let path = dir.join(KERNEL_JSON);
-        crate::checkpoint::write_json_atomic(&path, self)?;
+        timewarp_rundir::write_json_atomic(&path, self)?;
         Ok(path)
     }
 

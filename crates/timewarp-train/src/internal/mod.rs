@@ -154,7 +154,7 @@ fn save<B: AutodiffBackend>(
         kernel.save(dir).map_err(|e| TrainError::Checkpoint { path: dir.join(KERNEL_JSON), detail: e.to_string() })?;
         if let Some(o) = optim {
             let bytes = o.save(flow).map_err(|detail| TrainError::Checkpoint { path: dir.to_path_buf(), detail })?;
-            crate::checkpoint::write_atomic(&dir.join(OPTIMISER_FILE), &bytes)?;
+            timewarp_rundir::write_atomic(&dir.join(OPTIMISER_FILE), &bytes)?;
         }
         write_state(dir, state)
     })
@@ -187,6 +187,11 @@ pub fn train_internal<B: AutodiffBackend>(
     };
     let kernel = FittedKernel::load(&kernel_dir).map_err(|e| TrainError::Config(e.to_string()))?;
     let frames = ChartFrames::load(&kernel, data, VAL_FRACTION, &timewarp_ff::SystemOptions::default())?;
+    // Frames are drawn with replacement, so a larger batch would run, but it would only repeat
+    // frames: it is a wrong setting, not a bigger sample.
+    if cfg.batch > frames.train.len() {
+        return Err(TrainError::Config(format!("batch = {} is larger than the {} training frames of the data; lower batch", cfg.batch, frames.train.len())));
+    }
     let types = atom_types(&frames)?;
     let mut moves = ChartMoves::new(kernel.clone()).map_err(|e| TrainError::Config(e.to_string()))?;
 
@@ -211,7 +216,7 @@ pub fn train_internal<B: AutodiffBackend>(
     if flow.config().chart != Chart::Internal {
         return Err(TrainError::Config("the model to continue is not an internal-chart flow".into()));
     }
-    let mut rng = crate::trainer::rng_from_state(&state);
+    let mut rng = crate::trainer::rng_from_state(&state)?;
     let mut metrics = MetricsLog::open(out, resumed_from)?;
     let schedule = cfg.schedule();
     let num_params = flow.num_params();

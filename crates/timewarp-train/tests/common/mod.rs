@@ -10,7 +10,11 @@ use timewarp_train::{LrDecay, Split, TrainConfig};
 
 /// `shared/testdata/<name>`.
 pub fn testdata(name: &str) -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata")).join(name)
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/testdata"
+    ))
+    .join(name)
 }
 
 /// A fresh empty folder under the system temp dir.
@@ -24,7 +28,15 @@ pub fn temp_dir(tag: &str) -> PathBuf {
 /// Writes `<dir>/<name>-traj-{state0.pdb,arrays.npz}`: the PDB's structure with every atom
 /// doing an Ornstein–Uhlenbeck fluctuation of `sigma` nm (correlation ρ per frame), one frame
 /// every `stride` MD steps.
-pub fn write_jittered_trajectory(pdb: &Path, dir: &Path, name: &str, frames: usize, stride: i64, sigma: f64, seed: u64) {
+pub fn write_jittered_trajectory(
+    pdb: &Path,
+    dir: &Path,
+    name: &str,
+    frames: usize,
+    stride: i64,
+    sigma: f64,
+    seed: u64,
+) {
     std::fs::create_dir_all(dir).unwrap();
     let file = timewarp_mol::read_pdb(pdb).unwrap();
     let reference = file.positions().to_vec();
@@ -34,7 +46,14 @@ pub fn write_jittered_trajectory(pdb: &Path, dir: &Path, name: &str, frames: usi
     let mut pos = reference.clone();
     let mut traj = TrajArrays::new(n);
     for f in 0..frames {
-        traj.push_frame(f as i64 * stride, f as f64 * stride as f64 * 0.0005, [0.0, 0.0], &pos, None, None);
+        traj.push_frame(
+            f as i64 * stride,
+            f as f64 * stride as f64 * 0.0005,
+            [0.0, 0.0],
+            &pos,
+            None,
+            None,
+        );
         for (p, r) in pos.iter_mut().zip(&reference) {
             for k in 0..3 {
                 let xi: f64 = rng.sample(StandardNormal);
@@ -42,7 +61,8 @@ pub fn write_jittered_trajectory(pdb: &Path, dir: &Path, name: &str, frames: usi
             }
         }
     }
-    traj.write_npz_atomic(&dir.join(format!("{name}-traj-arrays.npz"))).unwrap();
+    traj.write_npz_atomic(&dir.join(format!("{name}-traj-arrays.npz")))
+        .unwrap();
     std::fs::copy(pdb, dir.join(format!("{name}-traj-state0.pdb"))).unwrap();
 }
 

@@ -1,0 +1,90 @@
+//! Durable atomic file replacement: the bytes go to a temporary file in the same folder
+//! (`.<name>.tmp-<pid>`, so a rename never crosses file systems and two processes never share a
+//! temporary), which is fsynced and renamed over the target; then the folder is fsynced so that
+//! the rename itself survives a crash. A kill at any moment leaves the old file or the new one,
+//! never a mix; a failed write removes its temporary.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::RunDirError;
+
+/// The temporary file that becomes `path`.
+fn tmp_path(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// fsync of the folder holding `path` (best effort: not every platform can sync a folder).
+pub fn sync_parent(path: &Path) {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Replaces `path` atomically with what `write` writes into a buffered temporary file. `E` is
+/// the caller's error type (so that serialisers can report their own errors).
+pub fn write_atomic_with<E: From<RunDirError>>(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> Result<(), E>) -> Result<(), E> {
+    let tmp = tmp_path(path);
+    let result = (|| -> Result<(), E> {
+        let file = File::create(&tmp).map_err(|e| RunDirError::io(&tmp, e))?;
+        let mut w = BufWriter::new(file);
+        write(&mut w)?;
+        let file = w.into_inner().map_err(|e| RunDirError::io(&tmp, e.into_error()))?;
+        file.sync_all().map_err(|e| RunDirError::io(&tmp, e))?;
+        drop(file);
+        std::fs::rename(&tmp, path).map_err(|e| RunDirError::io(path, e))?;
+        sync_parent(path);
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Replaces `path` atomically with `bytes`.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunDirError> {
+    write_atomic_with(path, |w| w.write_all(bytes).map_err(|e| RunDirError::io(path, e)))
+}
+
+/// Replaces `path` atomically with `value` as pretty JSON.
+pub fn write_json_atomic<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<(), RunDirError> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| RunDirError::Json { path: path.to_path_buf(), message: e.to_string() })?;
+    write_atomic(path, text.as_bytes())
+}
+
+/// Reads JSON from `path`.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, RunDirError> {
+    let text = std::fs::read_to_string(path).map_err(|e| RunDirError::io(path, e))?;
+    serde_json::from_str(&text).map_err(|e| RunDirError::Json { path: path.to_path_buf(), message: e.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_whole_files_and_leaves_no_temporary() {
+        let dir = std::env::temp_dir().join(format!("tw-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("a.json");
+        write_json_atomic(&p, &vec![1, 2, 3]).unwrap();
+        write_json_atomic(&p, &vec![4]).unwrap();
+        assert_eq!(read_json::<Vec<i32>>(&p).unwrap(), vec![4]);
+        // A failing writer keeps the old file and removes its temporary.
+        let err = write_atomic_with::<RunDirError>(&p, |_| Err(RunDirError::Refused { dir: dir.clone(), message: "no".into() }));
+        assert!(err.is_err());
+        assert_eq!(read_json::<Vec<i32>>(&p).unwrap(), vec![4]);
+        let names: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert_eq!(names, ["a.json"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
