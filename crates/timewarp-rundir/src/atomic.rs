@@ -61,6 +61,46 @@ pub fn write_json_atomic<T: Serialize + ?Sized>(path: &Path, value: &T) -> Resul
     write_atomic(path, text.as_bytes())
 }
 
+/// Replaces the folder `dst` atomically with what `fill` writes into a fresh temporary folder
+/// `dst.tmp/`: the old folder is renamed to `dst.old/`, the new one to `dst`, and `dst.old/`
+/// removed (two renames, so a kill between them leaves only `dst.old/`, which
+/// [`find_replaced_dir`] returns). A failing `fill` leaves `dst` as it was.
+pub fn replace_dir_atomic<E: From<RunDirError>>(dst: &Path, fill: impl FnOnce(&Path) -> Result<(), E>) -> Result<(), E> {
+    let name = dst.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let (tmp, old) = (dst.with_file_name(format!("{name}.tmp")), dst.with_file_name(format!("{name}.old")));
+    let io = |p: &Path| { let p = p.to_path_buf(); move |e| RunDirError::io(&p, e) };
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
+    }
+    std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+    if let Err(e) = fill(&tmp) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    if let Ok(d) = File::open(&tmp) {
+        let _ = d.sync_all();
+    }
+    if dst.exists() {
+        if old.exists() {
+            std::fs::remove_dir_all(&old).map_err(io(&old))?;
+        }
+        std::fs::rename(dst, &old).map_err(io(dst))?;
+    }
+    std::fs::rename(&tmp, dst).map_err(io(&tmp))?;
+    sync_parent(dst);
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(io(&old))?;
+    }
+    Ok(())
+}
+
+/// The complete folder written by [`replace_dir_atomic`]: `dst`, or `dst.old/` if a kill fell
+/// between its two renames; `complete` says whether a candidate holds what makes it whole.
+pub fn find_replaced_dir(dst: &Path, complete: impl Fn(&Path) -> bool) -> Option<PathBuf> {
+    let name = dst.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    [dst.to_path_buf(), dst.with_file_name(format!("{name}.old"))].into_iter().find(|p| complete(p))
+}
+
 /// Reads JSON from `path`.
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, RunDirError> {
     let text = std::fs::read_to_string(path).map_err(|e| RunDirError::io(path, e))?;

@@ -10,8 +10,8 @@
 //!   last/            the newest state: flow checkpoint + optimiser.bin + state.json
 //!   best/            the flow checkpoint with the lowest validation NLL (+ state.json)
 //! ```
-//! A checkpoint folder is written as `NAME.tmp/`, then the old `NAME/` is renamed to
-//! `NAME.old/`, `NAME.tmp/` to `NAME/`, and `NAME.old/` removed. A run killed at any moment
+//! A checkpoint folder is replaced atomically by `timewarp_rundir::replace_dir_atomic`
+//! (`NAME.tmp/` filled, `NAME/` → `NAME.old/`, `NAME.tmp/` → `NAME/`): a run killed at any moment
 //! leaves either `NAME/` or `NAME.old/` complete, and [`find_checkpoint`] takes whichever exists.
 
 use crate::error::TrainError;
@@ -59,32 +59,14 @@ pub fn write_checkpoint_dir(
     fill: impl FnOnce(&Path) -> Result<(), TrainError>,
 ) -> Result<PathBuf, TrainError> {
     let dst = run.join(name);
-    let tmp = run.join(format!("{name}.tmp"));
-    let old = run.join(format!("{name}.old"));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(TrainError::io(&tmp))?;
-    }
-    std::fs::create_dir_all(&tmp).map_err(TrainError::io(&tmp))?;
-    fill(&tmp)?;
-    sync_dir(&tmp);
-    if dst.exists() {
-        if old.exists() {
-            std::fs::remove_dir_all(&old).map_err(TrainError::io(&old))?;
-        }
-        std::fs::rename(&dst, &old).map_err(TrainError::io(&dst))?;
-    }
-    std::fs::rename(&tmp, &dst).map_err(TrainError::io(&tmp))?;
-    sync_dir(run);
-    if old.exists() {
-        std::fs::remove_dir_all(&old).map_err(TrainError::io(&old))?;
-    }
+    timewarp_rundir::replace_dir_atomic(&dst, fill)?;
     Ok(dst)
 }
 
 /// The complete checkpoint folder `run/name/`, or `run/name.old/` if a kill interrupted the
 /// swap; `None` if neither exists.
 pub fn find_checkpoint(run: &Path, name: &str) -> Option<PathBuf> {
-    [run.join(name), run.join(format!("{name}.old"))].into_iter().find(|p| p.join(STATE_FILE).is_file())
+    timewarp_rundir::find_replaced_dir(&run.join(name), |p| p.join(STATE_FILE).is_file())
 }
 
 /// Reads `state.json` of a checkpoint folder.
@@ -97,13 +79,6 @@ pub fn read_state(dir: &Path) -> Result<TrainState, TrainError> {
 /// Writes `state.json` into a checkpoint folder being filled.
 pub fn write_state(dir: &Path, state: &TrainState) -> Result<(), TrainError> {
     Ok(timewarp_rundir::write_json_atomic(&dir.join(STATE_FILE), state)?)
-}
-
-fn sync_dir(dir: &Path) {
-    // Durability of the rename; not available on every platform, so failures are ignored.
-    if let Ok(f) = std::fs::File::open(dir) {
-        let _ = f.sync_all();
-    }
 }
 
 #[cfg(test)]

@@ -301,9 +301,8 @@ impl TrajArrays {
         Ok(traj)
     }
 
-    /// Write the NPZ file atomically: the arrays go to `<path>.tmp`, which is flushed to disk
-    /// (fsync) and then renamed over `path`, so a killed process leaves either the old or the
-    /// new file, never half of one.
+    /// Write the NPZ file atomically (`timewarp_rundir::write_atomic_with`): a killed process
+    /// leaves either the old or the new file, never half of one.
     pub fn write_npz_atomic(&self, path: &Path) -> Result<(), MolError> {
         self.validate(path)?;
 
