@@ -1,9 +1,15 @@
-//! The self-contained `report.html`: metric tables and the figures as base64 PNG, no external
-//! resources (the SVG versions sit next to it in `plots/` for papers).
+//! The self-contained `report.html`: a verdict banner with the automatic sampling checks, the
+//! headline cards, metric tables, provenance and the figures as base64 PNG, no external
+//! resources (the SVG versions sit next to it in `plots/` for papers). It reads the metric
+//! types of [`crate::report::metrics`] and nothing else of the analysis.
 
 use crate::basins::{Basin, Populations};
 use crate::plots::Rendered;
-use crate::report::{DatasetMetrics, Metrics};
+use crate::report::metrics::{
+    ess_is_trusted, DatasetMetrics, Metrics, Provenance, ResiduePopulations, TicaSummary,
+    MIN_ACCEPTANCE, MIN_DISTINCT_STATES,
+};
+use crate::units::format_ps;
 use base64::Engine;
 use std::fmt::Write;
 
@@ -33,6 +39,40 @@ fn num(v: Option<f64>, digits: usize) -> String {
             }
         }
         Some(x) if x.is_infinite() => if x > 0.0 { "∞" } else { "−∞" }.to_string(),
+        _ => "—".to_string(),
+    }
+}
+
+/// An effective sample size, or "too small to estimate" below `min_ess` (the τ_int behind it
+/// is then itself a guess).
+fn ess_text(ess: Option<f64>, min_ess: f64) -> String {
+    match ess {
+        None => "—".to_string(),
+        Some(e) if ess_is_trusted(Some(e), min_ess) => num(Some(e), 1),
+        Some(_) => format!(
+            "<span class=\"bad\">too small to estimate</span> (ESS &lt; {})",
+            num(Some(min_ess), 0)
+        ),
+    }
+}
+
+/// A quantity built on ESS (ESS/s, speed-up): its number only when every ESS behind it is
+/// trustworthy.
+fn ess_based(v: Option<f64>, digits: usize, ess: &[Option<f64>], min_ess: f64) -> String {
+    let trusted = ess.iter().all(|&e| ess_is_trusted(e, min_ess));
+    match (v, trusted) {
+        (Some(_), false) => {
+            "<span class=\"bad\">not trustworthy</span> (ESS too small to estimate)".to_string()
+        }
+        _ => num(v, digits),
+    }
+}
+
+/// A duration in ps in its unit, or a frame count with its unit when the time is unknown.
+fn duration(ps: Option<f64>, frames: Option<f64>) -> String {
+    match (ps, frames) {
+        (Some(t), _) if t.is_finite() => format_ps(t),
+        (_, Some(f)) => format!("{} frames", num(Some(f), 1)),
         _ => "—".to_string(),
     }
 }
@@ -74,6 +114,14 @@ th, td { border: 1px solid #ddd; padding: 0.3em 0.7em; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 th { background: #f0f0f0; }
 .warn { background: #fff4e5; border-left: 4px solid #f0a020; padding: 0.5em 1em; margin: 0.4em 0; }
+.verdict { border-radius: 6px; padding: 0.7em 1.2em; margin: 1em 0; border: 2px solid; }
+.verdict.failed { background: #fdecea; border-color: #c62828; }
+.verdict.passed { background: #edf7ed; border-color: #1a7f37; }
+.verdict .head { font-size: 1.2em; font-weight: bold; }
+.verdict ul { margin: 0.4em 0 0 0; padding-left: 1.2em; }
+.card .note { color: #555; font-size: 0.8em; }
+details pre { white-space: pre-wrap; word-break: break-all; font-size: 0.85em; }
+@media (max-width: 600px) { body { margin: 0.5em auto; } .card { min-width: 8em; } }
 figure { margin: 1.2em 0; }
 figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.9em; }
@@ -110,29 +158,14 @@ pub fn report_html(m: &Metrics, figures: &[Rendered], svg_written: bool) -> Stri
         );
     }
     h.push_str("</p>\n");
+    verdict_banner(&mut h, m);
     cards(&mut h, m);
-    for w in &m.warnings {
-        let _ = writeln!(h, "<div class=\"warn\">{}</div>", escape(w));
-    }
     comparison_table(&mut h, m);
     datasets_table(&mut h, m);
     populations_table(&mut h, m);
     coverage_section(&mut h, m);
     if let Some(t) = &m.tica {
-        let _ = write!(
-            h,
-            "<h2>TICA model (fitted on MD)</h2><p>{} features (C/N/S distances, sin/cos of φ, ψ, ω), lag {} frames.</p><table><tr><th>component</th><th>eigenvalue λ</th><th>implied timescale / frames</th></tr>",
-            t.n_features, t.lag_frames
-        );
-        for (i, (l, ts)) in t.eigenvalues.iter().zip(&t.timescales_frames).enumerate() {
-            let _ = write!(
-                h,
-                "<tr><td>TIC{i}</td><td>{}</td><td>{}</td></tr>",
-                num(Some(*l), 4),
-                num(Some(*ts), 1)
-            );
-        }
-        h.push_str("</table>\n");
+        tica_section(&mut h, t);
     }
     h.push_str("<h2>Figures</h2>\n");
     let b64 = base64::engine::general_purpose::STANDARD;
@@ -153,6 +186,9 @@ pub fn report_html(m: &Metrics, figures: &[Rendered], svg_written: bool) -> Stri
             svg_link
         );
     }
+    if let Some(p) = &m.provenance {
+        provenance_section(&mut h, p);
+    }
     methods(&mut h, m);
     h.push_str("</body></html>\n");
     h
@@ -163,19 +199,7 @@ fn cards(h: &mut String, m: &Metrics) {
     let card = |h: &mut String, k: &str, v: String, class: &str| {
         let _ = write!(h, "<div class=\"card\"><div class=\"v {class}\">{v}</div><div class=\"k\">{k}</div></div>");
     };
-    let obs = m.ess_observable.as_deref().unwrap_or("—");
-    let class = match m.speedup {
-        Some(s) if s >= 1.0 && !m.coverage.missed_states => "good",
-        Some(_) => "bad",
-        None => "",
-    };
-    card(
-        h,
-        &format!("speed-up (ESS/s on {}, model ÷ MD)", escape(obs)),
-        m.speedup
-            .map_or("—".into(), |s| format!("{}×", num(Some(s), 2))),
-        class,
-    );
+    strict_speedup_card(h, m);
     card(
         h,
         "MH acceptance rate",
@@ -207,6 +231,57 @@ fn cards(h: &mut String, m: &Metrics) {
             "good"
         },
     );
+    h.push_str("</div>\n");
+}
+
+/// The headline: the strict speed-up (official rule: ESS/s ratio on the ESS observable, 0 when
+/// the samples miss a metastable state of MD), with the plain ratio beneath it. Built on an ESS
+/// too small to estimate it is shown as not trustworthy.
+fn strict_speedup_card(h: &mut String, m: &Metrics) {
+    let obs = escape(m.ess_observable.as_deref().unwrap_or("—"));
+    let ess = [m.md.ess.map(|e| e.ess), m.samples.ess.map(|e| e.ess)];
+    let trusted = ess.iter().all(|&e| ess_is_trusted(e, m.min_ess));
+    let value = m
+        .speedup_official
+        .map_or("—".into(), |s| format!("{}×", num(Some(s), 2)));
+    let class = match m.speedup_official {
+        Some(s) if s >= 1.0 && trusted && !m.sampling_failed => "good",
+        Some(_) => "bad",
+        None => "",
+    };
+    let trust = match trusted {
+        true => String::new(),
+        false => "<div class=\"note bad\">ESS too small to estimate: not trustworthy</div>".into(),
+    };
+    let _ = write!(
+        h,
+        "<div class=\"card\" id=\"strict-speedup\"><div class=\"v {class}\">{value}</div><div class=\"k\">strict speed-up (ESS/s on {obs}, model ÷ MD; 0 when a metastable state is missed)</div>{trust}<div class=\"note\">plain ESS/s ratio: {}×</div></div>",
+        num(m.speedup, 2)
+    );
+}
+
+/// The verdict at the top: did any automatic sampling check fail, and every warning.
+fn verdict_banner(h: &mut String, m: &Metrics) {
+    let (class, head) = match m.sampling_failed {
+        true => (
+            "failed",
+            "Sampling failed: the numbers below do not measure the sampler",
+        ),
+        false => ("passed", "Sampling checks passed"),
+    };
+    let _ = write!(
+        h,
+        "<div class=\"verdict {class}\" id=\"verdict\"><div class=\"head\">{head}</div>"
+    );
+    if m.warnings.is_empty() {
+        h.push_str("<p>No warnings. Checked: acceptance and distinct states of each chain, basins visited by MD and by the samples, ESS large enough to estimate.</p>");
+    } else {
+        h.push_str("<ul>");
+        for w in &m.warnings {
+            let _ = write!(h, "<li>{}</li>", escape(w));
+        }
+        h.push_str("</ul>");
+    }
     h.push_str("</div>\n");
 }
 
@@ -250,16 +325,20 @@ fn comparison_table(h: &mut String, m: &Metrics) {
         transitions(md.basin_transitions),
         num(md.transitions_per_second, 4),
         moves(md.median_abs_dphi_accepted, md.median_abs_dpsi_accepted),
-        num(md.ess_per_second, 4),
+        ess_based(md.ess_per_second, 4, &[md.ess.map(|e| e.ess)], m.min_ess),
         num_err(md.potential_energy.map(|u| u.mean), md.potential_energy_stderr, 2),
     );
     pops(h, &md.populations, md.populations_stderr.as_ref());
     h.push_str("</tr>");
     for c in &m.comparisons {
         let jsd: Vec<String> = c.jsd_phi_psi.iter().map(|j| num(Some(*j), 4)).collect();
+        let ess = [c.ess, md.ess.map(|e| e.ess)];
         let speedup = match (c.speedup, c.missed_states) {
-            (Some(s), true) => format!("{} (misses states: 0)", num(Some(s), 3)),
-            (s, _) => num(s, 3),
+            (Some(s), true) => format!(
+                "{} (misses states: 0)",
+                ess_based(Some(s), 3, &ess, m.min_ess)
+            ),
+            (s, _) => ess_based(s, 3, &ess, m.min_ess),
         };
         let _ = write!(
             h,
@@ -271,7 +350,7 @@ fn comparison_table(h: &mut String, m: &Metrics) {
             transitions(c.basin_transitions),
             num(c.transitions_per_second, 4),
             moves(c.median_abs_dphi_accepted, c.median_abs_dpsi_accepted),
-            num(c.ess_per_second, 4),
+            ess_based(c.ess_per_second, 4, &[c.ess], m.min_ess),
             speedup,
             if jsd.is_empty() { "—".to_string() } else { jsd.join(", ") },
             num_err(c.potential_energy_mean, c.potential_energy_stderr, 2),
@@ -293,44 +372,92 @@ JSD is one value per residue ({}).</p>",
 fn datasets_table(h: &mut String, m: &Metrics) {
     let _ = write!(
         h,
-        "<h2>Data sets</h2><table><tr><th></th><th>MD</th><th>{}</th></tr>",
+        "<h2>Data sets</h2><div class=\"scroll\"><table><tr><th></th><th>MD</th><th>{}</th></tr>",
         escape(&first_label(m))
     );
-    let row = |h: &mut String, k: &str, f: &dyn Fn(&DatasetMetrics) -> String| {
-        let _ = write!(
-            h,
-            "<tr><td>{k}</td><td>{}</td><td>{}</td></tr>",
-            f(&m.md),
-            f(&m.samples)
-        );
+    let mut r = PairRows {
+        h,
+        md: &m.md,
+        samples: &m.samples,
     };
-    row(h, "command", &|d| {
-        escape(d.command.as_deref().unwrap_or("—"))
-    });
-    row(h, "wall time / s", &|d| num(d.wall_seconds, 1));
-    row(h, "trajectories", &|d| d.n_trajectories.to_string());
-    row(h, "frames", &|d| d.n_frames.to_string());
+    r.row("command", |d| escape(d.command.as_deref().unwrap_or("—")));
+    r.row("wall time / s", |d| num(d.wall_seconds, 1));
+    r.row("trajectories", |d| d.n_trajectories.to_string());
+    r.row("frames", |d| d.n_frames.to_string());
+    time_and_ess_rows(&mut r, m);
+    energy_move_and_bond_rows(&mut r);
+    h.push_str("</table></div>\n");
     let obs = escape(m.ess_observable.as_deref().unwrap_or("—"));
-    row(h, &format!("τ<sub>int</sub> of {obs} / frames"), &|d| {
-        num(d.ess.map(|e| e.tau_int), 2)
-    });
-    row(h, &format!("ESS of {obs}"), &|d| {
-        num(d.ess.map(|e| e.ess), 1)
-    });
-    row(h, &format!("ESS/s of {obs}"), &|d| num(d.ess_per_second, 4));
-    if m.md.ess_tic1.is_some() {
-        row(h, "ESS of TIC1", &|d| num(d.ess_tic1.map(|e| e.ess), 1));
-        row(h, "ESS/s of TIC1", &|d| num(d.ess_per_second_tic1, 4));
+    let _ = writeln!(
+        h,
+        "<p>Speed-up (ESS/s model ÷ MD): {} on {obs}, {} on TIC1; strict, official rule (0 if states are missed; the headline): {}.</p>",
+        num(m.speedup, 3),
+        num(m.speedup_tic1, 3),
+        num(m.speedup_official, 3)
+    );
+}
+
+/// Rows of the data-sets table: one quantity of MD and of the first sample set side by side.
+struct PairRows<'a> {
+    h: &'a mut String,
+    md: &'a DatasetMetrics,
+    samples: &'a DatasetMetrics,
+}
+
+impl PairRows<'_> {
+    fn row(&mut self, k: &str, f: impl Fn(&DatasetMetrics) -> String) {
+        let _ = write!(
+            self.h,
+            "<tr><td>{k}</td><td>{}</td><td>{}</td></tr>",
+            f(self.md),
+            f(self.samples)
+        );
     }
-    row(h, "potential energy / kJ mol⁻¹ (mean ± sd)", &|d| {
+}
+
+/// Time between frames, τ_int in ps/ns, ESS and ESS/s (too small to estimate below `min_ess`).
+fn time_and_ess_rows(r: &mut PairRows, m: &Metrics) {
+    let obs = escape(m.ess_observable.as_deref().unwrap_or("—"));
+    r.row("time between saved frames", |d| {
+        d.frame_interval_ps
+            .map_or("unknown (uneven spacing or τ unknown)".into(), format_ps)
+    });
+    r.row(&format!("τ<sub>int</sub> of {obs}"), |d| {
+        let frames = d.ess.map(|e| e.tau_int);
+        match d.tau_int_ps {
+            Some(_) => format!(
+                "{} ({} frames)",
+                duration(d.tau_int_ps, None),
+                num(frames, 1)
+            ),
+            None => duration(None, frames),
+        }
+    });
+    let min = m.min_ess;
+    r.row(&format!("ESS of {obs}"), |d| {
+        ess_text(d.ess.map(|e| e.ess), min)
+    });
+    r.row(&format!("ESS/s of {obs}"), |d| {
+        ess_based(d.ess_per_second, 4, &[d.ess.map(|e| e.ess)], min)
+    });
+    if m.md.ess_tic1.is_some() {
+        r.row("ESS of TIC1", |d| ess_text(d.ess_tic1.map(|e| e.ess), min));
+        r.row("ESS/s of TIC1", |d| {
+            ess_based(d.ess_per_second_tic1, 4, &[d.ess_tic1.map(|e| e.ess)], min)
+        });
+    }
+}
+
+/// Energies, transitions, moves and bonds.
+fn energy_move_and_bond_rows(r: &mut PairRows) {
+    r.row("potential energy / kJ mol⁻¹ (mean ± sd)", |d| {
         d.potential_energy.map_or("—".into(), |s| {
             format!("{} ± {}", num(Some(s.mean), 1), num(Some(s.std), 1))
         })
     });
-    row(
-        h,
+    r.row(
         "mean potential energy ± standard error / kJ mol⁻¹",
-        &|d| {
+        |d| {
             num_err(
                 d.potential_energy.map(|u| u.mean),
                 d.potential_energy_stderr,
@@ -338,26 +465,26 @@ fn datasets_table(h: &mut String, m: &Metrics) {
             )
         },
     );
-    row(h, "β↔αR transitions (core sets)", &|d| {
+    r.row("β↔αR transitions (core sets)", |d| {
         d.basin_transitions.map_or("—".into(), |n| n.to_string())
     });
-    row(h, "transitions / s", &|d| num(d.transitions_per_second, 4));
-    row(h, "frames that moved", &|d| d.moved_frames.to_string());
-    row(h, "median |Δφ| / |Δψ| of moved frames / deg", &|d| {
+    r.row("transitions / s", |d| num(d.transitions_per_second, 4));
+    r.row("frames that moved", |d| d.moved_frames.to_string());
+    r.row("median |Δφ| / |Δψ| of moved frames / deg", |d| {
         format!(
             "{} / {}",
             num(d.median_abs_dphi_accepted, 1),
             num(d.median_abs_dpsi_accepted, 1)
         )
     });
-    row(h, "frames with a bond off by > 20 %", &|d| {
+    r.row("frames with a bond off by > 20 %", |d| {
         format!(
             "{} ({})",
             d.bonds.frames_with_outlier,
             pct(d.bonds.outlier_fraction)
         )
     });
-    row(h, "largest relative bond deviation", &|d| {
+    r.row("largest relative bond deviation", |d| {
         format!(
             "{}{}",
             num(Some(d.bonds.max_relative_deviation), 3),
@@ -370,14 +497,6 @@ fn datasets_table(h: &mut String, m: &Metrics) {
                 ))
         )
     });
-    h.push_str("</table>\n");
-    let _ = writeln!(
-        h,
-        "<p>Speed-up (ESS/s model ÷ MD): {} on {obs}, {} on TIC1; official (0 if states are missed): {}.</p>",
-        num(m.speedup, 3),
-        num(m.speedup_tic1, 3),
-        num(m.speedup_official, 3)
-    );
 }
 
 fn populations_table(h: &mut String, m: &Metrics) {
@@ -402,8 +521,7 @@ fn populations_table(h: &mut String, m: &Metrics) {
             &m.samples.populations_per_residue[r],
         );
         for b in Basin::ALL {
-            let err =
-                |p: &crate::report::ResiduePopulations| p.populations_stderr.map(|e| e.get(b));
+            let err = |p: &ResiduePopulations| p.populations_stderr.map(|e| e.get(b));
             let _ = write!(
                 h,
                 "<td>{}</td><td>{}</td>",
@@ -427,7 +545,7 @@ fn coverage_section(h: &mut String, m: &Metrics) {
         c.threshold
     );
     if !c.tica_states.is_empty() {
-        h.push_str("<table><tr><th>TICA state (minimum at TIC0, TIC1)</th><th>F / kT</th><th>MD</th><th>model</th><th></th></tr>");
+        h.push_str("<div class=\"scroll\"><table><tr><th>TICA state (minimum at TIC0, TIC1)</th><th>F / kT</th><th>MD</th><th>model</th><th></th></tr>");
         for s in &c.tica_states {
             let _ = write!(
                 h,
@@ -441,7 +559,14 @@ fn coverage_section(h: &mut String, m: &Metrics) {
                 if s.missed { "missed" } else { "visited" }
             );
         }
-        h.push_str("</table>");
+        h.push_str("</table></div>");
+    }
+    if !c.extra_basins.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p class=\"bad\">Ramachandran basins populated by the samples but never visited by MD: {}.</p>",
+            escape(&c.extra_basins.join(", "))
+        );
     }
     if c.missed_basins.is_empty() {
         h.push_str(
@@ -456,6 +581,74 @@ fn coverage_section(h: &mut String, m: &Metrics) {
     }
 }
 
+/// TICA eigenvalues and implied timescales, in ps/ns when the MD frames are evenly spaced.
+fn tica_section(h: &mut String, t: &TicaSummary) {
+    let lag = match t.frame_interval_ps {
+        Some(dt) => format!(
+            "{} frames = {}",
+            t.lag_frames,
+            format_ps(t.lag_frames as f64 * dt)
+        ),
+        None => format!(
+            "{} frames (MD frames not evenly spaced in time)",
+            t.lag_frames
+        ),
+    };
+    let _ = write!(
+        h,
+        "<h2>TICA model (fitted on MD)</h2><p>{} features (C/N/S distances, sin/cos of φ, ψ, ω), lag {lag}.</p><div class=\"scroll\"><table><tr><th>component</th><th>eigenvalue λ</th><th>implied timescale</th></tr>",
+        t.n_features
+    );
+    for (i, (l, ts)) in t.eigenvalues.iter().zip(&t.timescales_frames).enumerate() {
+        let ps = t.timescales_ps.as_ref().and_then(|v| v.get(i).copied());
+        let _ = write!(
+            h,
+            "<tr><td>TIC{i}</td><td>{}</td><td>{}</td></tr>",
+            num(Some(*l), 4),
+            duration(ps, Some(*ts))
+        );
+    }
+    h.push_str("</table></div>\n");
+}
+
+/// Where each input came from (its run.json) and what wrote the report.
+fn provenance_section(h: &mut String, p: &Provenance) {
+    let _ = write!(
+        h,
+        "<h2>Provenance</h2><p id=\"provenance\">Report written by timewarp {} on {}.</p><div class=\"scroll\"><table><tr><th>data set</th><th>command</th><th>made by timewarp</th><th>completed</th><th>temperature / K</th><th>simulated time</th><th>MD ns/day</th><th>model / proposal</th><th>folder</th></tr>",
+        escape(&p.tool_version),
+        escape(&p.generated_utc)
+    );
+    let text = |v: Option<&str>| escape(v.unwrap_or("—"));
+    for i in &p.inputs {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            escape(&i.label),
+            text(i.command.as_deref()),
+            text(i.version.as_deref()),
+            i.completed.map_or("—", |c| if c { "yes" } else { "no (interrupted)" }),
+            num(i.temperature_k, 1),
+            duration(i.simulated_ns.map(|ns| ns * 1000.0), None),
+            num(i.ns_per_day, 1),
+            text(i.proposal.as_deref()),
+            escape(&i.dir.display().to_string())
+        );
+    }
+    h.push_str("</table></div>\n");
+    let recorded =
+        |v: &serde_json::Value| !(v.is_null() || v.as_object().is_some_and(|m| m.is_empty()));
+    for i in p.inputs.iter().filter(|i| recorded(&i.settings)) {
+        let settings = serde_json::to_string_pretty(&i.settings).unwrap_or_default();
+        let _ = writeln!(
+            h,
+            "<details><summary>settings of {} (run.json)</summary><pre>{}</pre></details>",
+            escape(&i.label),
+            escape(&settings)
+        );
+    }
+}
+
 fn methods(h: &mut String, m: &Metrics) {
     let _ = writeln!(
         h,
@@ -466,11 +659,13 @@ Basins: αL: φ &gt; 0; αR: φ ≤ 0 and −120° &lt; ψ ≤ 50°; β/C7eq: th
 Standard errors (±) of populations and of ⟨U⟩ come from blocking: each trajectory is cut into 20 contiguous blocks and Var(x̄) ≈ K/(K−1) Σ<sub>k</sub> n<sub>k</sub>²(m<sub>k</sub> − x̄)²/N² over all K blocks; blocks shorter than the autocorrelation time make them too small. \
 Transitions β/C7eq ↔ αR are counted by core sets (β core: −180° &lt; φ &lt; −45° and ψ &gt; 100° or ψ &lt; −160°; αR core: −130° &lt; φ &lt; −40° and −70° &lt; ψ &lt; 10°): a frame outside both cores keeps the last core visited, so recrossings of the barrier do not count; trajectories are counted separately. \
 Move sizes: median of |Δφ| and |Δψ| (wrapped) over consecutive saved frames that differ in any coordinate, which for an MH chain saved every step are its accepted moves. \
-Time series show MD against simulated time (ns) and chains against MCMC steps: one MD frame is not one MCMC step, so the two axes are not comparable. \
+Time series show MD against simulated time (ns) and chains against MCMC steps (one step stands for the model's lag τ where known): one MD frame is not one MCMC step, so the two axes are not comparable; timescales are given in ps/ns where the time between saved frames is known (MD save interval, or τ per chain step) and in frames otherwise. \
+Sampling checks: a chain fails with acceptance below {MIN_ACCEPTANCE:e} or fewer than {MIN_DISTINCT_STATES} distinct saved states, with a basin that MD populates (≥ the minimum state population) and the samples never visit or the other way round, or when the official TIC0/TIC1 rule says a state is missed; an ESS below {} is too small to estimate (its τ<sub>int</sub> is then itself uncertain by tens of percent), and so are ESS/s and speed-ups built on it. \
 TICA: symmetrised mean-free covariances, C0 regularised by dropping eigenvalues ≤ 10⁻⁶; \
 ESS = N/τ<sub>int</sub> with τ<sub>int</sub> = −1 + 2 Σ<sub>k&lt;k₀</sub> ρ<sub>k</sub> summed up to the first non-positive autocorrelation (official Timewarp estimator), chains combined by adding their ESS; \
 ESS/s divides by the command's wall time from run.json. Bond deviations are relative to each bond's mean MD length. \
 The ESS observable of this report is {}.</p></div>",
+        num(Some(m.min_ess), 0),
         escape(m.ess_observable.as_deref().unwrap_or("—"))
     );
 }

@@ -12,8 +12,10 @@
 //! * [`autocorr`]: autocorrelation, τ_int and effective sample size (official estimator);
 //! * [`coverage`]: metastable states that the samples miss (official rule and named states);
 //! * [`bonds`]: bond-length statistics that reveal broken molecules;
-//! * [`plots`] and [`report`]: figures and the self-contained HTML report (`analyze`), MD
-//!   against one or several sample sets.
+//! * [`plots`], [`report`] and [`html`]: figures, the analysis (`analyze`, MD against one or
+//!   several sample sets; its `metrics.json` schema in [`report::metrics`]) and the
+//!   self-contained HTML page, which reads only those metric types;
+//! * [`units`]: durations shown in the unit that suits them.
 
 // Numerical loops index several arrays with the same subscript, as the formulas do.
 #![allow(clippy::needless_range_loop)]
@@ -37,6 +39,7 @@ pub mod plots;
 pub mod report;
 pub mod tica;
 pub mod transitions;
+pub mod units;
 
 pub use error::AnalysisError;
 pub use report::{analyze, AnalyzeOptions, Comparison, DatasetMetrics, Metrics, SampleSet};
