@@ -2,7 +2,8 @@
 //! on it and compared with the Gaussian displacement baseline.
 //!
 //! ```text
-//! cargo run --release -p timewarp-train --example ad_demo -- WORKDIR [TRAIN_STEPS] [MD_STEPS_PER_REPLICA] [ACCEPTANCE_STEPS]
+//! cargo run --release -p timewarp-train --example ad_demo -- \
+//!     WORKDIR [TRAIN_STEPS] [MD_STEPS_PER_REPLICA] [ACCEPTANCE_STEPS]
 //! ```
 //! Writes `WORKDIR/md/replica-NNN/` (4 replicas, 310 K, 0.5 fs, a frame every 100 steps) and
 //! the run folder `WORKDIR/run/`, and prints the training summary as JSON. With
@@ -13,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use timewarp_ff::{ForceField, SystemOptions};
 use timewarp_md::{run_md, MdConfig, SpacingKind};
-use timewarp_train::{train_cpu, LossKind, LrDecay, TrainConfig};
+use timewarp_rundir::RunControl;
+use timewarp_train::{train_on_device, LossKind, LrDecay, ModelDevice, TrainConfig};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -23,9 +25,14 @@ fn main() {
     let acceptance_steps: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(0);
     let md_dir = work.join("md");
     if !md_dir.exists() {
-        let pdb_path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/ala2.pdb"));
+        let pdb_path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/testdata/ala2.pdb"
+        ));
         let pdb = timewarp_mol::read_pdb(pdb_path).expect("read ala2.pdb");
-        let system = ForceField::amber14().create_system(&pdb.topology, &SystemOptions::default()).expect("amber14");
+        let system = ForceField::amber14()
+            .create_system(&pdb.topology, &SystemOptions::default())
+            .expect("amber14");
         let cfg = MdConfig {
             name: Some("ala2".into()),
             steps: md_steps,
@@ -38,8 +45,22 @@ fn main() {
             ..MdConfig::default()
         };
         let t = Instant::now();
-        let s = run_md(&cfg, &pdb, &system, &pdb.topology.masses(), &md_dir, false, &|_, _| {}).expect("md");
-        eprintln!("MD: {} steps × 4 replicas in {:.1} s ({:.0} steps/s per replica)", md_steps, t.elapsed().as_secs_f64(), s.steps_per_second_per_replica);
+        let s = run_md(
+            &cfg,
+            &pdb,
+            &system,
+            &pdb.topology.masses(),
+            &md_dir,
+            false,
+            &|_, _| {},
+        )
+        .expect("md");
+        eprintln!(
+            "MD: {} steps × 4 replicas in {:.1} s ({:.0} steps/s per replica)",
+            md_steps,
+            t.elapsed().as_secs_f64(),
+            s.steps_per_second_per_replica
+        );
     }
     let cfg = TrainConfig {
         preset: "demo".into(),
@@ -64,7 +85,15 @@ fn main() {
             *l = Instant::now();
         }
     };
-    let s = train_cpu(&cfg, std::slice::from_ref(&md_dir), &out, resume, &progress).expect("training");
+    let control = RunControl::new(resume, &progress);
+    let s = train_on_device(
+        &cfg,
+        std::slice::from_ref(&md_dir),
+        &out,
+        &control,
+        ModelDevice::Cpu,
+    )
+    .expect("training");
     println!("{}", serde_json::to_string_pretty(&s).unwrap());
     if acceptance_steps > 0 {
         let fine = TrainConfig {
@@ -81,7 +110,9 @@ fn main() {
         };
         let out = work.join("run-acceptance");
         let resume = out.join("last").exists();
-        let s = train_cpu(&fine, &[md_dir], &out, resume, &progress).expect("acceptance fine-tuning");
+        let control = RunControl::new(resume, &progress);
+        let s = train_on_device(&fine, &[md_dir], &out, &control, ModelDevice::Cpu)
+            .expect("acceptance fine-tuning");
         println!("{}", serde_json::to_string_pretty(&s).unwrap());
     }
 }

@@ -13,8 +13,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use timewarp_ff::{ForceField, Potential, SystemOptions};
 
-/// Boltzmann constant in kJ/mol/K (OpenMM's `BOLTZ` = k_B·N_A).
-pub const BOLTZMANN_KJ_PER_MOL_K: f64 = 0.008_314_462_618_153_24;
+/// Boltzmann constant in kJ/mol/K: the force field's [`timewarp_ff::constants::BOLTZ`], under
+/// the name this crate's callers use (one value per physical quantity).
+pub use timewarp_ff::constants::BOLTZ as BOLTZMANN_KJ_PER_MOL_K;
 
 /// Reduced energies and their gradients for a batch.
 #[derive(Debug, Clone, Default)]
@@ -47,7 +48,10 @@ impl EnergyBridge {
     }
 
     /// A bridge with given potentials, one per trajectory (tests, custom potentials).
-    pub fn with_potentials(potentials: Vec<Arc<dyn Potential + Send + Sync>>, temperature_k: f64) -> Self {
+    pub fn with_potentials(
+        potentials: Vec<Arc<dyn Potential + Send + Sync>>,
+        temperature_k: f64,
+    ) -> Self {
         EnergyBridge {
             kt: BOLTZMANN_KJ_PER_MOL_K * temperature_k,
             options: SystemOptions::default(),
@@ -62,7 +66,11 @@ impl EnergyBridge {
     }
 
     /// Builds (once) the potential of trajectory `t`.
-    fn potential(&mut self, t: usize, info: &TrajectoryInfo) -> Result<Arc<dyn Potential + Send + Sync>, TrainError> {
+    fn potential(
+        &mut self,
+        t: usize,
+        info: &TrajectoryInfo,
+    ) -> Result<Arc<dyn Potential + Send + Sync>, TrainError> {
         if let Some(p) = &self.potentials[t] {
             return Ok(p.clone());
         }
@@ -76,9 +84,16 @@ impl EnergyBridge {
                         info.origin()
                     ))
                 })?;
-                let fail = |detail: String| TrainError::ForceField { peptide: info.name.clone(), path: state0.clone(), detail };
-                let top = crate::io::read_topology(&state0).map_err(|e| fail(e.to_string()))?;
-                let system = ForceField::amber14().create_system(&top, &self.options).map_err(|e| fail(e.to_string()))?;
+                let fail = |detail: String| TrainError::ForceField {
+                    peptide: info.name.clone(),
+                    path: state0.clone(),
+                    detail,
+                };
+                let top =
+                    crate::dataset::read_topology(&state0).map_err(|e| fail(e.to_string()))?;
+                let system = ForceField::amber14()
+                    .create_system(&top, &self.options)
+                    .map_err(|e| fail(e.to_string()))?;
                 let p: Arc<dyn Potential + Send + Sync> = Arc::new(system);
                 self.by_peptide.insert(key, p.clone());
                 p
@@ -88,7 +103,11 @@ impl EnergyBridge {
             return Err(TrainError::ForceField {
                 peptide: info.name.clone(),
                 path: info.state0.clone().unwrap_or_default(),
-                detail: format!("the potential has {} atoms, the trajectory {}", p.n_atoms(), info.n_atoms),
+                detail: format!(
+                    "the potential has {} atoms, the trajectory {}",
+                    p.n_atoms(),
+                    info.n_atoms
+                ),
             });
         }
         self.potentials[t] = Some(p.clone());

@@ -28,9 +28,21 @@ pub fn random_rotation<R: Rng + ?Sized>(rng: &mut R) -> Rotation {
         }
         let [w, x, y, z] = g.map(|v| v / norm);
         let m = [
-            [1.0 - 2.0 * (y * y + z * z), 2.0 * (x * y - z * w), 2.0 * (x * z + y * w)],
-            [2.0 * (x * y + z * w), 1.0 - 2.0 * (x * x + z * z), 2.0 * (y * z - x * w)],
-            [2.0 * (x * z - y * w), 2.0 * (y * z + x * w), 1.0 - 2.0 * (x * x + y * y)],
+            [
+                1.0 - 2.0 * (y * y + z * z),
+                2.0 * (x * y - z * w),
+                2.0 * (x * z + y * w),
+            ],
+            [
+                2.0 * (x * y + z * w),
+                1.0 - 2.0 * (x * x + z * z),
+                2.0 * (y * z - x * w),
+            ],
+            [
+                2.0 * (x * z - y * w),
+                2.0 * (y * z + x * w),
+                1.0 - 2.0 * (x * x + y * y),
+            ],
         ];
         return m.map(|row| row.map(|v| v as f32));
     }
@@ -82,7 +94,8 @@ mod tests {
 
     fn det(m: &Rotation) -> f64 {
         let m = m.map(|r| r.map(|v| v as f64));
-        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
             + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
     }
 
@@ -134,11 +147,22 @@ mod tests {
         b.y_coords[..9].copy_from_slice(&pts);
         b.x_coords[9..15].copy_from_slice(&pts[..6]);
         let d = |c: &[f32], i: usize, j: usize| {
-            ((0..3).map(|k| (c[3 * i + k] - c[3 * j + k]).powi(2)).sum::<f32>()).sqrt()
+            ((0..3)
+                .map(|k| (c[3 * i + k] - c[3 * j + k]).powi(2))
+                .sum::<f32>())
+            .sqrt()
         };
-        let before = [d(&b.x_coords, 0, 1), d(&b.x_coords, 1, 2), d(&b.x_coords, 3, 4)];
+        let before = [
+            d(&b.x_coords, 0, 1),
+            d(&b.x_coords, 1, 2),
+            d(&b.x_coords, 3, 4),
+        ];
         random_rigid_motion(&mut rng, &mut b);
-        let after = [d(&b.x_coords, 0, 1), d(&b.x_coords, 1, 2), d(&b.x_coords, 3, 4)];
+        let after = [
+            d(&b.x_coords, 0, 1),
+            d(&b.x_coords, 1, 2),
+            d(&b.x_coords, 3, 4),
+        ];
         for (u, v) in before.iter().zip(after) {
             assert!((u - v).abs() < 1e-5);
         }

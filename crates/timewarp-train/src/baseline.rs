@@ -39,7 +39,8 @@ impl Moments {
     }
     fn gaussian(&self) -> AxisGaussian {
         let mean = self.sum.map(|s| s / self.n);
-        let var = std::array::from_fn(|k| (self.sum_sq[k] / self.n - mean[k] * mean[k]).max(VAR_FLOOR));
+        let var =
+            std::array::from_fn(|k| (self.sum_sq[k] / self.n - mean[k] * mean[k]).max(VAR_FLOOR));
         AxisGaussian { mean, var }
     }
 }
@@ -103,7 +104,9 @@ impl GaussianBaseline {
         for_each_pair(ds, pairs, |ds, r, pos| {
             let info = &ds.trajectories[r.traj as usize];
             let n = info.n_atoms;
-            let m = atoms.entry((info.name.clone(), n)).or_insert_with(|| vec![Moments::default(); n]);
+            let m = atoms
+                .entry((info.name.clone(), n))
+                .or_insert_with(|| vec![Moments::default(); n]);
             for (i, (mi, &e)) in m.iter_mut().zip(&info.elements).enumerate() {
                 let d = displacement(pos, n, r, i);
                 mi.add(d);
@@ -111,8 +114,14 @@ impl GaussianBaseline {
             }
         })?;
         Ok(GaussianBaseline {
-            per_atom: atoms.into_iter().map(|(k, v)| (k, v.iter().map(Moments::gaussian).collect())).collect(),
-            per_element: elements.into_iter().map(|(k, v)| (k, v.gaussian())).collect(),
+            per_atom: atoms
+                .into_iter()
+                .map(|(k, v)| (k, v.iter().map(Moments::gaussian).collect()))
+                .collect(),
+            per_element: elements
+                .into_iter()
+                .map(|(k, v)| (k, v.gaussian()))
+                .collect(),
             train_pairs: pairs.len(),
         })
     }
@@ -172,7 +181,8 @@ mod tests {
             for i in 0..2 {
                 let nrm = Normal::new(0.0, sig[i]).unwrap();
                 for k in 0..3 {
-                    pos[f * 6 + 3 * i + k] = pos[(f - 1) * 6 + 3 * i + k] + nrm.sample(&mut rng) as f32;
+                    pos[f * 6 + 3 * i + k] =
+                        pos[(f - 1) * 6 + 3 * i + k] + nrm.sample(&mut rng) as f32;
                 }
             }
         }
@@ -183,20 +193,31 @@ mod tests {
             positions: pos,
         };
         let mut ds = PairDataset::from_memory(vec![traj], 4, &|_| Some(0)).unwrap();
-        let pairs: Vec<PairRef> =
-            ds.trajectories[0].pairs.iter().map(|&(x, y)| PairRef { traj: 0, x, y }).collect();
+        let pairs: Vec<PairRef> = ds.trajectories[0]
+            .pairs
+            .iter()
+            .map(|&(x, y)| PairRef { traj: 0, x, y })
+            .collect();
         let b = GaussianBaseline::fit(&mut ds, &pairs).unwrap();
         let g = &b.per_atom[&("walk".to_string(), 2)];
         for i in 0..2 {
             for k in 0..3 {
                 let want = 4.0 * sig[i] * sig[i];
-                assert!((g[i].var[k] / want - 1.0).abs() < 0.1, "atom {i} axis {k}: {} vs {want}", g[i].var[k]);
+                assert!(
+                    (g[i].var[k] / want - 1.0).abs() < 0.1,
+                    "atom {i} axis {k}: {} vs {want}",
+                    g[i].var[k]
+                );
             }
         }
         // The expected NLL per atom of a Gaussian fitted to itself is ½ ln(2πeσ²) per axis.
         let nll = b.nll_per_atom(&mut ds, &pairs).unwrap();
         let want: f64 = (0..2)
-            .map(|i| 3.0 * 0.5 * (2.0 * std::f64::consts::PI * std::f64::consts::E * 4.0 * sig[i] * sig[i]).ln())
+            .map(|i| {
+                3.0 * 0.5
+                    * (2.0 * std::f64::consts::PI * std::f64::consts::E * 4.0 * sig[i] * sig[i])
+                        .ln()
+            })
             .sum::<f64>()
             / 2.0
             + VELOCITY_NLL_PER_ATOM;

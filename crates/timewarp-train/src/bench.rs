@@ -3,11 +3,11 @@
 //! (it includes one-off allocations and, on a GPU, kernel compilation).
 
 use crate::config::TrainConfig;
-use crate::dataset::{epoch_batches, PairBatch, Trajectory};
+use crate::dataset::{epoch_batches, Trajectory};
 use crate::error::TrainError;
 use crate::optim::Optim;
 use crate::synthetic::{ou_trajectory, ALANINE_DIPEPTIDE};
-use crate::trainer::{train_step, PreparedData, StepContext};
+use crate::trainer::{Learner, PreparedData};
 use burn::tensor::backend::AutodiffBackend;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -15,6 +15,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Instant;
 use timewarp_flow::TimewarpFlow;
+use timewarp_sample::ModelDevice;
 
 /// Result of [`bench_train`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -49,16 +50,30 @@ pub fn bench_train<B: AutodiffBackend>(
     let mut cfg = cfg.clone();
     let mut prepared = if data.is_empty() {
         cfg.lag_steps = 1;
-        let traj: Trajectory = ou_trajectory("synthetic-ala2", &ALANINE_DIPEPTIDE, 2048, 1, 0.05, 0.9, cfg.seed);
+        let traj: Trajectory = ou_trajectory(
+            "synthetic-ala2",
+            &ALANINE_DIPEPTIDE,
+            2048,
+            1,
+            0.05,
+            0.9,
+            cfg.seed,
+        );
         PreparedData::from_memory(&cfg, vec![traj])?
     } else {
         PreparedData::from_paths(&cfg, data)?
     };
     let flow_cfg = cfg.flow_config()?;
-    let mut model: TimewarpFlow<B> =
-        TimewarpFlow::try_new(&flow_cfg, cfg.seed, device).map_err(|e| TrainError::Config(e.to_string()))?;
+    let model: TimewarpFlow<B> = TimewarpFlow::try_new(&flow_cfg, cfg.seed, device)
+        .map_err(|e| TrainError::Config(e.to_string()))?;
     let num_params = model.num_params();
-    let n_atoms = prepared.dataset.trajectories.iter().map(|t| t.n_atoms).max().unwrap_or(0);
+    let n_atoms = prepared
+        .dataset
+        .trajectories
+        .iter()
+        .map(|t| t.n_atoms)
+        .max()
+        .unwrap_or(0);
     if cfg.loss == crate::config::LossKind::Acceptance && prepared.energy.is_none() {
         prepared.energy = Some(crate::acceptance::EnergyBridge::new(
             prepared.dataset.trajectories.len(),
@@ -66,33 +81,28 @@ pub fn bench_train<B: AutodiffBackend>(
             Default::default(),
         ));
     }
-    let mut optim = Optim::new();
-    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-    let mut host = PairBatch::default();
+    let mut learner = Learner::new(model, Optim::new(), ChaCha8Rng::seed_from_u64(cfg.seed));
     let schedule = cfg.schedule();
     let total = 1 + warmup_steps + timed_steps;
     let mut order = Vec::new();
     let mut epoch = 0;
     while (order.len() as u64) < total {
-        order.extend(epoch_batches(&prepared.train, &prepared.dataset.trajectories, cfg.batch, cfg.seed, epoch));
+        order.extend(epoch_batches(
+            &prepared.train,
+            &prepared.dataset.trajectories,
+            cfg.batch,
+            cfg.seed,
+            epoch,
+        ));
         epoch += 1;
     }
     let (mut first_step_s, mut timed_s, mut timed_pairs) = (0.0, 0.0, 0u64);
     for (step, refs) in order.iter().take(total as usize).enumerate() {
         let t0 = Instant::now();
-        let mut ctx = StepContext {
-            cfg: &cfg,
-            optim: &mut optim,
-            dataset: &mut prepared.dataset,
-            host: &mut host,
-            rng: &mut rng,
-            energy: prepared.energy.as_mut(),
-            device,
-        };
         let lr = schedule.lr(step as u64);
-        model = train_step(model, refs, lr, step as u64, &mut ctx)?.0;
+        learner.step(&cfg, &mut prepared, refs, lr, step as u64, device)?;
         // Wait for the device: reading a value synchronises asynchronous backends.
-        let _ = model.prior_scales();
+        let _ = learner.model().prior_scales();
         let dt = t0.elapsed().as_secs_f64();
         if step == 0 {
             first_step_s = dt;
@@ -102,7 +112,11 @@ pub fn bench_train<B: AutodiffBackend>(
         }
     }
     Ok(TrainBench {
-        preset: if cfg.flow.is_some() { "custom".into() } else { cfg.preset.clone() },
+        preset: if cfg.flow.is_some() {
+            "custom".into()
+        } else {
+            cfg.preset.clone()
+        },
         batch: cfg.batch,
         n_atoms,
         num_params,
@@ -115,13 +129,31 @@ pub fn bench_train<B: AutodiffBackend>(
     })
 }
 
-/// [`bench_train`] on the CPU (`Autodiff<NdArray<f32>>`).
-pub fn bench_train_cpu(cfg: &TrainConfig, data: &[PathBuf], warmup_steps: u64, timed_steps: u64) -> Result<TrainBench, TrainError> {
-    bench_train::<crate::CpuBackend>(cfg, data, warmup_steps, timed_steps, &Default::default())
-}
-
-/// [`bench_train`] on the first CUDA GPU.
-#[cfg(feature = "cuda")]
-pub fn bench_train_cuda(cfg: &TrainConfig, data: &[PathBuf], warmup_steps: u64, timed_steps: u64) -> Result<TrainBench, TrainError> {
-    bench_train::<crate::CudaBackend>(cfg, data, warmup_steps, timed_steps, &Default::default())
+/// [`bench_train`] on the backend `device` names (see [`crate::train_on_device`]).
+pub fn bench_train_on_device(
+    cfg: &TrainConfig,
+    data: &[PathBuf],
+    warmup_steps: u64,
+    timed_steps: u64,
+    device: ModelDevice,
+) -> Result<TrainBench, TrainError> {
+    match device {
+        ModelDevice::Cpu => bench_train::<crate::CpuBackend>(
+            cfg,
+            data,
+            warmup_steps,
+            timed_steps,
+            &Default::default(),
+        ),
+        #[cfg(feature = "cuda")]
+        ModelDevice::Cuda => bench_train::<crate::CudaBackend>(
+            cfg,
+            data,
+            warmup_steps,
+            timed_steps,
+            &Default::default(),
+        ),
+        #[cfg(not(feature = "cuda"))]
+        ModelDevice::Cuda => Err(crate::cuda_not_built()),
+    }
 }

@@ -11,12 +11,16 @@
 //!   best/            the flow checkpoint with the lowest validation NLL (+ state.json)
 //! ```
 //! A checkpoint folder is replaced atomically by `timewarp_rundir::replace_dir_atomic`
-//! (`NAME.tmp/` filled, `NAME/` → `NAME.old/`, `NAME.tmp/` → `NAME/`): a run killed at any moment
-//! leaves either `NAME/` or `NAME.old/` complete, and [`find_checkpoint`] takes whichever exists.
+//! (`NAME.tmp/` filled, `NAME/` → `NAME.old/`, `NAME.tmp/` → `NAME/`): a run killed at any
+//! moment leaves either `NAME/` or `NAME.old/` complete, and [`find_checkpoint`] takes whichever
+//! exists.
 
 use crate::error::TrainError;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use timewarp_rundir::RngState;
 
 /// Training progress, saved next to the weights so that `resume` continues exactly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,7 +31,7 @@ pub struct TrainState {
     pub epoch: u64,
     pub batch_in_epoch: u64,
     /// State of the augmentation random stream.
-    pub rng: timewarp_rundir::RngState,
+    pub rng: RngState,
     /// Validation NLL per atom of the best checkpoint and the step it was reached.
     pub best_val_nll: Option<f64>,
     /// Lowest validation value of the loss being minimised so far (what selects `best/`; the
@@ -44,6 +48,38 @@ pub struct TrainState {
     /// Validation NLL per atom of the initial weights (before the first step).
     #[serde(default)]
     pub initial_val_nll: Option<f64>,
+}
+
+impl TrainState {
+    /// The state of a run before its first step: the random stream seeded by `seed`.
+    pub fn fresh(seed: u64) -> Self {
+        TrainState {
+            step: 0,
+            epoch: 0,
+            batch_in_epoch: 0,
+            rng: RngState::capture(&ChaCha8Rng::seed_from_u64(seed)),
+            best_val_nll: None,
+            best_val_loss: None,
+            best_step: None,
+            validations_since_best: 0,
+            wall_seconds: 0.0,
+            pairs_seen: 0,
+            initial_val_nll: None,
+        }
+    }
+
+    /// The random stream where the state left it.
+    pub fn restore_rng(&self) -> Result<ChaCha8Rng, TrainError> {
+        self.rng.restore().map_err(|detail| TrainError::Checkpoint {
+            path: STATE_FILE.into(),
+            detail,
+        })
+    }
+
+    /// Records where the random stream is, so that a resumed run continues it.
+    pub fn store_rng(&mut self, rng: &ChaCha8Rng) {
+        self.rng = RngState::capture(rng);
+    }
 }
 
 pub const STATE_FILE: &str = "state.json";
@@ -73,12 +109,18 @@ pub fn find_checkpoint(run: &Path, name: &str) -> Option<PathBuf> {
 pub fn read_state(dir: &Path) -> Result<TrainState, TrainError> {
     let path = dir.join(STATE_FILE);
     let text = std::fs::read_to_string(&path).map_err(TrainError::io(&path))?;
-    serde_json::from_str(&text).map_err(|e| TrainError::Checkpoint { path, detail: e.to_string() })
+    serde_json::from_str(&text).map_err(|e| TrainError::Checkpoint {
+        path,
+        detail: e.to_string(),
+    })
 }
 
 /// Writes `state.json` into a checkpoint folder being filled.
 pub fn write_state(dir: &Path, state: &TrainState) -> Result<(), TrainError> {
-    Ok(timewarp_rundir::write_json_atomic(&dir.join(STATE_FILE), state)?)
+    Ok(timewarp_rundir::write_json_atomic(
+        &dir.join(STATE_FILE),
+        state,
+    )?)
 }
 
 #[cfg(test)]
@@ -90,7 +132,11 @@ mod tests {
             step,
             epoch: 1,
             batch_in_epoch: 2,
-            rng: timewarp_rundir::RngState { seed: "07".repeat(32), stream: 0, word_pos: "123456789012345678901234567890".into() },
+            rng: timewarp_rundir::RngState {
+                seed: "07".repeat(32),
+                stream: 0,
+                word_pos: "123456789012345678901234567890".into(),
+            },
             best_val_nll: Some(-1.5),
             best_val_loss: Some(-1.5),
             best_step: Some(3),

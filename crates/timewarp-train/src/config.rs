@@ -16,7 +16,8 @@ pub enum LossKind {
     /// Per-atom negative log-likelihood (the official first training stage).
     #[default]
     Nll,
-    /// w_nll·NLL + w_acc·acceptance loss (the official fine-tuning stage), see [`AcceptanceConfig`].
+    /// w_nll·NLL + w_acc·acceptance loss (the official fine-tuning stage), see
+    /// [`AcceptanceConfig`].
     Acceptance,
 }
 
@@ -136,13 +137,19 @@ impl TrainConfig {
                 ))
             })?,
         };
-        cfg.validate().map_err(|e| TrainError::Config(e.to_string()))?;
+        cfg.validate()
+            .map_err(|e| TrainError::Config(e.to_string()))?;
         Ok(cfg)
     }
 
     /// The learning-rate schedule.
     pub fn schedule(&self) -> LrSchedule {
-        LrSchedule { base_lr: self.lr, warmup_steps: self.warmup_steps, total_steps: self.steps, decay: self.lr_decay }
+        LrSchedule {
+            base_lr: self.lr,
+            warmup_steps: self.warmup_steps,
+            total_steps: self.steps,
+            decay: self.lr_decay,
+        }
     }
 
     /// Checks the values that would otherwise fail late or silently. (A batch larger than the
@@ -160,21 +167,32 @@ impl TrainConfig {
         }
         for (name, v) in [("steps", self.steps), ("warmup_steps", self.warmup_steps)] {
             if v > MAX_STEPS {
-                return bad(format!("{name} = {v}: more than the limit of {MAX_STEPS:e} optimiser steps"));
+                return bad(format!(
+                    "{name} = {v}: more than the limit of {MAX_STEPS:e} optimiser steps"
+                ));
             }
         }
         if self.baseline_max_pairs == 0 {
             return bad("baseline_max_pairs = 0: must be at least 1".into());
         }
         if self.cache_mb > MAX_CACHE_MB {
-            return bad(format!("cache_mb = {}: more than the limit of {MAX_CACHE_MB} MiB", self.cache_mb));
+            return bad(format!(
+                "cache_mb = {}: more than the limit of {MAX_CACHE_MB} MiB",
+                self.cache_mb
+            ));
         }
         match self.lr_decay {
-            LrDecay::Cosine { min_factor } if !(min_factor.is_finite() && (0.0..=1.0).contains(&min_factor)) => {
-                return bad(format!("lr_decay.min_factor = {min_factor}: must lie in [0, 1]"));
+            LrDecay::Cosine { min_factor }
+                if !(min_factor.is_finite() && (0.0..=1.0).contains(&min_factor)) =>
+            {
+                return bad(format!(
+                    "lr_decay.min_factor = {min_factor}: must lie in [0, 1]"
+                ));
             }
             LrDecay::Step { gamma, .. } if !(gamma.is_finite() && gamma > 0.0) => {
-                return bad(format!("lr_decay.gamma = {gamma}: must be finite and positive"));
+                return bad(format!(
+                    "lr_decay.gamma = {gamma}: must be finite and positive"
+                ));
             }
             _ => {}
         }
@@ -188,7 +206,11 @@ impl TrainConfig {
                 return bad(format!("clip_grad_norm = {c}: must be positive"));
             }
         }
-        for (name, v) in [("val_every", self.val_every), ("checkpoint_every", self.checkpoint_every), ("log_every", self.log_every)] {
+        for (name, v) in [
+            ("val_every", self.val_every),
+            ("checkpoint_every", self.checkpoint_every),
+            ("log_every", self.log_every),
+        ] {
             if v == 0 {
                 return bad(format!("{name} = 0: must be at least 1"));
             }
@@ -203,16 +225,26 @@ impl TrainConfig {
         // temperature with either loss.
         let a = &self.acceptance;
         if !(a.temperature_k.is_finite() && a.temperature_k > 0.0) {
-            return bad(format!("acceptance.temperature_k = {}: must be finite and positive", a.temperature_k));
+            return bad(format!(
+                "acceptance.temperature_k = {}: must be finite and positive",
+                a.temperature_k
+            ));
         }
-        for (name, w) in [("acceptance.nll_weight", a.nll_weight), ("acceptance.acceptance_weight", a.acceptance_weight), ("acceptance.beta", a.beta)] {
+        for (name, w) in [
+            ("acceptance.nll_weight", a.nll_weight),
+            ("acceptance.acceptance_weight", a.acceptance_weight),
+            ("acceptance.beta", a.beta),
+        ] {
             if !(w.is_finite() && w >= 0.0) {
                 return bad(format!("{name} = {w}: must be finite and non-negative"));
             }
         }
         if let Some(d) = a.max_energy_delta {
             if d.is_nan() {
-                return bad("acceptance.max_energy_delta = NaN: give a number of kT, or leave it out".into());
+                return bad(
+                    "acceptance.max_energy_delta = NaN: give a number of kT, or leave it out"
+                        .into(),
+                );
             }
         }
         self.flow_config()?;
@@ -231,7 +263,9 @@ mod tests {
         let json = serde_json::to_string(&c).unwrap();
         assert_eq!(serde_json::from_str::<TrainConfig>(&json).unwrap(), c);
         // Partial input takes the defaults for the rest.
-        let p: TrainConfig = serde_json::from_str(r#"{"preset": "tiny", "loss": "acceptance", "split": {"by": "peptide", "val_fraction": 0.2}}"#).unwrap();
+        let text = r#"{"preset": "tiny", "loss": "acceptance",
+            "split": {"by": "peptide", "val_fraction": 0.2}}"#;
+        let p: TrainConfig = serde_json::from_str(text).unwrap();
         assert_eq!(p.preset, "tiny");
         assert_eq!(p.loss, LossKind::Acceptance);
         assert_eq!(p.split, Split::Peptide { val_fraction: 0.2 });
@@ -244,9 +278,15 @@ mod tests {
 
     #[test]
     fn bad_values_are_named() {
-        let c = TrainConfig { preset: "huge".into(), ..TrainConfig::default() };
+        let c = TrainConfig {
+            preset: "huge".into(),
+            ..TrainConfig::default()
+        };
         assert!(c.validate().unwrap_err().to_string().contains("huge"));
-        let c = TrainConfig { lag_steps: 0, ..TrainConfig::default() };
+        let c = TrainConfig {
+            lag_steps: 0,
+            ..TrainConfig::default()
+        };
         assert!(c.validate().unwrap_err().to_string().contains("lag_steps"));
         assert!(serde_json::from_str::<TrainConfig>(r#"{"batchsize": 3}"#).is_err());
     }
@@ -255,22 +295,138 @@ mod tests {
     fn non_finite_and_out_of_range_settings_are_refused_by_name() {
         let d = TrainConfig::default;
         let cases: Vec<(&str, TrainConfig)> = vec![
-            ("lr", TrainConfig { lr: f64::NAN, ..d() }),
-            ("lr", TrainConfig { lr: f64::INFINITY, ..d() }),
-            ("steps", TrainConfig { steps: u64::MAX, ..d() }),
-            ("warmup_steps", TrainConfig { warmup_steps: MAX_STEPS + 1, ..d() }),
-            ("clip_grad_norm", TrainConfig { clip_grad_norm: Some(f64::NAN), ..d() }),
-            ("lr_decay.min_factor", TrainConfig { lr_decay: LrDecay::Cosine { min_factor: f64::NAN }, ..d() }),
-            ("lr_decay.min_factor", TrainConfig { lr_decay: LrDecay::Cosine { min_factor: 2.0 }, ..d() }),
-            ("lr_decay.gamma", TrainConfig { lr_decay: LrDecay::Step { every: 10, gamma: f64::INFINITY }, ..d() }),
-            ("patience", TrainConfig { patience: Some(0), ..d() }),
-            ("baseline_max_pairs", TrainConfig { baseline_max_pairs: 0, ..d() }),
-            ("cache_mb", TrainConfig { cache_mb: usize::MAX, ..d() }),
-            ("acceptance.temperature_k", TrainConfig { acceptance: AcceptanceConfig { temperature_k: f64::NAN, ..Default::default() }, ..d() }),
-            ("acceptance.nll_weight", TrainConfig { acceptance: AcceptanceConfig { nll_weight: f64::NAN, ..Default::default() }, ..d() }),
-            ("acceptance.acceptance_weight", TrainConfig { acceptance: AcceptanceConfig { acceptance_weight: -1.0, ..Default::default() }, ..d() }),
-            ("acceptance.beta", TrainConfig { acceptance: AcceptanceConfig { beta: f64::INFINITY, ..Default::default() }, ..d() }),
-            ("acceptance.max_energy_delta", TrainConfig { acceptance: AcceptanceConfig { max_energy_delta: Some(f64::NAN), ..Default::default() }, ..d() }),
+            (
+                "lr",
+                TrainConfig {
+                    lr: f64::NAN,
+                    ..d()
+                },
+            ),
+            (
+                "lr",
+                TrainConfig {
+                    lr: f64::INFINITY,
+                    ..d()
+                },
+            ),
+            (
+                "steps",
+                TrainConfig {
+                    steps: u64::MAX,
+                    ..d()
+                },
+            ),
+            (
+                "warmup_steps",
+                TrainConfig {
+                    warmup_steps: MAX_STEPS + 1,
+                    ..d()
+                },
+            ),
+            (
+                "clip_grad_norm",
+                TrainConfig {
+                    clip_grad_norm: Some(f64::NAN),
+                    ..d()
+                },
+            ),
+            (
+                "lr_decay.min_factor",
+                TrainConfig {
+                    lr_decay: LrDecay::Cosine {
+                        min_factor: f64::NAN,
+                    },
+                    ..d()
+                },
+            ),
+            (
+                "lr_decay.min_factor",
+                TrainConfig {
+                    lr_decay: LrDecay::Cosine { min_factor: 2.0 },
+                    ..d()
+                },
+            ),
+            (
+                "lr_decay.gamma",
+                TrainConfig {
+                    lr_decay: LrDecay::Step {
+                        every: 10,
+                        gamma: f64::INFINITY,
+                    },
+                    ..d()
+                },
+            ),
+            (
+                "patience",
+                TrainConfig {
+                    patience: Some(0),
+                    ..d()
+                },
+            ),
+            (
+                "baseline_max_pairs",
+                TrainConfig {
+                    baseline_max_pairs: 0,
+                    ..d()
+                },
+            ),
+            (
+                "cache_mb",
+                TrainConfig {
+                    cache_mb: usize::MAX,
+                    ..d()
+                },
+            ),
+            (
+                "acceptance.temperature_k",
+                TrainConfig {
+                    acceptance: AcceptanceConfig {
+                        temperature_k: f64::NAN,
+                        ..Default::default()
+                    },
+                    ..d()
+                },
+            ),
+            (
+                "acceptance.nll_weight",
+                TrainConfig {
+                    acceptance: AcceptanceConfig {
+                        nll_weight: f64::NAN,
+                        ..Default::default()
+                    },
+                    ..d()
+                },
+            ),
+            (
+                "acceptance.acceptance_weight",
+                TrainConfig {
+                    acceptance: AcceptanceConfig {
+                        acceptance_weight: -1.0,
+                        ..Default::default()
+                    },
+                    ..d()
+                },
+            ),
+            (
+                "acceptance.beta",
+                TrainConfig {
+                    acceptance: AcceptanceConfig {
+                        beta: f64::INFINITY,
+                        ..Default::default()
+                    },
+                    ..d()
+                },
+            ),
+            (
+                "acceptance.max_energy_delta",
+                TrainConfig {
+                    acceptance: AcceptanceConfig {
+                        max_energy_delta: Some(f64::NAN),
+                        ..Default::default()
+                    },
+                    ..d()
+                },
+            ),
         ];
         for (key, c) in cases {
             let e = c.validate().unwrap_err().to_string();

@@ -10,18 +10,36 @@ pub enum DataError {
     #[error(transparent)]
     Layout(#[from] timewarp_rundir::LayoutError),
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A trajectory or structure file that cannot be read (the error names the file).
+    #[error(transparent)]
+    Mol(#[from] timewarp_mol::MolError),
     #[error("{origin}: {detail}")]
     Read { origin: String, detail: String },
     #[error("{origin}: inconsistent shapes: {detail}")]
     Shape { origin: String, detail: String },
     #[error("{origin}: atom {atom} is {element}, which the flow's atom vocabulary does not know")]
-    UnknownElement { origin: String, atom: usize, element: String },
-    #[error("a split by peptide needs at least two peptides, found {found}; use the time-block split")]
+    UnknownElement {
+        origin: String,
+        atom: usize,
+        element: String,
+    },
+    #[error(
+        "a split by peptide needs at least two peptides, found {found}; use the time-block split"
+    )]
     TooFewPeptides { found: usize },
-    #[error("no training pairs: no two frames are {lag} MD steps apart in the training part of the data")]
+    #[error(
+        "no training pairs: no two frames are {lag} MD steps apart in the training part of the \
+         data"
+    )]
     NoTrainingPairs { lag: i64 },
-    #[error("no validation pairs: no two frames are {lag} MD steps apart in the validation part of the data")]
+    #[error(
+        "no validation pairs: no two frames are {lag} MD steps apart in the validation part of \
+         the data"
+    )]
     NoValidationPairs { lag: i64 },
     #[error("invalid data setting: {0}")]
     Config(String),
@@ -35,12 +53,22 @@ pub enum TrainError {
     #[error("invalid training configuration: {0}")]
     Config(String),
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("checkpoint {path}: {detail}")]
     Checkpoint { path: PathBuf, detail: String },
     #[error("force field for {peptide} ({path}): {detail}")]
-    ForceField { peptide: String, path: PathBuf, detail: String },
-    #[error("step {step}: the loss is not finite ({value}); lower the learning rate or enable gradient clipping")]
+    ForceField {
+        peptide: String,
+        path: PathBuf,
+        detail: String,
+    },
+    #[error(
+        "step {step}: the loss is not finite ({value}); lower the learning rate or enable \
+         gradient clipping"
+    )]
     NonFinite { step: u64, value: f64 },
     #[error("plot {path}: {detail}")]
     Plot { path: PathBuf, detail: String },

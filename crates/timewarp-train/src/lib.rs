@@ -1,12 +1,14 @@
 //! Training of the Timewarp conditional flow (`timewarp train`, `timewarp bench`).
 //!
-//! - [`dataset`]: pairs (x(t), x(t+τ)) from trajectory folders, splits, padded batches.
+//! - [`dataset`]: pairs (x(t), x(t+τ)) from trajectory folders, splits, order, padded batches.
 //! - [`augment`]: random rigid motion per batch and auxiliary N(0, I) velocities.
 //! - [`loss`]: per-atom NLL and the acceptance loss (force field via [`acceptance`]).
 //! - [`optim`], [`schedule`]: Adam with global-norm clipping, warm-up and decay.
 //! - [`checkpoint`], [`metrics`]: resumable run folders, `metrics.csv`, loss plots.
 //! - [`baseline`]: the fixed Gaussian displacement model the flow must beat.
-//! - [`trainer`]: [`train`], [`train_cpu`] (and `train_cuda`); [`bench`]: [`bench_train`].
+//! - [`trainer`]: [`train`] (generic over the backend), [`train_on_device`] (backend chosen at
+//!   run time), the [`Trainer`] of a run; [`internal`]: the internal-chart flow;
+//!   [`bench`](mod@bench): [`bench_train`], [`bench_train_on_device`].
 
 pub mod acceptance;
 pub mod augment;
@@ -17,7 +19,6 @@ pub mod config;
 pub mod dataset;
 pub mod error;
 pub mod internal;
-pub mod io;
 pub mod loss;
 pub mod metrics;
 pub mod optim;
@@ -26,17 +27,14 @@ pub mod schedule;
 pub mod synthetic;
 pub mod trainer;
 
-pub use bench::{bench_train, bench_train_cpu, TrainBench};
-#[cfg(feature = "cuda")]
-pub use bench::bench_train_cuda;
+pub use bench::{bench_train, bench_train_on_device, TrainBench};
 pub use config::{LossKind, TrainConfig};
 pub use dataset::Split;
 pub use error::{DataError, TrainError};
 pub use loss::AcceptanceConfig;
 pub use schedule::LrDecay;
-#[cfg(feature = "cuda")]
-pub use trainer::train_cuda;
-pub use trainer::{open_run, train, train_cpu, train_on, train_with_control, PreparedData, TrainStatus, TrainSummary};
+pub use timewarp_sample::ModelDevice;
+pub use trainer::{open_run, train, train_on_device, PreparedData, TrainSummary, Trainer};
 
 /// The CPU training backend: burn's ndarray backend in f32 with autodiff.
 pub type CpuBackend = burn::backend::Autodiff<burn::backend::NdArray<f32>>;
@@ -44,3 +42,13 @@ pub type CpuBackend = burn::backend::Autodiff<burn::backend::NdArray<f32>>;
 /// The CUDA training backend.
 #[cfg(feature = "cuda")]
 pub type CudaBackend = burn::backend::Autodiff<burn::backend::Cuda>;
+
+/// The error of `device = cuda` in a build without the `cuda` feature.
+#[cfg(not(feature = "cuda"))]
+fn cuda_not_built() -> TrainError {
+    TrainError::Config(
+        "device = cuda, but timewarp was built without the `cuda` feature: rebuild with \
+         `cargo build --release --features cuda`"
+            .into(),
+    )
+}

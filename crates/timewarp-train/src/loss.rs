@@ -63,13 +63,21 @@ impl Default for AcceptanceConfig {
 
 /// A float tensor of the backend's float type. The dtype is given explicitly because burn 0.21
 /// keys default dtypes by device, not by backend (`NdArray<f32>` and `NdArray<f64>` share one).
-pub fn float_tensor<B: Backend, const D: usize, E: Element>(values: Vec<E>, shape: [usize; D], device: &B::Device) -> Tensor<B, D> {
+pub fn float_tensor<B: Backend, const D: usize, E: Element>(
+    values: Vec<E>,
+    shape: [usize; D],
+    device: &B::Device,
+) -> Tensor<B, D> {
     let dtype: DType = <B::FloatElem as Element>::dtype();
     Tensor::from_data(TensorData::new(values, shape), (device, dtype))
 }
 
 /// An integer tensor of the backend's integer type.
-pub fn int_tensor<B: Backend, const D: usize>(values: Vec<i64>, shape: [usize; D], device: &B::Device) -> Tensor<B, D, Int> {
+pub fn int_tensor<B: Backend, const D: usize>(
+    values: Vec<i64>,
+    shape: [usize; D],
+    device: &B::Device,
+) -> Tensor<B, D, Int> {
     let dtype: DType = <B::IntElem as Element>::dtype();
     Tensor::from_data(TensorData::new(values, shape), (device, dtype))
 }
@@ -109,7 +117,11 @@ pub fn energy_surrogate<B: Backend>(y: Tensor<B, 3>, e: &ReducedEnergies) -> Ten
     let grad = float_tensor::<B, 3, f32>(e.gradient.clone(), [b, n, 3], &device);
     let u: Vec<f64> = e.energy.clone();
     let u = float_tensor::<B, 1, f64>(u, [b], &device);
-    ((y.clone() - y.detach()) * grad).sum_dim(2).sum_dim(1).reshape([b]) + u
+    ((y.clone() - y.detach()) * grad)
+        .sum_dim(2)
+        .sum_dim(1)
+        .reshape([b])
+        + u
 }
 
 /// Values of the loss terms of one batch (for logging).
@@ -175,7 +187,13 @@ pub fn acceptance_loss<B: Backend, R: Rng + ?Sized>(
     let u_x = bridge.evaluate(infos, &host.traj, &host.n_atoms, n, &host.x_coords)?;
     let u_y = bridge.evaluate(infos, &host.traj, &host.n_atoms, n, &y_host)?;
     let mask3 = batch.mask.clone().reshape([b, n, 1]);
-    let kinetic = |v: Tensor<B, 3>| (v.square() * mask3.clone()).sum_dim(2).sum_dim(1).reshape([b]) * 0.5;
+    let kinetic = |v: Tensor<B, 3>| {
+        (v.square() * mask3.clone())
+            .sum_dim(2)
+            .sum_dim(1)
+            .reshape([b])
+            * 0.5
+    };
     let e_y = energy_surrogate(sample.y_coords.clone(), &u_y) + kinetic(sample.y_velocs.clone());
     let x_kin: Vec<f32> = (0..b)
         .map(|i| {
@@ -202,19 +220,33 @@ pub fn acceptance_loss<B: Backend, R: Rng + ?Sized>(
         })
         .map(|i| i as i64)
         .collect();
-    let mut terms = LossTerms { drawn: b, kept: kept.len(), ..LossTerms::default() };
+    let mut terms = LossTerms {
+        drawn: b,
+        kept: kept.len(),
+        ..LossTerms::default()
+    };
     let mut loss = nll.clone() * cfg.nll_weight;
     if !kept.is_empty() {
         let idx = int_tensor::<B, 1>(kept.clone(), [kept.len()], &device);
         let acc = total.select(0, idx.clone()).mean();
         loss = loss + acc * cfg.acceptance_weight;
         let k = kept.len() as f64;
-        terms.neg_log_acceptance =
-            kept.iter().map(|&i| nla_host[i as usize] / host.n_atoms[i as usize] as f64).sum::<f64>() / k;
-        terms.acceptance =
-            kept.iter().map(|&i| (-nla_host[i as usize]).exp().min(1.0)).filter(|a| a.is_finite()).sum::<f64>() / b as f64;
-        terms.energy_delta =
-            kept.iter().map(|&i| u_y.energy[i as usize] - u_x.energy[i as usize]).sum::<f64>() / kept.len() as f64;
+        terms.neg_log_acceptance = kept
+            .iter()
+            .map(|&i| nla_host[i as usize] / host.n_atoms[i as usize] as f64)
+            .sum::<f64>()
+            / k;
+        terms.acceptance = kept
+            .iter()
+            .map(|&i| (-nla_host[i as usize]).exp().min(1.0))
+            .filter(|a| a.is_finite())
+            .sum::<f64>()
+            / b as f64;
+        terms.energy_delta = kept
+            .iter()
+            .map(|&i| u_y.energy[i as usize] - u_x.energy[i as usize])
+            .sum::<f64>()
+            / kept.len() as f64;
     }
     terms.nll = nll.into_scalar_f64();
     terms.loss = loss.clone().into_scalar_f64();

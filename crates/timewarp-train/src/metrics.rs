@@ -35,15 +35,27 @@ pub struct MetricsRow {
     pub val_acceptance: Option<f64>,
 }
 
-pub const CSV_HEADER: &str =
-    "step,epoch,train_loss,train_nll,val_nll,lr,grad_norm,pairs_per_s,wall_s,acceptance,energy_delta_kt,val_loss,val_acceptance";
+pub const CSV_HEADER: &str = concat!(
+    "step,epoch,train_loss,train_nll,val_nll,lr,grad_norm,pairs_per_s,wall_s,",
+    "acceptance,energy_delta_kt,val_loss,val_acceptance"
+);
 
 impl MetricsRow {
     /// Non-finite values (no training yet at step 0) are written as empty fields.
     fn to_csv(&self) -> String {
-        let f = |v: f64, p: usize| if v.is_finite() { format!("{v:.p$}") } else { String::new() };
+        let f = |v: f64, p: usize| {
+            if v.is_finite() {
+                format!("{v:.p$}")
+            } else {
+                String::new()
+            }
+        };
         let val = self.val_nll.map(|v| f(v, 6)).unwrap_or_default();
-        let lr = if self.lr.is_finite() { format!("{:.6e}", self.lr) } else { String::new() };
+        let lr = if self.lr.is_finite() {
+            format!("{:.6e}", self.lr)
+        } else {
+            String::new()
+        };
         let opt = |v: Option<f64>| v.map(|v| f(v, 6)).unwrap_or_default();
         format!(
             "{},{},{},{},{},{},{},{},{},{},{},{},{}",
@@ -69,14 +81,30 @@ impl MetricsRow {
         if f.len() != 11 && f.len() != 13 {
             return None;
         }
-        let opt = |s: &str| if s.is_empty() { Some(None) } else { s.parse().ok().map(Some) };
-        let num = |s: &str| if s.is_empty() { Some(f64::NAN) } else { s.parse().ok() };
+        let opt = |s: &str| {
+            if s.is_empty() {
+                Some(None)
+            } else {
+                s.parse().ok().map(Some)
+            }
+        };
+        let num = |s: &str| {
+            if s.is_empty() {
+                Some(f64::NAN)
+            } else {
+                s.parse().ok()
+            }
+        };
         Some(MetricsRow {
             step: f[0].parse().ok()?,
             epoch: f[1].parse().ok()?,
             train_loss: num(f[2])?,
             train_nll: num(f[3])?,
-            val_nll: if f[4].is_empty() { None } else { Some(f[4].parse().ok()?) },
+            val_nll: if f[4].is_empty() {
+                None
+            } else {
+                Some(f[4].parse().ok()?)
+            },
             lr: num(f[5])?,
             grad_norm: num(f[6])?,
             pairs_per_s: num(f[7])?,
@@ -105,7 +133,12 @@ impl MetricsLog {
         let mut rows = Vec::new();
         if let Some(s) = resume_step {
             if let Ok(text) = std::fs::read_to_string(&path) {
-                rows = text.lines().skip(1).filter_map(MetricsRow::parse).filter(|r| r.step <= s).collect();
+                rows = text
+                    .lines()
+                    .skip(1)
+                    .filter_map(MetricsRow::parse)
+                    .filter(|r| r.step <= s)
+                    .collect();
             }
         }
         let mut text = String::from(CSV_HEADER);
@@ -115,7 +148,10 @@ impl MetricsLog {
             text.push('\n');
         }
         timewarp_rundir::write_atomic(&path, text.as_bytes())?;
-        let file = std::fs::OpenOptions::new().append(true).open(&path).map_err(TrainError::io(&path))?;
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(TrainError::io(&path))?;
         Ok(MetricsLog { path, file, rows })
     }
 
@@ -147,10 +183,24 @@ pub fn plot_loss(run: &Path, rows: &[MetricsRow], baseline: Option<f64>) -> Resu
     register_font();
     let png = run.join("loss.png");
     let svg = run.join("loss.svg");
-    draw(BitMapBackend::new(&png, (900, 560)).into_drawing_area(), rows, baseline)
-        .map_err(|detail| TrainError::Plot { path: png.clone(), detail })?;
-    draw(SVGBackend::new(&svg, (900, 560)).into_drawing_area(), rows, baseline)
-        .map_err(|detail| TrainError::Plot { path: svg.clone(), detail })?;
+    draw(
+        BitMapBackend::new(&png, (900, 560)).into_drawing_area(),
+        rows,
+        baseline,
+    )
+    .map_err(|detail| TrainError::Plot {
+        path: png.clone(),
+        detail,
+    })?;
+    draw(
+        SVGBackend::new(&svg, (900, 560)).into_drawing_area(),
+        rows,
+        baseline,
+    )
+    .map_err(|detail| TrainError::Plot {
+        path: svg.clone(),
+        detail,
+    })?;
     Ok(())
 }
 
@@ -161,19 +211,34 @@ fn draw<DB: DrawingBackend>(
 ) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     area.fill(&WHITE).map_err(err)?;
-    let train: Vec<(f64, f64)> =
-        rows.iter().filter(|r| r.train_nll.is_finite()).map(|r| (r.step as f64, r.train_nll)).collect();
-    let val: Vec<(f64, f64)> =
-        rows.iter().filter_map(|r| r.val_nll.filter(|v| v.is_finite()).map(|v| (r.step as f64, v))).collect();
+    let train: Vec<(f64, f64)> = rows
+        .iter()
+        .filter(|r| r.train_nll.is_finite())
+        .map(|r| (r.step as f64, r.train_nll))
+        .collect();
+    let val: Vec<(f64, f64)> = rows
+        .iter()
+        .filter_map(|r| {
+            r.val_nll
+                .filter(|v| v.is_finite())
+                .map(|v| (r.step as f64, v))
+        })
+        .collect();
     let ys = train.iter().chain(&val).map(|p| p.1).chain(baseline);
-    let (mut lo, mut hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| (a.min(y), b.max(y)));
+    let (mut lo, mut hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
+        (a.min(y), b.max(y))
+    });
     if !lo.is_finite() {
         (lo, hi) = (0.0, 1.0);
     }
     // The first steps of a run have a much larger NLL; clip the view to the last 90 % of the
     // training curve plus validation and baseline, so that the interesting part is visible.
     if train.len() > 10 {
-        let tail = train[train.len() / 10..].iter().map(|p| p.1).chain(val.iter().map(|p| p.1)).chain(baseline);
+        let tail = train[train.len() / 10..]
+            .iter()
+            .map(|p| p.1)
+            .chain(val.iter().map(|p| p.1))
+            .chain(baseline);
         let tail_hi = tail.fold(f64::NEG_INFINITY, f64::max);
         hi = hi.min(tail_hi + 0.25 * (tail_hi - lo).abs().max(0.1));
     }
@@ -206,7 +271,9 @@ fn draw<DB: DrawingBackend>(
             .map_err(err)?
             .label("validation")
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], orange));
-        chart.draw_series(val.iter().map(|&p| Circle::new(p, 3, orange.filled()))).map_err(err)?;
+        chart
+            .draw_series(val.iter().map(|&p| Circle::new(p, 3, orange.filled())))
+            .map_err(err)?;
     }
     if let Some(b) = baseline {
         let dash = x_max / 40.0;

@@ -33,7 +33,9 @@ impl<M: AutodiffModule<B>, B: AutodiffBackend> Default for Optim<M, B> {
 
 impl<M: AutodiffModule<B>, B: AutodiffBackend> Optim<M, B> {
     pub fn new() -> Self {
-        Optim { adam: AdamConfig::new().with_epsilon(1e-8).init() }
+        Optim {
+            adam: AdamConfig::new().with_epsilon(1e-8).init(),
+        }
     }
 
     /// One update of `model` with learning rate `lr`.
@@ -77,14 +79,22 @@ impl<M: AutodiffModule<B>, B: AutodiffBackend> Optim<M, B> {
                 now.len()
             ));
         }
-        let remap: HashMap<ParamId, ParamId> =
-            saved.iter().map(|s| ParamId::deserialize(s)).zip(now.iter().copied()).collect();
-        let mut rekeyed: <OptimizerAdaptor<Adam, M, B> as Optimizer<M, B>>::Record = Default::default();
+        let remap: HashMap<ParamId, ParamId> = saved
+            .iter()
+            .map(|s| ParamId::deserialize(s))
+            .zip(now.iter().copied())
+            .collect();
+        let mut rekeyed: <OptimizerAdaptor<Adam, M, B> as Optimizer<M, B>>::Record =
+            Default::default();
         for (old, state) in record {
-            let new = remap.get(&old).ok_or_else(|| format!("optimiser state for unknown parameter {old}"))?;
+            let new = remap
+                .get(&old)
+                .ok_or_else(|| format!("optimiser state for unknown parameter {old}"))?;
             rekeyed.insert(*new, state);
         }
-        Ok(Optim { adam: self.adam.load_record(rekeyed) })
+        Ok(Optim {
+            adam: self.adam.load_record(rekeyed),
+        })
     }
 }
 
@@ -102,7 +112,10 @@ pub fn param_ids<B: AutodiffBackend, M: AutodiffModule<B>>(model: &M) -> Vec<Par
 }
 
 /// Global L2 norm of all gradients, ‖g‖₂ = (Σ_params Σ g²)^½, read back once.
-pub fn global_grad_norm<B: AutodiffBackend, M: AutodiffModule<B>>(model: &M, grads: &GradientsParams) -> f64 {
+pub fn global_grad_norm<B: AutodiffBackend, M: AutodiffModule<B>>(
+    model: &M,
+    grads: &GradientsParams,
+) -> f64 {
     struct SumSq<'a, B: AutodiffBackend> {
         grads: &'a GradientsParams,
         total: Option<Tensor<B::InnerBackend, 1>>,
@@ -142,7 +155,11 @@ pub fn clip_global_norm<B: AutodiffBackend, M: AutodiffModule<B>>(
 }
 
 /// g ← s·g for every parameter's gradient.
-pub fn scale_grads<B: AutodiffBackend, M: AutodiffModule<B>>(model: &M, grads: &mut GradientsParams, s: f64) {
+pub fn scale_grads<B: AutodiffBackend, M: AutodiffModule<B>>(
+    model: &M,
+    grads: &mut GradientsParams,
+    s: f64,
+) {
     struct Scale<'a, B: AutodiffBackend> {
         grads: &'a mut GradientsParams,
         s: f64,
@@ -151,11 +168,16 @@ pub fn scale_grads<B: AutodiffBackend, M: AutodiffModule<B>>(model: &M, grads: &
     impl<B: AutodiffBackend> ModuleVisitor<B> for Scale<'_, B> {
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
             if let Some(g) = self.grads.remove::<B::InnerBackend, D>(param.id) {
-                self.grads.register::<B::InnerBackend, D>(param.id, g.mul_scalar(self.s));
+                self.grads
+                    .register::<B::InnerBackend, D>(param.id, g.mul_scalar(self.s));
             }
         }
     }
-    model.visit(&mut Scale::<B> { grads, s, _b: PhantomData });
+    model.visit(&mut Scale::<B> {
+        grads,
+        s,
+        _b: PhantomData,
+    });
 }
 
 /// Small helper: reads any burn element as f64.
@@ -185,11 +207,17 @@ mod tests {
     }
 
     fn model(dev: &burn::tensor::Device<B>) -> Two<B> {
-        Two { a: LinearConfig::new(3, 4).init(dev), b: LinearConfig::new(4, 1).init(dev) }
+        Two {
+            a: LinearConfig::new(3, 4).init(dev),
+            b: LinearConfig::new(4, 1).init(dev),
+        }
     }
 
     fn loss(m: &Two<B>, dev: &burn::tensor::Device<B>) -> Tensor<B, 1> {
-        let x = Tensor::<B, 2>::from_data(TensorData::new(vec![1.0f32, -2.0, 0.5, 0.3, 0.1, -0.7], [2, 3]), dev);
+        let x = Tensor::<B, 2>::from_data(
+            TensorData::new(vec![1.0f32, -2.0, 0.5, 0.3, 0.1, -0.7], [2, 3]),
+            dev,
+        );
         m.b.forward(m.a.forward(x)).square().mean()
     }
 
@@ -200,8 +228,22 @@ mod tests {
         let g = loss(&m, &dev).backward();
         let mut grads = GradientsParams::from_grads(g, &m);
         let sq = |v: Vec<f32>| v.iter().map(|x| (*x as f64).powi(2)).sum::<f64>();
-        let g2 = |id| sq(grads.get::<NdArray<f32>, 2>(id).unwrap().into_data().to_vec().unwrap());
-        let g1 = |id| sq(grads.get::<NdArray<f32>, 1>(id).unwrap().into_data().to_vec().unwrap());
+        let g2 = |id| {
+            sq(grads
+                .get::<NdArray<f32>, 2>(id)
+                .unwrap()
+                .into_data()
+                .to_vec()
+                .unwrap())
+        };
+        let g1 = |id| {
+            sq(grads
+                .get::<NdArray<f32>, 1>(id)
+                .unwrap()
+                .into_data()
+                .to_vec()
+                .unwrap())
+        };
         let manual = g2(m.a.weight.id)
             + g1(m.a.bias.as_ref().unwrap().id)
             + g2(m.b.weight.id)
@@ -235,7 +277,9 @@ mod tests {
             c
         };
         assert_ne!(param_ids::<B, _>(&other), param_ids::<B, _>(&m));
-        let mut opt2 = Optim::<Two<B>, B>::new().load(&bytes, &other, &dev).unwrap();
+        let mut opt2 = Optim::<Two<B>, B>::new()
+            .load(&bytes, &other, &dev)
+            .unwrap();
 
         let step = |opt: &mut Optim<Two<B>, B>, m: Two<B>| {
             let g = GradientsParams::from_grads(loss(&m, &dev).backward(), &m);

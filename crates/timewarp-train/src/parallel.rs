@@ -51,21 +51,35 @@ where
         let m = model.clone().map(&mut FreshLeaves);
         let loss = nll_loss(&m, &to_flow_batch::<B>(&h, device));
         let value = loss.clone().into_scalar_f64();
-        let g = value.is_finite().then(|| GradientsParams::from_grads(loss.backward(), &m));
+        let g = value
+            .is_finite()
+            .then(|| GradientsParams::from_grads(loss.backward(), &m));
         (value, g, h.batch_size() as f64 / total as f64)
     };
     let results: Vec<_> = std::thread::scope(|s| {
         let handles: Vec<_> = (1..parts).map(|p| s.spawn(move || part(p))).collect();
         let mut out = vec![part(0)];
-        out.extend(handles.into_iter().map(|h| h.join().expect("gradient thread panicked")));
+        out.extend(
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("gradient thread panicked")),
+        );
         out
     });
     let loss = results.iter().map(|(v, _, w)| v * w).sum();
-    let Some(mut parts_grads) = results.into_iter().map(|(_, g, w)| g.map(|g| (g, w))).collect::<Option<Vec<_>>>() else {
+    let Some(mut parts_grads) = results
+        .into_iter()
+        .map(|(_, g, w)| g.map(|g| (g, w)))
+        .collect::<Option<Vec<_>>>()
+    else {
         return (loss, None);
     };
     let mut merged = GradientsParams::new();
-    model.visit(&mut WeightedSum::<B> { parts: &mut parts_grads, out: &mut merged, _b: std::marker::PhantomData });
+    model.visit(&mut WeightedSum::<B> {
+        parts: &mut parts_grads,
+        out: &mut merged,
+        _b: std::marker::PhantomData,
+    });
     (loss, Some(merged))
 }
 
@@ -148,14 +162,33 @@ mod tests {
         let g1 = GradientsParams::from_grads(loss.backward(), &model);
         let (v3, g3) = nll_gradients(&model, &host, 3, &device);
         let g3 = g3.expect("finite loss");
-        assert!((v1 - v3).abs() < 1e-5 * v1.abs().max(1.0), "loss {v1} vs {v3}");
+        assert!(
+            (v1 - v3).abs() < 1e-5 * v1.abs().max(1.0),
+            "loss {v1} vs {v3}"
+        );
         let ids = crate::optim::param_ids(&model);
-        assert!(ids.len() > 10 && g1.len() == ids.len() && g3.len() == ids.len(), "{} / {} grads for {} params", g1.len(), g3.len(), ids.len());
-        let (n1, n3) = (crate::optim::global_grad_norm::<B, _>(&model, &g1), crate::optim::global_grad_norm::<B, _>(&model, &g3));
+        assert!(
+            ids.len() > 10 && g1.len() == ids.len() && g3.len() == ids.len(),
+            "{} / {} grads for {} params",
+            g1.len(),
+            g3.len(),
+            ids.len()
+        );
+        let (n1, n3) = (
+            crate::optim::global_grad_norm::<B, _>(&model, &g1),
+            crate::optim::global_grad_norm::<B, _>(&model, &g3),
+        );
         let mut diff = GradientsParams::new();
         let mut both = vec![(g1, 1.0), (g3, -1.0)];
-        model.visit(&mut WeightedSum::<B> { parts: &mut both, out: &mut diff, _b: std::marker::PhantomData });
+        model.visit(&mut WeightedSum::<B> {
+            parts: &mut both,
+            out: &mut diff,
+            _b: std::marker::PhantomData,
+        });
         let nd = crate::optim::global_grad_norm::<B, _>(&model, &diff);
-        assert!(n1 > 0.0 && nd <= 1e-4 * n1, "‖g₁‖ {n1}, ‖g₃‖ {n3}, ‖g₁ − g₃‖ {nd}");
+        assert!(
+            n1 > 0.0 && nd <= 1e-4 * n1,
+            "‖g₁‖ {n1}, ‖g₃‖ {n3}, ‖g₁ − g₃‖ {nd}"
+        );
     }
 }

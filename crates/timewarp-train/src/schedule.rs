@@ -66,7 +66,12 @@ mod tests {
     use super::*;
 
     fn sched(decay: LrDecay) -> LrSchedule {
-        LrSchedule { base_lr: 1e-3, warmup_steps: 10, total_steps: 110, decay }
+        LrSchedule {
+            base_lr: 1e-3,
+            warmup_steps: 10,
+            total_steps: 110,
+            decay,
+        }
     }
 
     #[test]
@@ -92,7 +97,10 @@ mod tests {
 
     #[test]
     fn step_decay_multiplies_by_gamma() {
-        let s = sched(LrDecay::Step { every: 20, gamma: 0.5 });
+        let s = sched(LrDecay::Step {
+            every: 20,
+            gamma: 0.5,
+        });
         assert!((s.lr(29) - 1e-3).abs() < 1e-15);
         assert!((s.lr(30) - 5e-4).abs() < 1e-15);
         assert!((s.lr(50) - 2.5e-4).abs() < 1e-15);
@@ -100,7 +108,12 @@ mod tests {
 
     #[test]
     fn no_warmup() {
-        let s = LrSchedule { base_lr: 2.0, warmup_steps: 0, total_steps: 10, decay: LrDecay::Constant };
+        let s = LrSchedule {
+            base_lr: 2.0,
+            warmup_steps: 0,
+            total_steps: 10,
+            decay: LrDecay::Constant,
+        };
         assert_eq!(s.lr(0), 2.0);
     }
 }

@@ -14,7 +14,9 @@ use timewarp_mol::Element;
 /// Elements of alanine dipeptide (ACE-ALA-NME, 22 atoms) in the order of the official test PDB.
 pub const ALANINE_DIPEPTIDE: [Element; 22] = {
     use Element::{C, H, N, O};
-    [H, C, H, H, C, O, N, H, C, H, C, H, H, H, C, O, N, H, C, H, H, H]
+    [
+        H, C, H, H, C, O, N, H, C, H, C, H, H, H, C, O, N, H, C, H, H, H,
+    ]
 };
 
 /// A synthetic trajectory of `n_frames` frames, one every `step_stride` MD steps, of the atoms
@@ -37,7 +39,9 @@ pub fn ou_trajectory(
             let d: [f64; 3] = std::array::from_fn(|_| rng.sample(StandardNormal));
             let len = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
             let p: [f64; 3] = std::array::from_fn(|k| reference[i - 1][k] + 0.15 * d[k] / len);
-            let clash = reference[..i - 1].iter().any(|q| (0..3).map(|k| (p[k] - q[k]).powi(2)).sum::<f64>() < 0.12f64.powi(2));
+            let clash = reference[..i - 1]
+                .iter()
+                .any(|q| (0..3).map(|k| (p[k] - q[k]).powi(2)).sum::<f64>() < 0.12f64.powi(2));
             if !clash {
                 reference[i] = p;
                 break;

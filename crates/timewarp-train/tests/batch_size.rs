@@ -6,10 +6,13 @@
 mod common;
 
 use common::{temp_dir, testdata, tiny_config, write_jittered_trajectory};
+use timewarp_rundir::RunControl;
 use timewarp_sample::fitted::fit::FitTrajectory;
 use timewarp_sample::fitted::{fit_kernel, FitConfig};
 use timewarp_train::synthetic::{ou_trajectory, ALANINE_DIPEPTIDE};
-use timewarp_train::{train_cpu, train_on, CpuBackend, PreparedData, TrainConfig, TrainError};
+use timewarp_train::{
+    train_on_device, CpuBackend, ModelDevice, PreparedData, TrainConfig, TrainError, Trainer,
+};
 
 #[test]
 fn batch_larger_than_the_training_pairs_is_refused_naming_both() {
@@ -23,8 +26,9 @@ fn batch_larger_than_the_training_pairs_is_refused_naming_both() {
     let data = PreparedData::from_memory(&cfg, vec![traj]).unwrap();
     let pairs = data.train.len();
     let device = Default::default();
-    let err =
-        train_on::<CpuBackend>(&cfg, data, &out, false, &device, &|_, _| {}, &|_| {}).unwrap_err();
+    let err = Trainer::<CpuBackend>::open(&cfg, data, &out, false, &device)
+        .and_then(|t| t.run(&|_, _| {}, &|_, _| {}))
+        .unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, TrainError::Config(_)), "{text}");
     assert!(
@@ -45,16 +49,9 @@ fn batch_larger_than_the_training_pairs_is_refused_naming_both() {
     };
     let traj = ou_trajectory("ala2-like", &ALANINE_DIPEPTIDE, 60, 1, 0.05, 0.9, 3);
     let data = PreparedData::from_memory(&cfg, vec![traj]).unwrap();
-    train_on::<CpuBackend>(
-        &cfg,
-        data,
-        &temp_dir("batch-pairs-ok"),
-        false,
-        &device,
-        &|_, _| {},
-        &|_| {},
-    )
-    .unwrap();
+    Trainer::<CpuBackend>::open(&cfg, data, &temp_dir("batch-pairs-ok"), false, &device)
+        .and_then(|t| t.run(&|_, _| {}, &|_, _| {}))
+        .unwrap();
 }
 
 #[test]
@@ -91,7 +88,8 @@ fn internal_chart_batch_larger_than_the_training_frames_is_refused() {
         ..TrainConfig::default()
     };
     let out = dir.join("run");
-    let err = train_cpu(&cfg, &[md], &out, false, &|_, _| {}).unwrap_err();
+    let control = RunControl::new(false, &|_, _| {});
+    let err = train_on_device(&cfg, &[md], &out, &control, ModelDevice::Cpu).unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, TrainError::Config(_)), "{text}");
     // 10 % of the frames validate.

@@ -6,7 +6,7 @@ mod common;
 use common::{temp_dir, tiny_config};
 use std::path::Path;
 use timewarp_train::synthetic::{ou_trajectory, ALANINE_DIPEPTIDE};
-use timewarp_train::{train_on, CpuBackend, LrDecay, PreparedData, TrainConfig};
+use timewarp_train::{CpuBackend, LrDecay, PreparedData, TrainConfig, Trainer};
 
 fn data(cfg: &TrainConfig) -> PreparedData {
     // Two peptide sizes so that padding and size-sorted batches are exercised too.
@@ -40,7 +40,9 @@ fn kill_and_resume_gives_the_same_weights() {
     let device = Default::default();
 
     let full = temp_dir("resume-full");
-    let s_full = train_on::<CpuBackend>(&cfg, data(&cfg), &full, false, &device, &|_, _| {}, &|_| {}).unwrap();
+    let s_full = Trainer::<CpuBackend>::open(&cfg, data(&cfg), &full, false, &device)
+        .and_then(|t| t.run(&|_, _| {}, &|_, _| {}))
+        .unwrap();
     assert_eq!(s_full.steps, 2 * k);
 
     // The same run, killed (a panic inside the progress callback) right after step k, whose
@@ -54,15 +56,21 @@ fn kill_and_resume_gives_the_same_weights() {
                     panic!("simulated kill");
                 }
             };
-            train_on::<CpuBackend>(&cfg, data(&cfg), &cut, false, &device, &kill, &|_| {})
+            Trainer::<CpuBackend>::open(&cfg, data(&cfg), &cut, false, &device)
+                .and_then(|t| t.run(&kill, &|_, _| {}))
         }));
         assert!(killed.is_err());
-        let s = train_on::<CpuBackend>(&cfg, data(&cfg), &cut, true, &device, &|_, _| {}, &|_| {}).unwrap();
+        let s = Trainer::<CpuBackend>::open(&cfg, data(&cfg), &cut, true, &device)
+            .and_then(|t| t.run(&|_, _| {}, &|_, _| {}))
+            .unwrap();
         assert_eq!(s.resumed_from, Some(k), "killed at {kill_at}");
         assert_eq!(s.steps, 2 * k);
         let w_full = std::fs::read(full.join("last/model.safetensors")).unwrap();
         let w_cut = std::fs::read(cut.join("last/model.safetensors")).unwrap();
-        assert!(w_full == w_cut, "weights differ after resume (killed at {kill_at})");
+        assert!(
+            w_full == w_cut,
+            "weights differ after resume (killed at {kill_at})"
+        );
         let o_full = std::fs::read(full.join("last/optimiser.bin")).unwrap();
         let o_cut = std::fs::read(cut.join("last/optimiser.bin")).unwrap();
         assert_eq!(o_full.len(), o_cut.len());

@@ -90,10 +90,9 @@ pub fn main(args: Args, _quiet: bool) -> Result<()> {
 
     if args.preset != "none" {
         let cfg = timewarp_train::TrainConfig { preset: args.preset.clone(), batch: args.batch, ..Default::default() };
-        let b = match args.device.as_str() {
-            "cuda" => train_bench_cuda(&cfg, &args.data)?,
-            _ => timewarp_train::bench_train_cpu(&cfg, &args.data, 2, 5)?,
-        };
+        let device = super::sample::device(&args.device)?;
+        let (warmup, timed) = if device == timewarp_train::ModelDevice::Cuda { (5, 20) } else { (2, 5) };
+        let b = timewarp_train::bench_train_on_device(&cfg, &args.data, warmup, timed, device)?;
         println!(
             "{:<44} {:>14.1} {:>12}",
             format!("training, preset {} ({} params), batch {}", b.preset, b.num_params, b.batch),
@@ -127,14 +126,4 @@ pub fn main(args: Args, _quiet: bool) -> Result<()> {
         println!("MCMC proposals, {threads} chains on {threads} threads:\n{all}");
     }
     Ok(())
-}
-
-#[cfg(feature = "cuda")]
-fn train_bench_cuda(cfg: &timewarp_train::TrainConfig, data: &[PathBuf]) -> Result<timewarp_train::TrainBench> {
-    Ok(timewarp_train::bench_train_cuda(cfg, data, 5, 20)?)
-}
-
-#[cfg(not(feature = "cuda"))]
-fn train_bench_cuda(_: &timewarp_train::TrainConfig, _: &[PathBuf]) -> Result<timewarp_train::TrainBench> {
-    anyhow::bail!("this timewarp was built without CUDA support: rebuild with `--features cuda`")
 }

@@ -80,27 +80,36 @@ pub fn run(cfg: &TrainConfig, data: &[PathBuf], out: &Path, device: &str, resume
         train: &'a TrainConfig,
     }
     let config = toml::to_string_pretty(&Effective { train: cfg }).context("cannot serialise the configuration")?;
+    print_md_datasets(data);
     let bar = Progress::new("train", "steps", quiet);
     let progress = bar.callback();
-    let control = RunControl::new(resume, &progress).with_file("config.toml", config);
-    let summary = match device {
-        "cpu" => timewarp_train::train_with_control::<timewarp_train::CpuBackend>(cfg, data, out, &control, &Default::default()),
-        "cuda" => train_cuda(cfg, data, out, &control)?,
-        other => bail!("--device must be cpu or cuda, got '{other}'"),
-    }
-    .with_context(|| format!("training into {} failed", out.display()))?;
+    let status = bar.status_callback();
+    let control = RunControl::new(resume, &progress).with_status(&status).with_file("config.toml", config);
+    let device = super::sample::device(device)?;
+    let summary = timewarp_train::train_on_device(cfg, data, out, &control, device)
+        .with_context(|| format!("training into {} failed", out.display()))?;
     bar.finish();
     Ok(summary)
 }
 
-#[cfg(feature = "cuda")]
-fn train_cuda(cfg: &TrainConfig, data: &[PathBuf], out: &Path, control: &RunControl<'_>) -> Result<Result<TrainSummary, timewarp_train::TrainError>> {
-    Ok(timewarp_train::train_with_control::<timewarp_train::CudaBackend>(cfg, data, out, control, &Default::default()))
-}
-
-#[cfg(not(feature = "cuda"))]
-fn train_cuda(_: &TrainConfig, _: &[PathBuf], _: &Path, _: &RunControl<'_>) -> Result<Result<TrainSummary, timewarp_train::TrainError>> {
-    bail!("this timewarp was built without CUDA support: rebuild with `cargo build --release --features cuda`")
+/// One line (on stderr, shown without -v) per MD data set among `data`: the peptides of each
+/// split that training uses. Unreadable ones are left to the trainer, whose error names them.
+fn print_md_datasets(data: &[PathBuf]) {
+    use timewarp_train::dataset::{is_md_dataset, read_md_dataset};
+    for s in data.iter().filter(|d| is_md_dataset(d)).filter_map(|d| read_md_dataset(d).ok()) {
+        let left_out = if s.incomplete.is_empty() {
+            String::new()
+        } else {
+            format!("; left out (MD not complete): {}", s.incomplete.join(", "))
+        };
+        eprintln!(
+            "train: MD data set {}: {} train and {} val peptides used, {} test peptides not read{left_out}",
+            s.root.display(),
+            s.train.len(),
+            s.val.len(),
+            s.n_test
+        );
+    }
 }
 
 pub fn print_summary(s: &TrainSummary) {

@@ -25,27 +25,35 @@ pub struct ChartFrames {
 impl ChartFrames {
     /// Reads every trajectory under `data` (folders of `timewarp md`, replicas included); the
     /// last `val_fraction` of each trajectory's frames is validation data.
-    pub fn load(kernel: &FittedKernel, data: &[PathBuf], val_fraction: f64, options: &SystemOptions) -> Result<Self, TrainError> {
+    pub fn load(
+        kernel: &FittedKernel,
+        data: &[PathBuf],
+        val_fraction: f64,
+        options: &SystemOptions,
+    ) -> Result<Self, TrainError> {
         if data.is_empty() {
             return Err(TrainError::Config("no training data given".into()));
         }
         if !(val_fraction > 0.0 && val_fraction < 1.0) {
-            return Err(TrainError::Config(format!("validation fraction {val_fraction} must lie in (0, 1)")));
+            return Err(TrainError::Config(format!(
+                "validation fraction {val_fraction} must lie in (0, 1)"
+            )));
         }
         let zm = &kernel.zmatrix;
         let (mut train, mut val, mut sources) = (Vec::new(), Vec::new(), Vec::new());
         let mut topology: Option<Topology> = None;
         for dir in data {
-            let found = find_trajectories(dir).map_err(|e| DataError::Read { origin: dir.display().to_string(), detail: e.to_string() })?;
+            let found = find_trajectories(dir).map_err(DataError::Mol)?;
             for (d, name) in found {
                 let origin = d.join(&name).display().to_string();
-                let (pdb, arrays) = read_traj(&d, &name).map_err(|e| DataError::Read { origin: origin.clone(), detail: e.to_string() })?;
+                let (pdb, arrays) = read_traj(&d, &name).map_err(DataError::Mol)?;
                 kernel
                     .check_molecule(&pdb.topology, &origin)
                     .map_err(|e| TrainError::Config(e.to_string()))?;
                 let n = arrays.n_atoms;
                 let frames = arrays.n_frames();
-                let n_val = ((frames as f64 * val_fraction).round() as usize).clamp(1, frames.saturating_sub(1).max(1));
+                let n_val = ((frames as f64 * val_fraction).round() as usize)
+                    .clamp(1, frames.saturating_sub(1).max(1));
                 let mut x = vec![[0.0; 3]; n];
                 for f in 0..frames {
                     for (a, p) in x.iter_mut().zip(arrays.frame_positions(f).chunks_exact(3)) {
@@ -53,7 +61,11 @@ impl ChartFrames {
                     }
                     let mut q = vec![0.0; zm.n_dofs()];
                     zm.to_internal(&x, &mut q);
-                    if f < frames - n_val { train.push(q) } else { val.push(q) }
+                    if f < frames - n_val {
+                        train.push(q)
+                    } else {
+                        val.push(q)
+                    }
                 }
                 sources.push(origin);
                 topology.get_or_insert(pdb.topology);
@@ -61,13 +73,25 @@ impl ChartFrames {
         }
         let topology = topology.expect("find_trajectories returns at least one trajectory");
         if train.is_empty() || val.is_empty() {
-            return Err(TrainError::Config(format!("{} training and {} validation frames: too few to train on", train.len(), val.len())));
+            return Err(TrainError::Config(format!(
+                "{} training and {} validation frames: too few to train on",
+                train.len(),
+                val.len()
+            )));
         }
-        let system = ForceField::amber14().create_system(&topology, options).map_err(|e| TrainError::ForceField {
-            peptide: kernel.molecule.sequence(),
-            path: data[0].clone(),
-            detail: e.to_string(),
-        })?;
-        Ok(ChartFrames { topology, system, train, val, sources })
+        let system = ForceField::amber14()
+            .create_system(&topology, options)
+            .map_err(|e| TrainError::ForceField {
+                peptide: kernel.molecule.sequence(),
+                path: data[0].clone(),
+                detail: e.to_string(),
+            })?;
+        Ok(ChartFrames {
+            topology,
+            system,
+            train,
+            val,
+            sources,
+        })
     }
 }

@@ -27,14 +27,21 @@ use timewarp_flow::{atom_type_of, load_checkpoint, save_checkpoint, Chart, Timew
 use timewarp_sample::fitted::moves::ChartMoves;
 use timewarp_sample::fitted::{FittedKernel, KERNEL_JSON};
 
-use crate::checkpoint::{find_checkpoint, read_state, write_checkpoint_dir, write_state, TrainState, BEST_DIR, LAST_DIR, OPTIMISER_FILE};
+use crate::checkpoint::{
+    find_checkpoint, read_state, write_checkpoint_dir, write_state, TrainState, BEST_DIR, LAST_DIR,
+    OPTIMISER_FILE,
+};
 use crate::config::{LossKind, TrainConfig};
 use crate::error::TrainError;
 use crate::metrics::{plot_loss, MetricsLog, MetricsRow};
 use crate::optim::{clip_global_norm, global_grad_norm, Optim};
-use crate::trainer::{ProgressFn, TrainSummary};
+use crate::trainer::TrainSummary;
 use frames::ChartFrames;
-use objective::{acceptance, draw, draw_energy, frame_log_prob, half_square, host_batch, masked_normal, BatchTensors, HostBatch};
+use objective::{
+    acceptance, draw, draw_energy, frame_log_prob, half_square, host_batch, masked_normal,
+    BatchTensors, HostBatch,
+};
+use timewarp_rundir::control::Progress;
 
 /// Salt of the validation noise stream.
 const VAL_SALT: u64 = 0x6963_2d76_616c;
@@ -58,7 +65,15 @@ fn atom_types(frames: &ChartFrames) -> Result<Vec<i64>, TrainError> {
         .atoms
         .iter()
         .enumerate()
-        .map(|(i, a)| atom_type_of(a.element).ok_or_else(|| TrainError::Config(format!("{}: element {} is not in the model's vocabulary", frames.topology.atom_label(i), a.element))))
+        .map(|(i, a)| {
+            atom_type_of(a.element).ok_or_else(|| {
+                TrainError::Config(format!(
+                    "{}: element {} is not in the model's vocabulary",
+                    frames.topology.atom_label(i),
+                    a.element
+                ))
+            })
+        })
         .collect()
 }
 
@@ -81,20 +96,31 @@ fn evaluate<B: Backend>(
     let hb: HostBatch = host_batch(moves, &frames.system, beta, qs, &blocks);
     let t = BatchTensors::<B>::new(&hb, types, device);
     let dtype = flow.coords_prior_log_scale.val().dtype();
-    let vector = |v: Vec<f64>| Tensor::<B, 1>::from_data(TensorData::new(v, [hb.b]), (device, dtype));
+    let vector =
+        |v: Vec<f64>| Tensor::<B, 1>::from_data(TensorData::new(v, [hb.b]), (device, dtype));
     let dims: Vec<f64> = hb.slots.iter().map(|s| s.len().max(1) as f64).collect();
     // NLL of the frames, with fresh auxiliary variables.
     let w_frame = masked_normal(rng, &hb.components);
-    let half_w_frame: Vec<f64> = w_frame.chunks(hb.n * 3).map(|w| 0.5 * w.iter().map(|v| v * v).sum::<f64>()).collect();
+    let half_w_frame: Vec<f64> = w_frame
+        .chunks(hb.n * 3)
+        .map(|w| 0.5 * w.iter().map(|v| v * v).sum::<f64>())
+        .collect();
     let lp_frame = frame_log_prob(flow, &hb, &t, w_frame, device);
     let nll = (lp_frame.clone().neg() / vector(dims.clone())).mean();
     let lp_frame_host = host(lp_frame);
     // A reparameterised draw and its energy.
-    let (noise_p, noise_v) = (masked_normal(rng, &hb.components), masked_normal(rng, &hb.components));
+    let (noise_p, noise_v) = (
+        masked_normal(rng, &hb.components),
+        masked_normal(rng, &hb.components),
+    );
     let (eps_new, w_new, lp_new) = draw(flow, &t, noise_p, noise_v, &hb, device);
     let eps_host = host(eps_new.clone().flatten::<1>(0, 2));
     let e = draw_energy(moves, &frames.system, beta, &hb, &eps_host);
-    let valid: Vec<f64> = e.energy.iter().map(|v| if v.is_finite() { 1.0 } else { 0.0 }).collect();
+    let valid: Vec<f64> = e
+        .energy
+        .iter()
+        .map(|v| if v.is_finite() { 1.0 } else { 0.0 })
+        .collect();
     let n_valid = valid.iter().sum::<f64>().max(1.0);
     let grad_t = objective::tensor3::<B>(e.gradient.clone(), hb.b, hb.n, device);
     let half_w_new = half_square(w_new, &t.components);
@@ -103,16 +129,37 @@ fn evaluate<B: Backend>(
     let kl_loss = (per * vector(valid.clone())).sum() / n_valid;
     let loss = match cfg.loss {
         LossKind::Nll => nll.clone(),
-        LossKind::Acceptance => kl_loss * cfg.acceptance.acceptance_weight + nll.clone() * cfg.acceptance.nll_weight,
+        LossKind::Acceptance => {
+            kl_loss * cfg.acceptance.acceptance_weight + nll.clone() * cfg.acceptance.nll_weight
+        }
     };
-    // Values: KL per variable (up to a constant), and the acceptance of the block move frame → draw.
+    // Values: KL per variable (up to a constant), and the acceptance of the block move
+    // frame → draw.
     let (lp_new_host, half_w_new_host) = (host(lp_new), host(half_w_new));
-    let log_w_new: Vec<f64> = (0..hb.b).map(|k| -e.energy[k] - half_w_new_host[k] - lp_new_host[k]).collect();
-    let log_w_old: Vec<f64> = (0..hb.b).map(|k| -hb.frame_energy[k] - half_w_frame[k] - lp_frame_host[k]).collect();
+    let log_w_new: Vec<f64> = (0..hb.b)
+        .map(|k| -e.energy[k] - half_w_new_host[k] - lp_new_host[k])
+        .collect();
+    let log_w_old: Vec<f64> = (0..hb.b)
+        .map(|k| -hb.frame_energy[k] - half_w_frame[k] - lp_frame_host[k])
+        .collect();
     let ok = |k: &usize| valid[*k] > 0.0;
-    let kl = (0..hb.b).filter(ok).map(|k| -log_w_new[k] / dims[k]).sum::<f64>() / n_valid;
-    let energy_delta = (0..hb.b).filter(ok).map(|k| e.energy[k] - hb.frame_energy[k]).sum::<f64>() / n_valid;
-    let eval = Eval { loss: host(loss.clone())[0], nll: host(nll)[0], kl, acceptance: acceptance(&log_w_new, &log_w_old), energy_delta };
+    let kl = (0..hb.b)
+        .filter(ok)
+        .map(|k| -log_w_new[k] / dims[k])
+        .sum::<f64>()
+        / n_valid;
+    let energy_delta = (0..hb.b)
+        .filter(ok)
+        .map(|k| e.energy[k] - hb.frame_energy[k])
+        .sum::<f64>()
+        / n_valid;
+    let eval = Eval {
+        loss: host(loss.clone())[0],
+        nll: host(nll)[0],
+        kl,
+        acceptance: acceptance(&log_w_new, &log_w_old),
+        energy_delta,
+    };
     (loss, eval)
 }
 
@@ -122,10 +169,19 @@ fn host<B: Backend>(t: Tensor<B, 1>) -> Vec<f64> {
 
 /// Validation on at most `val_max_pairs` validation frames (evenly spaced) with a fixed noise
 /// stream, so that successive validations are comparable.
-fn validate<B: Backend>(flow: &TimewarpFlow<B>, moves: &mut ChartMoves, frames: &ChartFrames, types: &[i64], cfg: &TrainConfig, device: &B::Device) -> Eval {
+fn validate<B: Backend>(
+    flow: &TimewarpFlow<B>,
+    moves: &mut ChartMoves,
+    frames: &ChartFrames,
+    types: &[i64],
+    cfg: &TrainConfig,
+    device: &B::Device,
+) -> Eval {
     let n = frames.val.len().min(cfg.val_max_pairs).max(1);
     let stride = frames.val.len() as f64 / n as f64;
-    let qs: Vec<&[f64]> = (0..n).map(|i| frames.val[(i as f64 * stride) as usize].as_slice()).collect();
+    let qs: Vec<&[f64]> = (0..n)
+        .map(|i| frames.val[(i as f64 * stride) as usize].as_slice())
+        .collect();
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ VAL_SALT);
     let mut sum = Eval::default();
     for chunk in qs.chunks((2 * cfg.batch).max(1)) {
@@ -150,10 +206,19 @@ fn save<B: AutodiffBackend>(
     optim: Option<&Optim<TimewarpFlow<B>, B>>,
 ) -> Result<PathBuf, TrainError> {
     write_checkpoint_dir(out, name, |dir| {
-        save_checkpoint(dir, flow, flow.config()).map_err(|e| TrainError::Checkpoint { path: dir.to_path_buf(), detail: e.to_string() })?;
-        kernel.save(dir).map_err(|e| TrainError::Checkpoint { path: dir.join(KERNEL_JSON), detail: e.to_string() })?;
+        save_checkpoint(dir, flow, flow.config()).map_err(|e| TrainError::Checkpoint {
+            path: dir.to_path_buf(),
+            detail: e.to_string(),
+        })?;
+        kernel.save(dir).map_err(|e| TrainError::Checkpoint {
+            path: dir.join(KERNEL_JSON),
+            detail: e.to_string(),
+        })?;
         if let Some(o) = optim {
-            let bytes = o.save(flow).map_err(|detail| TrainError::Checkpoint { path: dir.to_path_buf(), detail })?;
+            let bytes = o.save(flow).map_err(|detail| TrainError::Checkpoint {
+                path: dir.to_path_buf(),
+                detail,
+            })?;
             timewarp_rundir::write_atomic(&dir.join(OPTIMISER_FILE), &bytes)?;
         }
         write_state(dir, state)
@@ -169,7 +234,8 @@ pub fn train_internal<B: AutodiffBackend>(
     out: &Path,
     resume: bool,
     device: &B::Device,
-    progress: &ProgressFn<'_>,
+    progress: &Progress<'_>,
+    status: &timewarp_rundir::control::Status<'_>,
 ) -> Result<TrainSummary, TrainError> {
     cfg.validate()?;
     let session_start = Instant::now();
@@ -177,46 +243,83 @@ pub fn train_internal<B: AutodiffBackend>(
     std::fs::create_dir_all(out).map_err(TrainError::io(out))?;
     let last = find_checkpoint(out, LAST_DIR);
     if !resume && last.is_some() {
-        return Err(TrainError::Config(format!("{} already holds a training run (last/); resume it or choose another folder", out.display())));
+        return Err(TrainError::Config(format!(
+            "{} already holds a training run (last/); resume it or choose another folder",
+            out.display()
+        )));
     }
     // The kernel: from the checkpoint being continued, else init_from, else `kernel`.
     let kernel_dir = match (&last, &cfg.init_from) {
         (Some(d), _) if resume => d.clone(),
         (_, Some(d)) => d.clone(),
-        _ => cfg.kernel.clone().ok_or_else(|| TrainError::Config("an internal-chart flow refines a fitted kernel: give --kernel KERNEL (made by `timewarp fit`)".into()))?,
+        _ => cfg.kernel.clone().ok_or_else(|| {
+            TrainError::Config(
+                "an internal-chart flow refines a fitted kernel: give --kernel KERNEL (made by \
+                 `timewarp fit`)"
+                    .into(),
+            )
+        })?,
     };
     let kernel = FittedKernel::load(&kernel_dir).map_err(|e| TrainError::Config(e.to_string()))?;
-    let frames = ChartFrames::load(&kernel, data, VAL_FRACTION, &timewarp_ff::SystemOptions::default())?;
+    let frames = ChartFrames::load(
+        &kernel,
+        data,
+        VAL_FRACTION,
+        &timewarp_ff::SystemOptions::default(),
+    )?;
     // Frames are drawn with replacement, so a larger batch would run, but it would only repeat
     // frames: it is a wrong setting, not a bigger sample.
     if cfg.batch > frames.train.len() {
-        return Err(TrainError::Config(format!("batch = {} is larger than the {} training frames of the data; lower batch", cfg.batch, frames.train.len())));
+        return Err(TrainError::Config(format!(
+            "batch = {} is larger than the {} training frames of the data; lower batch",
+            cfg.batch,
+            frames.train.len()
+        )));
     }
     let types = atom_types(&frames)?;
-    let mut moves = ChartMoves::new(kernel.clone()).map_err(|e| TrainError::Config(e.to_string()))?;
+    let mut moves =
+        ChartMoves::new(kernel.clone()).map_err(|e| TrainError::Config(e.to_string()))?;
 
     let (mut flow, mut optim, mut state, resumed_from) = match (resume, &last) {
         (true, Some(dir)) => {
-            let flow: TimewarpFlow<B> = load_checkpoint(dir, device).map_err(|e| TrainError::Checkpoint { path: dir.clone(), detail: e.to_string() })?;
+            let flow: TimewarpFlow<B> =
+                load_checkpoint(dir, device).map_err(|e| TrainError::Checkpoint {
+                    path: dir.clone(),
+                    detail: e.to_string(),
+                })?;
             let opt_path = dir.join(OPTIMISER_FILE);
             let bytes = std::fs::read(&opt_path).map_err(TrainError::io(&opt_path))?;
-            let optim = Optim::new().load(&bytes, &flow, device).map_err(|detail| TrainError::Checkpoint { path: opt_path.clone(), detail })?;
+            let optim = Optim::new().load(&bytes, &flow, device).map_err(|detail| {
+                TrainError::Checkpoint {
+                    path: opt_path.clone(),
+                    detail,
+                }
+            })?;
             let state = read_state(dir)?;
             let from = Some(state.step);
             (flow, optim, state, from)
         }
         _ => {
             let flow = match &cfg.init_from {
-                Some(dir) => load_checkpoint::<B>(dir, device).map_err(|e| TrainError::Checkpoint { path: dir.clone(), detail: e.to_string() })?,
-                None => TimewarpFlow::try_new(&flow_cfg, cfg.seed, device).map_err(|e| TrainError::Config(e.to_string()))?.with_identity_couplings(),
+                Some(dir) => {
+                    load_checkpoint::<B>(dir, device).map_err(|e| TrainError::Checkpoint {
+                        path: dir.clone(),
+                        detail: e.to_string(),
+                    })?
+                }
+                None => TimewarpFlow::try_new(&flow_cfg, cfg.seed, device)
+                    .map_err(|e| TrainError::Config(e.to_string()))?
+                    .with_identity_couplings(),
             };
-            (flow, Optim::new(), crate::trainer::fresh_state(cfg.seed), None)
+            (flow, Optim::new(), TrainState::fresh(cfg.seed), None)
         }
     };
     if flow.config().chart != Chart::Internal {
-        return Err(TrainError::Config("the model to continue is not an internal-chart flow".into()));
+        return Err(TrainError::Config(
+            "the model to continue is not an internal-chart flow".into(),
+        ));
     }
-    let mut rng = crate::trainer::rng_from_state(&state)?;
+    let mut rng = state.restore_rng()?;
     let mut metrics = MetricsLog::open(out, resumed_from)?;
     let schedule = cfg.schedule();
     let num_params = flow.num_params();
@@ -231,7 +334,11 @@ pub fn train_internal<B: AutodiffBackend>(
     let initial = validate(&flow.valid(), &mut moves, &frames, &types, cfg, device);
     if resumed_from.is_none() {
         state.initial_val_nll = Some(initial.nll);
-        tracing::info!(val_nll = initial.nll, val_acceptance = initial.acceptance, "the fitted kernel (identity flow)");
+        tracing::info!(
+            val_nll = initial.nll,
+            val_acceptance = initial.acceptance,
+            "the fitted kernel (identity flow)"
+        );
     }
     let mut window = (0u64, Eval::default(), 0.0f64);
     let mut last_val = initial;
@@ -240,12 +347,19 @@ pub fn train_internal<B: AutodiffBackend>(
     progress(state.step, cfg.steps);
     while state.step < cfg.steps {
         let t0 = Instant::now();
-        let idx: Vec<usize> = (0..cfg.batch).map(|_| rng.random_range(0..frames.train.len())).collect();
+        let idx: Vec<usize> = (0..cfg.batch)
+            .map(|_| rng.random_range(0..frames.train.len()))
+            .collect();
         let qs: Vec<&[f64]> = idx.iter().map(|&i| frames.train[i].as_slice()).collect();
         let lr = schedule.lr(state.step);
-        let (loss, e) = evaluate(&flow, &mut moves, &frames, &types, &qs, cfg, &mut rng, device);
+        let (loss, e) = evaluate(
+            &flow, &mut moves, &frames, &types, &qs, cfg, &mut rng, device,
+        );
         if !e.loss.is_finite() {
-            return Err(TrainError::NonFinite { step: state.step + 1, value: e.loss });
+            return Err(TrainError::NonFinite {
+                step: state.step + 1,
+                value: e.loss,
+            });
         }
         let mut grads = GradientsParams::from_grads(loss.backward(), &flow);
         let grad_norm = match cfg.clip_grad_norm {
@@ -253,7 +367,10 @@ pub fn train_internal<B: AutodiffBackend>(
             None => global_grad_norm::<B, _>(&flow, &grads),
         };
         if !grad_norm.is_finite() {
-            return Err(TrainError::NonFinite { step: state.step + 1, value: grad_norm });
+            return Err(TrainError::NonFinite {
+                step: state.step + 1,
+                value: grad_norm,
+            });
         }
         flow = optim.step(lr, flow, grads);
         state.step += 1;
@@ -282,6 +399,7 @@ pub fn train_internal<B: AutodiffBackend>(
         }
         if state.step % cfg.log_every == 0 || validate_now {
             let k = window.0.max(1) as f64;
+            status("loss", window.1.loss / k);
             metrics.push(MetricsRow {
                 step: state.step,
                 epoch: 0,
@@ -300,7 +418,7 @@ pub fn train_internal<B: AutodiffBackend>(
             window = (0, Eval::default(), 0.0);
         }
         if state.step % cfg.checkpoint_every == 0 || state.step == cfg.steps {
-            crate::trainer::store_rng(&mut state, &rng);
+            state.store_rng(&rng);
             let mut saved = state.clone();
             saved.wall_seconds += session_start.elapsed().as_secs_f64();
             save(out, LAST_DIR, &flow, &kernel, &saved, Some(&optim))?;

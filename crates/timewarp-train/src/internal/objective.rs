@@ -51,7 +51,10 @@ fn float_dtype<B: Backend>() -> DType {
 }
 
 pub fn tensor3<B: Backend>(flat: Vec<f64>, b: usize, n: usize, device: &B::Device) -> Tensor<B, 3> {
-    Tensor::from_data(TensorData::new(flat, [b, n, 3]), (device, float_dtype::<B>()))
+    Tensor::from_data(
+        TensorData::new(flat, [b, n, 3]),
+        (device, float_dtype::<B>()),
+    )
 }
 
 /// βU and ∇(βU) of one conformation.
@@ -64,7 +67,13 @@ fn reduced_energy(system: &System, beta: f64, x: &[[f64; 3]], grad: &mut [[f64; 
 }
 
 /// The frames `qs` (coordinates) with the blocks `blocks`, ready for the flow.
-pub fn host_batch(moves: &mut ChartMoves, system: &System, beta: f64, qs: &[&[f64]], blocks: &[usize]) -> HostBatch {
+pub fn host_batch(
+    moves: &mut ChartMoves,
+    system: &System,
+    beta: f64,
+    qs: &[&[f64]],
+    blocks: &[usize],
+) -> HostBatch {
     let zm = moves.kernel().zmatrix.clone();
     let (b, n) = (qs.len(), zm.n_atoms());
     let mut hb = HostBatch {
@@ -108,7 +117,16 @@ pub fn host_batch(moves: &mut ChartMoves, system: &System, beta: f64, qs: &[&[f6
 
 /// N(0, I) numbers in the masked slots, zero elsewhere.
 pub fn masked_normal(rng: &mut ChaCha8Rng, components: &[f64]) -> Vec<f64> {
-    components.iter().map(|&m| if m > 0.0 { rng.sample::<f64, _>(StandardNormal) } else { 0.0 }).collect()
+    components
+        .iter()
+        .map(|&m| {
+            if m > 0.0 {
+                rng.sample::<f64, _>(StandardNormal)
+            } else {
+                0.0
+            }
+        })
+        .collect()
 }
 
 /// The tensors every flow call of a batch shares.
@@ -123,7 +141,10 @@ impl<B: Backend> BatchTensors<B> {
     pub fn new(hb: &HostBatch, atom_types: &[i64], device: &B::Device) -> Self {
         let types: Vec<i64> = (0..hb.b).flat_map(|_| atom_types.iter().copied()).collect();
         BatchTensors {
-            atom_types: Tensor::from_data(TensorData::new(types, [hb.b, hb.n]), (device, <B::IntElem as Element>::dtype())),
+            atom_types: Tensor::from_data(
+                TensorData::new(types, [hb.b, hb.n]),
+                (device, <B::IntElem as Element>::dtype()),
+            ),
             mask: Tensor::ones([hb.b, hb.n], (device, float_dtype::<B>())),
             skeleton: tensor3::<B>(hb.skeleton.clone(), hb.b, hb.n, device),
             components: tensor3::<B>(hb.components.clone(), hb.b, hb.n, device),
@@ -131,14 +152,29 @@ impl<B: Backend> BatchTensors<B> {
     }
 
     fn condition(&self) -> FlowCondition<B> {
-        FlowCondition { atom_types: self.atom_types.clone(), mask: self.mask.clone(), x_coords: self.skeleton.clone(), x_velocs: self.skeleton.zeros_like() }
+        FlowCondition {
+            atom_types: self.atom_types.clone(),
+            mask: self.mask.clone(),
+            x_coords: self.skeleton.clone(),
+            x_velocs: self.skeleton.zeros_like(),
+        }
     }
 }
 
 /// log p_θ(ε_frame, w | x̂) of the frames with the auxiliary `w` (masked), [b].
-pub fn frame_log_prob<B: Backend>(flow: &TimewarpFlow<B>, hb: &HostBatch, t: &BatchTensors<B>, w: Vec<f64>, device: &B::Device) -> Tensor<B, 1> {
-    let batch = t.condition().with_targets(tensor3::<B>(hb.eps.clone(), hb.b, hb.n, device), tensor3::<B>(w, hb.b, hb.n, device));
-    flow.data_to_latent_masked(&batch, t.components.clone()).log_prob()
+pub fn frame_log_prob<B: Backend>(
+    flow: &TimewarpFlow<B>,
+    hb: &HostBatch,
+    t: &BatchTensors<B>,
+    w: Vec<f64>,
+    device: &B::Device,
+) -> Tensor<B, 1> {
+    let batch = t.condition().with_targets(
+        tensor3::<B>(hb.eps.clone(), hb.b, hb.n, device),
+        tensor3::<B>(w, hb.b, hb.n, device),
+    );
+    flow.data_to_latent_masked(&batch, t.components.clone())
+        .log_prob()
 }
 
 /// A reparameterised draw (ε′, w) from the flow for every frame, and its log-density, [b].
@@ -168,7 +204,13 @@ pub struct DrawEnergy {
 
 /// Completes every frame's move with the drawn innovations `eps_new` ([b·N·3]) and evaluates
 /// βU − log J and its gradient with respect to ε′.
-pub fn draw_energy(moves: &ChartMoves, system: &System, beta: f64, hb: &HostBatch, eps_new: &[f64]) -> DrawEnergy {
+pub fn draw_energy(
+    moves: &ChartMoves,
+    system: &System,
+    beta: f64,
+    hb: &HostBatch,
+    eps_new: &[f64],
+) -> DrawEnergy {
     let zm: &ZMatrix = &moves.kernel().zmatrix;
     let n = hb.n;
     let d = zm.n_dofs();
@@ -177,7 +219,10 @@ pub fn draw_energy(moves: &ChartMoves, system: &System, beta: f64, hb: &HostBatc
         .map(|k| {
             let slots = &hb.slots[k];
             let a = slots.len();
-            let eps: Vec<f64> = slots.iter().map(|&(atom, c)| eps_new[(k * n + atom) * 3 + c]).collect();
+            let eps: Vec<f64> = slots
+                .iter()
+                .map(|&(atom, c)| eps_new[(k * n + atom) * 3 + c])
+                .collect();
             let mut mv = hb.moves[k].clone();
             let mut work = vec![0.0; a];
             if eps.iter().any(|e| !e.is_finite()) || !moves.complete(&mut mv, &eps, &mut work) {
@@ -196,7 +241,11 @@ pub fn draw_energy(moves: &ChartMoves, system: &System, beta: f64, hb: &HostBatc
             // ∂/∂g_A, then through g_A = μ + L ε: ∂/∂ε_i = Σ_j L_ji ∂/∂g_j.
             let cond = moves.conditional(mv.block);
             let gm = &moves.kernel().gaussian;
-            let dg: Vec<f64> = cond.vars.iter().map(|&v| gq[gm.dofs[v]] - gj[gm.dofs[v]]).collect();
+            let dg: Vec<f64> = cond
+                .vars
+                .iter()
+                .map(|&v| gq[gm.dofs[v]] - gj[gm.dofs[v]])
+                .collect();
             let de: Vec<(usize, f64)> = (0..a)
                 .map(|i| {
                     let s: f64 = (i..a).map(|j| cond.chol[j * a + i] * dg[j]).sum();
@@ -206,7 +255,10 @@ pub fn draw_energy(moves: &ChartMoves, system: &System, beta: f64, hb: &HostBatc
             (u - zm.log_jacobian(&mv.q_new), de)
         })
         .collect();
-    let mut out = DrawEnergy { energy: vec![f64::NAN; hb.b], gradient: vec![0.0; hb.b * n * 3] };
+    let mut out = DrawEnergy {
+        energy: vec![f64::NAN; hb.b],
+        gradient: vec![0.0; hb.b * n * 3],
+    };
     for (k, (e, de)) in results.into_iter().enumerate() {
         out.energy[k] = e;
         for (at, g) in de {
@@ -227,7 +279,13 @@ pub fn acceptance(log_w_new: &[f64], log_w_old: &[f64]) -> f64 {
     log_w_new
         .iter()
         .zip(log_w_old)
-        .map(|(&a, &b)| if a.is_finite() && b.is_finite() { (a - b).min(0.0).exp() } else { 0.0 })
+        .map(|(&a, &b)| {
+            if a.is_finite() && b.is_finite() {
+                (a - b).min(0.0).exp()
+            } else {
+                0.0
+            }
+        })
         .sum::<f64>()
         / n
 }
