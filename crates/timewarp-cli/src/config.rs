@@ -122,4 +122,20 @@ mod tests {
         assert_eq!(md.steps, 7);
         std::fs::remove_file(&path).unwrap();
     }
+
+    #[test]
+    fn misspelt_sample_and_explore_keys_are_refused_naming_them() {
+        let path = file("chain-keys", "[sample]
+steps = 5
+seeds = 1
+[explore]
+chains = 4
+threshold = 9
+");
+        let e = format!("{:#}", load_section::<timewarp_sample::SampleConfig>(Some(&path), "sample").unwrap_err());
+        assert!(e.contains("[sample]") && e.contains("`seeds`") && e.contains(&path.display().to_string()), "{e}");
+        let e = format!("{:#}", load_section::<timewarp_sample::ExploreConfig>(Some(&path), "explore").unwrap_err());
+        assert!(e.contains("[explore]") && e.contains("`threshold`"), "{e}");
+        std::fs::remove_file(&path).unwrap();
+    }
 }

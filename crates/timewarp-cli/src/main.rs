@@ -3,7 +3,7 @@
 //! Each sub-command parses its flags (and an optional TOML config), calls the library crate that
 //! owns the logic, and reports progress. See DESIGN.md for the command contract.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use timewarp_cli::commands;
 
 #[derive(Parser)]
@@ -12,7 +12,8 @@ struct Cli {
     /// No progress bars.
     #[arg(long, global = true)]
     quiet: bool,
-    /// More log output (repeat for more).
+    /// More log output: -v shows INFO lines, -vv DEBUG (default: warnings and errors only;
+    /// RUST_LOG overrides).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
     #[command(subcommand)]
@@ -45,9 +46,9 @@ enum Command {
 
 fn main() {
     restore_default_sigpipe();
-    let cli = Cli::parse();
+    let cli = Cli::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit());
     let filter = match cli.verbose {
-        0 => "warn,timewarp=info",
+        0 => "warn",
         1 => "info",
         _ => "debug",
     };
@@ -73,9 +74,26 @@ fn main() {
         Command::Bench(a) => commands::bench::main(a, quiet),
     };
     if let Err(e) = result {
-        eprintln!("error: {e:#}");
+        eprintln!("error: {}", timewarp_cli::error_message(&e));
         std::process::exit(1);
     }
+}
+
+/// The command line, with negative numbers accepted as values of every flag that takes one:
+/// `--temperature -1` then reaches the command's range check, which names the flag, instead of
+/// clap's "unexpected argument '-1'".
+fn command() -> clap::Command {
+    fn negative_values(cmd: clap::Command) -> clap::Command {
+        cmd.mut_args(|a| {
+            if a.get_action().takes_values() && !a.is_positional() {
+                a.allow_negative_numbers(true)
+            } else {
+                a
+            }
+        })
+        .mut_subcommands(negative_values)
+    }
+    negative_values(Cli::command())
 }
 
 /// Rust ignores SIGPIPE, so `timewarp energy ... | head` would panic in `println!` once `head`

@@ -55,6 +55,53 @@ impl Default for SystemOptions {
     }
 }
 
+impl SystemOptions {
+    /// The force-field names [`SystemOptions::with_forcefield`] knows: amber14 with GB-OBC1 (the
+    /// Timewarp protocol), with GB-OBC2, or in vacuum.
+    pub const FORCEFIELD_NAMES: [&'static str; 3] = ["amber14-obc1", "amber14-obc2", "amber14-vacuum"];
+
+    /// These options with the implicit solvent of force field `name` (one of
+    /// [`SystemOptions::FORCEFIELD_NAMES`]).
+    pub fn with_forcefield(self, name: &str) -> Result<Self, String> {
+        let gb = match name {
+            "amber14-obc1" => Some(GbModel::Obc1),
+            "amber14-obc2" => Some(GbModel::Obc2),
+            "amber14-vacuum" => None,
+            other => {
+                return Err(format!(
+                    "unknown force field '{other}': expected amber14-obc1, amber14-obc2 or amber14-vacuum"
+                ))
+            }
+        };
+        Ok(SystemOptions { gb, ..self })
+    }
+
+    /// The name of the force field of these options (inverse of [`SystemOptions::with_forcefield`]).
+    pub fn forcefield_name(&self) -> &'static str {
+        match self.gb {
+            Some(GbModel::Obc1) => "amber14-obc1",
+            Some(GbModel::Obc2) => "amber14-obc2",
+            None => "amber14-vacuum",
+        }
+    }
+}
+
+impl std::str::FromStr for NonbondedMethod {
+    type Err = String;
+
+    /// A non-periodic cutoff in nm (`"2.0"`), or `"none"`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "none" {
+            return Ok(NonbondedMethod::NoCutoff);
+        }
+        let nm: f64 = s.parse().map_err(|_| format!("'{s}' is neither a number of nm nor 'none'"))?;
+        if !(nm.is_finite() && nm > 0.0) {
+            return Err(format!("{s}: the cutoff must be a positive distance in nm"));
+        }
+        Ok(NonbondedMethod::CutoffNonPeriodic { cutoff_nm: nm })
+    }
+}
+
 /// Potential energy by force term, kJ/mol. `nonbonded` is Coulomb + LJ including the 1-4
 /// pairs (OpenMM's `NonbondedForce`); `gb` is self + pair + ACE surface (`CustomGBForce`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]

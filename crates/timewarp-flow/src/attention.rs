@@ -26,7 +26,8 @@ use burn::module::Module;
 use burn::nn::Linear;
 use burn::tensor::{backend::Backend, Tensor};
 
-use crate::init::{tensor_from_f64, Initializer};
+use crate::host::float_tensor;
+use crate::init::Initializer;
 
 /// Added to the row sums before normalising (official constant).
 pub const KERNEL_NORMALISATION_EPS: f64 = 1e-5;
@@ -57,7 +58,7 @@ impl<B: Backend> KernelAttention<B> {
     pub fn from_lengthscales(lengthscales: Vec<f64>, normalise: bool, device: &B::Device) -> Self {
         let h = lengthscales.len();
         Self {
-            lengthscales: tensor_from_f64(lengthscales, [h], device),
+            lengthscales: float_tensor(lengthscales, [h], device),
             normalise,
         }
     }

@@ -5,15 +5,13 @@
 //! through the network like real ones; they are excluded only as attention keys and from the
 //! log-determinant and base-density sums, so they never change the result for the real atoms.
 //!
-//! Build batches with [`FlowBatch::from_examples`] / [`FlowCondition::from_examples`], or create
-//! hand-made tensors with [`crate::init::float_options`] / [`crate::init::int_options`]: burn
-//! 0.21 otherwise picks the dtype from a per-device default shared by all backends on that
-//! device (e.g. `NdArray<f32>` and `NdArray<f64>`).
+//! Build batches with [`FlowBatch::from_examples`] / [`FlowCondition::from_examples`] (padded,
+//! validated), or from tensors made with [`crate::host`], the one host → tensor bridge.
 
-use burn::tensor::{backend::Backend, Int, Tensor, TensorData};
+use burn::tensor::{backend::Backend, Int, Tensor};
 use thiserror::Error;
 
-use crate::init::{int_options, tensor_from_f64};
+use crate::host::{float_tensor, int_tensor};
 use crate::NUM_ATOM_TYPES;
 
 /// A batch of pairs (x = state at t, y = state at t + τ) for density evaluation.
@@ -175,11 +173,8 @@ impl<B: Backend> FlowCondition<B> {
         let x_coords: Vec<&[[f64; 3]]> = examples.iter().map(|e| e.x_coords).collect();
         let x_velocs: Vec<&[[f64; 3]]> = examples.iter().map(|e| e.x_velocs).collect();
         Ok(Self {
-            atom_types: Tensor::from_data(
-                TensorData::new(atom_types, [b, n]),
-                int_options::<B>(device),
-            ),
-            mask: tensor_from_f64(mask, [b, n], device),
+            atom_types: int_tensor(atom_types, [b, n], device),
+            mask: float_tensor(mask, [b, n], device),
             x_coords: padded_vectors(&x_coords, n, device),
             x_velocs: padded_vectors(&x_velocs, n, device),
         })
@@ -290,23 +285,5 @@ fn padded_vectors<B: Backend>(
             values[(i * n + j) * 3..(i * n + j) * 3 + 3].copy_from_slice(v);
         }
     }
-    tensor_from_f64(values, [examples.len(), n, 3], device)
-}
-
-/// Per-molecule vectors of a [B, N, 3] tensor, all N slots (padding included), as f64.
-pub fn to_host_vectors<B: Backend>(tensor: Tensor<B, 3>) -> Vec<Vec<[f64; 3]>> {
-    let [b, n, _] = tensor.dims();
-    let values: Vec<f64> = tensor.into_data().iter::<f64>().collect();
-    (0..b)
-        .map(|i| {
-            (0..n)
-                .map(|j| std::array::from_fn(|k| values[(i * n + j) * 3 + k]))
-                .collect()
-        })
-        .collect()
-}
-
-/// Values of a [B] tensor as f64.
-pub fn to_host_scalars<B: Backend>(tensor: Tensor<B, 1>) -> Vec<f64> {
-    tensor.into_data().iter::<f64>().collect()
+    float_tensor(values, [examples.len(), n, 3], device)
 }

@@ -25,7 +25,8 @@ use crate::attention::{query_major, KernelAttention};
 use crate::batch::{FlowBatch, FlowCondition};
 use crate::config::{ConfigError, FlowConfig};
 use crate::coupling::{Conditioning, CouplingLayer};
-use crate::init::{float_options, tensor_from_f64, Initializer};
+use crate::host::{float_options, float_tensor};
+use crate::init::Initializer;
 use crate::NUM_ATOM_TYPES;
 
 /// ½ log 2π.
@@ -415,7 +416,7 @@ impl<B: Backend> TimewarpFlow<B> {
         );
         let mut standard_normal = || {
             let eps: Vec<f64> = (0..b * n * 3).map(|_| rng.sample(StandardNormal)).collect();
-            tensor_from_f64::<B, 3>(eps, [b, n, 3], &device)
+            float_tensor::<B, 3>(eps, [b, n, 3], &device)
         };
         let eps_coords = standard_normal();
         let eps_velocs = standard_normal();

@@ -22,7 +22,8 @@ use crate::attention::{KernelAttention, KernelSelfAttention};
 use crate::config::{ConfigError, FlowConfig};
 use crate::coupling::CouplingLayer;
 use crate::flow::TimewarpFlow;
-use crate::init::{float_options, layer_norm, tensor_from_f64};
+use crate::host::{float_options, float_tensor, to_host_f64};
+use crate::init::layer_norm;
 use crate::mlp::Mlp;
 use crate::state_dict::{read_safetensors, StateDict, StateDictError, StateTensor, StoredDtype};
 use crate::transformer::{ConditionerNetwork, EncoderLayer};
@@ -47,6 +48,22 @@ pub struct KeyReport {
 }
 
 impl KeyReport {
+    /// What did not match, counted: `164 missing keys, 73 shape mismatches`.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        for (n, one, many) in [
+            (self.missing.len(), "missing key", "missing keys"),
+            (self.unexpected.len(), "unexpected key", "unexpected keys"),
+            (self.shape_mismatches.len(), "shape mismatch", "shape mismatches"),
+            (self.inconsistent.len(), "inconsistency", "inconsistencies"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {}", if n == 1 { one } else { many }));
+            }
+        }
+        parts.join(", ")
+    }
+
     pub fn is_clean(&self) -> bool {
         self.missing.is_empty()
             && self.unexpected.is_empty()
@@ -57,14 +74,16 @@ impl KeyReport {
 
 impl fmt::Display for KeyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const SHOW: usize = 20;
+        // A few names of each kind: weights of another preset miss hundreds of keys, and
+        // the summary line already says how many.
+        const SHOW: usize = 3;
         let list = |f: &mut fmt::Formatter<'_>, what: &str, items: &[String]| -> fmt::Result {
             if items.is_empty() {
                 return Ok(());
             }
             write!(
                 f,
-                "\n  {} {what}: {}",
+                "\n  {what} ({}): {}",
                 items.len(),
                 items[..items.len().min(SHOW)].join(", ")
             )?;
@@ -92,7 +111,11 @@ pub enum ImportError {
     File(#[from] StateDictError),
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("{source_name}: the state dict does not match the model config:{report}")]
+    #[error(
+        "{source_name}: the weights do not fit the model of the config ({}): were they made \
+         with another preset or model size?{report}",
+        report.summary()
+    )]
     Mismatch {
         source_name: String,
         report: KeyReport,
@@ -158,7 +181,7 @@ fn param<B: Backend, const D: usize>(
     shape: [usize; D],
     device: &B::Device,
 ) -> Param<Tensor<B, D>> {
-    Param::from_tensor(tensor_from_f64(values, shape, device))
+    Param::from_tensor(float_tensor(values, shape, device))
 }
 
 fn read_linear<B: Backend>(
@@ -422,7 +445,7 @@ impl Writer {
         tensor: Tensor<B, D>,
         shape: Vec<usize>,
     ) {
-        let values = tensor.into_data().iter::<f64>().collect();
+        let values = to_host_f64(tensor);
         self.dict
             .insert(name, StateTensor::new(shape, values, self.dtype));
     }

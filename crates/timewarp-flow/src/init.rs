@@ -6,10 +6,12 @@
 
 use burn::module::Param;
 use burn::nn::{Embedding, LayerNorm, LayerNormConfig, Linear};
-use burn::tensor::{backend::Backend, Element, Tensor, TensorCreationOptions, TensorData};
+use burn::tensor::{backend::Backend, Tensor};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
+
+use crate::host::float_tensor;
 
 /// A LayerNorm (ε = 1e-5) with the given γ and β.
 pub fn layer_norm<B: Backend>(gamma: Vec<f64>, beta: Vec<f64>, device: &B::Device) -> LayerNorm<B> {
@@ -18,8 +20,8 @@ pub fn layer_norm<B: Backend>(gamma: Vec<f64>, beta: Vec<f64>, device: &B::Devic
     let mut norm = LayerNormConfig::new(d)
         .with_epsilon(LAYER_NORM_EPS)
         .init(device);
-    norm.gamma = Param::from_tensor(tensor_from_f64(gamma, [d], device));
-    norm.beta = Some(Param::from_tensor(tensor_from_f64(beta, [d], device)));
+    norm.gamma = Param::from_tensor(float_tensor(gamma, [d], device));
+    norm.beta = Some(Param::from_tensor(float_tensor(beta, [d], device)));
     norm
 }
 
@@ -30,30 +32,6 @@ pub const LAYER_NORM_EPS: f64 = 1e-5;
 pub struct Initializer<'d, B: Backend> {
     rng: ChaCha8Rng,
     device: &'d B::Device,
-}
-
-/// Creation options for float tensors of the backend's own precision on `device`.
-///
-/// burn 0.21 otherwise takes the dtype of a new tensor from a per-device default that the
-/// *first* backend used on that device fixes: `NdArray<f32>` and `NdArray<f64>` share the CPU
-/// device, so a process using both would silently compute one of them in the other's
-/// precision. Every tensor this crate creates therefore names its dtype.
-pub fn float_options<B: Backend>(device: &B::Device) -> TensorCreationOptions<B> {
-    TensorCreationOptions::new(device.clone()).with_dtype(<B::FloatElem as Element>::dtype())
-}
-
-/// Creation options for integer tensors of the backend's own int type on `device`.
-pub fn int_options<B: Backend>(device: &B::Device) -> TensorCreationOptions<B> {
-    TensorCreationOptions::new(device.clone()).with_dtype(<B::IntElem as Element>::dtype())
-}
-
-/// A float tensor on `device` from host values in row-major order.
-pub fn tensor_from_f64<B: Backend, const D: usize>(
-    values: Vec<f64>,
-    shape: [usize; D],
-    device: &B::Device,
-) -> Tensor<B, D> {
-    Tensor::from_data(TensorData::new(values, shape), float_options::<B>(device))
 }
 
 impl<'d, B: Backend> Initializer<'d, B> {
@@ -79,10 +57,10 @@ impl<'d, B: Backend> Initializer<'d, B> {
     pub fn linear(&mut self, d_input: usize, d_output: usize, bias: bool) -> Linear<B> {
         let bound = 1.0 / (d_input as f64).sqrt();
         let weight = self.uniform(d_input * d_output, bound);
-        let weight = Param::from_tensor(tensor_from_f64(weight, [d_input, d_output], self.device));
+        let weight = Param::from_tensor(float_tensor(weight, [d_input, d_output], self.device));
         let bias = bias.then(|| {
             let b = self.uniform(d_output, bound);
-            Param::from_tensor(tensor_from_f64(b, [d_output], self.device))
+            Param::from_tensor(float_tensor(b, [d_output], self.device))
         });
         Linear { weight, bias }
     }
@@ -98,13 +76,13 @@ impl<'d, B: Backend> Initializer<'d, B> {
             .map(|_| self.rng.sample::<f64, _>(StandardNormal))
             .collect();
         Embedding {
-            weight: Param::from_tensor(tensor_from_f64(values, [n, d], self.device)),
+            weight: Param::from_tensor(float_tensor(values, [n, d], self.device)),
         }
     }
 
     /// A scalar parameter, stored as a one-element tensor.
     pub fn scalar(&mut self, value: f64, require_grad: bool) -> Param<Tensor<B, 1>> {
-        Param::from_tensor(tensor_from_f64(vec![value], [1], self.device))
+        Param::from_tensor(float_tensor(vec![value], [1], self.device))
             .set_require_grad(require_grad)
     }
 }

@@ -8,6 +8,7 @@
 //!
 //! - [`TimewarpFlow`]: `log_prob`, `sample`, `sample_with_latents`, `nll_loss`.
 //! - [`FlowBatch`] / [`FlowCondition`]: padded batches.
+//! - [`host`]: the one bridge between host numbers and tensors (uploads name their dtype).
 //! - [`FlowConfig`] and [`presets`]: hyper-parameters (`ad`, `2aa`, `demo`, `tiny`).
 //! - [`checkpoint`]: our checkpoints; [`import`]: official PyTorch state dicts.
 
@@ -17,6 +18,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod coupling;
 pub mod flow;
+pub mod host;
 pub mod import;
 pub mod init;
 pub mod mlp;
@@ -27,13 +29,11 @@ pub mod transformer;
 
 use timewarp_mol::Element;
 
-pub use batch::{
-    to_host_scalars, to_host_vectors, BatchError, ConditionExample, FlowBatch, FlowCondition,
-    PairExample,
-};
+pub use batch::{BatchError, ConditionExample, FlowBatch, FlowCondition, PairExample};
 pub use checkpoint::{load_checkpoint, save_checkpoint, CheckpointError};
 pub use config::{Chart, ConfigError, FlowConfig, TransformedVars};
 pub use flow::{FlowLatent, FlowSample, LayerLatent, TimewarpFlow};
+pub use host::{to_host_scalars, to_host_vectors};
 pub use import::{
     flow_from_state_dict, flow_to_state_dict, import_official, ImportError, KeyReport,
 };

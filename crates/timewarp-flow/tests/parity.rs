@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use burn::backend::NdArray;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde_json::Value;
-use timewarp_flow::init::{float_options, int_options};
+use timewarp_flow::host::{float_options, int_options};
 use timewarp_flow::{
     flow_from_state_dict, flow_to_state_dict, state_dict::read_safetensors, FlowBatch, FlowConfig,
     TimewarpFlow,

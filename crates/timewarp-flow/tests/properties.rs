@@ -8,7 +8,7 @@ use burn::tensor::{Tensor, TensorData};
 use common::{batch, condition, host, tiny_config, tiny_model, Molecule};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use timewarp_flow::init::{float_options, int_options, tensor_from_f64};
+use timewarp_flow::host::{float_options, float_tensor, int_options};
 use timewarp_flow::{preset, BatchError, FlowBatch, PairExample, TimewarpFlow, PRESET_NAMES};
 
 type F32 = NdArray<f32>;
@@ -236,7 +236,7 @@ fn padding_does_not_change_the_real_atoms() {
     assert!(max_scaled_diff(&zb[8 * 3..8 * 3 + 15], &za) < 1e-12);
     // Sampling: the real atoms' proposal does not depend on the padding either.
     let z = |n: usize| {
-        tensor_from_f64::<F64, 3>(
+        float_tensor::<F64, 3>(
             (0..n * 3).map(|i| (i as f64 * 0.7).sin()).collect(),
             [1, n, 3],
             &device,
@@ -414,7 +414,7 @@ fn masked_flow_inverts_and_its_log_determinant_is_that_of_the_masked_map() {
     let dims: Vec<usize> = (0..3 * n).filter(|&i| mask_host[i] > 0.0).collect();
     let mask = |b: usize| {
         let flat: Vec<f64> = (0..b).flat_map(|_| mask_host.iter().copied()).collect();
-        tensor_from_f64::<F64, 3>(flat, [b, n, 3], &device)
+        float_tensor::<F64, 3>(flat, [b, n, 3], &device)
     };
     // Invertibility and pass-through of the unmasked components.
     let cond = condition::<F64>(std::slice::from_ref(&molecule), &device);
@@ -423,8 +423,8 @@ fn masked_flow_inverts_and_its_log_determinant_is_that_of_the_masked_map() {
     let s = model.sample_with_latents_masked(
         &cond,
         mask(1),
-        tensor_from_f64(zp.clone(), [1, n, 3], &device),
-        tensor_from_f64(zv.clone(), [1, n, 3], &device),
+        float_tensor(zp.clone(), [1, n, 3], &device),
+        float_tensor(zv.clone(), [1, n, 3], &device),
     );
     let y = host(s.y_coords.clone());
     for i in 0..3 * n {

@@ -21,10 +21,11 @@
 //! Particles with zero mass are never moved (OpenMM's convention for fixed particles).
 
 use crate::cmm::remove_cm_motion;
-use crate::{MdError, BOLTZ};
+use crate::MdError;
 use rand::Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
+use timewarp_ff::constants::BOLTZ;
 use timewarp_ff::Potential;
 
 /// Parameters of OpenMM's `LangevinMiddleIntegrator(temperature, friction, stepSize)`.

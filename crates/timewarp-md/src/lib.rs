@@ -54,6 +54,3 @@ pub use minimize::{minimize, MinimizeOptions, MinimizeReport};
 pub use replicas::ReplicaSummary;
 pub use run::{md_record, name_from_path, replica_dir, run_md, run_md_command, MdSummary};
 pub use spacing::{Spacing, SpacingKind};
-
-/// Boltzmann's constant in kJ/(mol·K), OpenMM's `BOLTZ` (k_B · N_A / 1000 with SI-2019 values).
-pub const BOLTZ: f64 = 0.00831446261815324;

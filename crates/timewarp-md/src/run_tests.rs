@@ -362,7 +362,7 @@ fn equipartition_on_the_chain() {
     let sem = (means.iter().map(|m| (m - mean).powi(2)).sum::<f64>()
         / (blocks * (blocks - 1)) as f64)
         .sqrt();
-    let expect = 0.5 * (3.0 * 12.0 - 3.0) * crate::BOLTZ * 310.0;
+    let expect = 0.5 * (3.0 * 12.0 - 3.0) * timewarp_ff::constants::BOLTZ * 310.0;
     // LangevinMiddle's half-step KE has an O(Δt²) bias, far below the statistical error here
     assert!(
         (mean - expect).abs() < 4.0 * sem + 1e-3 * expect,

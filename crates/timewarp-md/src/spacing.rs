@@ -23,6 +23,19 @@ pub enum SpacingKind {
     Log,
 }
 
+impl std::str::FromStr for SpacingKind {
+    type Err = String;
+
+    /// `regular` or `log`, as in `spacing = "log"` of a TOML `[md]` section.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "regular" => Ok(SpacingKind::Regular),
+            "log" => Ok(SpacingKind::Log),
+            other => Err(format!("spacing must be 'regular' or 'log', got '{other}'")),
+        }
+    }
+}
+
 /// A spacing policy with its interval (steps) and, for `Log`, the factor (10 in the official code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Spacing {

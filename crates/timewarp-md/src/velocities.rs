@@ -8,7 +8,7 @@
 //! Massless particles get zero velocity.
 
 use crate::cmm::remove_cm_motion;
-use crate::BOLTZ;
+use timewarp_ff::constants::BOLTZ;
 use rand::Rng;
 use rand_distr::StandardNormal;
 

@@ -2,6 +2,7 @@
 //! thermostat statistics, NVE energy conservation, minimisation, and an end-to-end `run_md`.
 
 use std::path::{Path, PathBuf};
+use timewarp_ff::constants::BOLTZ;
 use timewarp_ff::{ForceField, Potential, System, SystemOptions};
 use timewarp_md::integrator::{
     degrees_of_freedom, LangevinMiddle, LangevinMiddleIntegrator, MdState,
@@ -9,7 +10,7 @@ use timewarp_md::integrator::{
 use timewarp_md::minimize::{minimize, MinimizeOptions};
 use timewarp_md::replicas::replica_rng;
 use timewarp_md::velocities::maxwell_boltzmann;
-use timewarp_md::{run_md, MdConfig, SpacingKind, BOLTZ};
+use timewarp_md::{run_md, MdConfig, SpacingKind};
 use timewarp_mol::pdb::PdbFile;
 use timewarp_mol::traj::{arrays_path, read_traj_dir};
 

@@ -88,15 +88,25 @@ pub fn resolve_model(path: &Path) -> Result<ModelSource, SampleError> {
     Err(SampleError::Model(format!("{}: no such file or folder", path.display())))
 }
 
+/// The message of `e` with `path` in front, unless it already starts with it (or a file in it).
+fn naming(path: &Path, e: impl std::fmt::Display) -> String {
+    let (path, message) = (path.display().to_string(), e.to_string());
+    if message.starts_with(&path) {
+        message
+    } else {
+        format!("{path}: {message}")
+    }
+}
+
 /// Loads the flow behind `path` (see [`resolve_model`]) onto `device`.
 pub fn load_flow<B: Backend>(path: &Path, device: &B::Device) -> Result<TimewarpFlow<B>, SampleError> {
     match resolve_model(path)? {
         ModelSource::Checkpoint(dir) => {
-            load_checkpoint::<B>(&dir, device).map_err(|e| SampleError::Model(format!("{}: {e}", dir.display())))
+            load_checkpoint::<B>(&dir, device).map_err(|e| SampleError::Model(naming(&dir, e)))
         }
         ModelSource::Official { weights, config } => {
-            let cfg = FlowConfig::from_json_file(&config).map_err(|e| SampleError::Model(format!("{}: {e}", config.display())))?;
-            import_official::<B>(&weights, &cfg, device).map_err(|e| SampleError::Model(format!("{}: {e}", weights.display())))
+            let cfg = FlowConfig::from_json_file(&config).map_err(|e| SampleError::Model(naming(&config, e)))?;
+            import_official::<B>(&weights, &cfg, device).map_err(|e| SampleError::Model(naming(&weights, e)))
         }
     }
 }

@@ -9,6 +9,9 @@ use timewarp_ff::SystemOptions;
 use crate::mh::VelocityRefresh;
 use crate::SampleError;
 
+mod flat;
+use flat::split_flat;
+
 /// Where the flow runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -20,9 +23,22 @@ pub enum ModelDevice {
     Cuda,
 }
 
+impl std::str::FromStr for ModelDevice {
+    type Err = String;
+
+    /// `cpu` or `cuda`, as in `device = "cuda"` of a TOML section.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "cpu" => Ok(ModelDevice::Cpu),
+            "cuda" => Ok(ModelDevice::Cuda),
+            other => Err(format!("device must be cpu or cuda, got '{other}'")),
+        }
+    }
+}
+
 /// Settings shared by sampling and exploration: chains, output, checkpoints, energy, model.
 /// [`SampleConfig`] and [`ExploreConfig`] hold them flattened, so that their TOML sections stay
-/// flat; unknown keys are refused (see [`split_flat`]).
+/// flat; unknown keys are refused (see [`flat`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ChainSettings {
@@ -88,6 +104,7 @@ impl Default for ChainSettings {
 }
 
 impl ChainSettings {
+    /// The range checks of the shared settings; each error names the key.
     pub fn validate(&self) -> Result<(), SampleError> {
         let bad = |s: String| Err(SampleError::Config(s));
         if self.chains == 0 {
@@ -97,7 +114,10 @@ impl ChainSettings {
             return bad("save_every must be at least 1 step".into());
         }
         if !(self.temperature_k.is_finite() && self.temperature_k > 0.0) {
-            return bad(format!("temperature_k must be positive, got {}", self.temperature_k));
+            return bad(format!(
+                "temperature_k must be positive, got {}",
+                self.temperature_k
+            ));
         }
         if let Some(t) = self.tau_ps {
             if !(t.is_finite() && t > 0.0) {
@@ -105,56 +125,19 @@ impl ChainSettings {
             }
         }
         if !(self.equilibrate_ps.is_finite() && self.equilibrate_ps >= 0.0) {
-            return bad(format!("equilibrate_ps must be ≥ 0, got {}", self.equilibrate_ps));
+            return bad(format!(
+                "equilibrate_ps must be ≥ 0, got {}",
+                self.equilibrate_ps
+            ));
         }
         if self.checkpoint_seconds.is_nan() || self.checkpoint_seconds < 0.0 {
-            return bad(format!("checkpoint_seconds must be ≥ 0, got {}", self.checkpoint_seconds));
+            return bad(format!(
+                "checkpoint_seconds must be ≥ 0, got {}",
+                self.checkpoint_seconds
+            ));
         }
         Ok(())
     }
-}
-
-/// Keys of the JSON object that `value` serialises to.
-fn keys_of<T: Serialize>(value: &T) -> Vec<String> {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::Object(m)) => m.keys().cloned().collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Deserialises a flat table into [`ChainSettings`] and the command's own settings `O`, each
-/// missing key taking its value from `defaults`, and refuses keys that neither part knows.
-/// (serde's `flatten` cannot be combined with `deny_unknown_fields`.)
-fn split_flat<'de, D, O>(deserializer: D, defaults: (ChainSettings, O)) -> Result<(ChainSettings, O), D::Error>
-where
-    D: serde::Deserializer<'de>,
-    O: Serialize + serde::de::DeserializeOwned,
-{
-    use serde::de::Error;
-    let given = match serde_json::Value::deserialize(deserializer)? {
-        serde_json::Value::Object(m) => m,
-        other => return Err(D::Error::custom(format!("expected a table of settings, got {other}"))),
-    };
-    let as_map = |v: serde_json::Value| match v {
-        serde_json::Value::Object(m) => m,
-        _ => serde_json::Map::new(),
-    };
-    let mut chain = as_map(serde_json::to_value(&defaults.0).map_err(D::Error::custom)?);
-    let mut own = as_map(serde_json::to_value(&defaults.1).map_err(D::Error::custom)?);
-    for (key, value) in given {
-        if chain.contains_key(&key) {
-            chain.insert(key, value);
-        } else if own.contains_key(&key) {
-            own.insert(key, value);
-        } else {
-            let mut known = keys_of(&defaults.0);
-            known.extend(keys_of(&defaults.1));
-            return Err(D::Error::custom(format!("unknown field `{key}`, expected one of {}", known.join(", "))));
-        }
-    }
-    let chain = ChainSettings::deserialize(serde_json::Value::Object(chain)).map_err(D::Error::custom)?;
-    let own = O::deserialize(serde_json::Value::Object(own)).map_err(D::Error::custom)?;
-    Ok((chain, own))
 }
 
 /// The Metropolis–Hastings settings of `timewarp sample`.
@@ -177,7 +160,13 @@ pub struct MhSettings {
 
 impl Default for MhSettings {
     fn default() -> Self {
-        MhSettings { proposals: None, adaptive: false, target_at_least_one: 0.9, smoothing: 0.01, velocity_refresh: VelocityRefresh::PerProposal }
+        MhSettings {
+            proposals: None,
+            adaptive: false,
+            target_at_least_one: 0.9,
+            smoothing: 0.01,
+            velocity_refresh: VelocityRefresh::PerProposal,
+        }
     }
 }
 
@@ -198,12 +187,12 @@ impl<'de> Deserialize<'de> for SampleConfig {
 }
 
 impl SampleConfig {
+    /// The chain settings' checks and the acceptance rule's (those the sampler makes, made here
+    /// before any file is touched). The kernel's default B is at least 1, so checking the rule
+    /// with B = 1 where `proposals` is unset checks every other setting.
     pub fn validate(&self) -> Result<(), SampleError> {
         self.chain.validate()?;
-        if self.mh.proposals == Some(0) {
-            return Err(SampleError::Config("proposals must be at least 1".into()));
-        }
-        Ok(())
+        self.rule(1).validate()
     }
 
     /// The acceptance rule, with `default_proposals` where `proposals` is not set.
@@ -228,7 +217,9 @@ pub struct ThresholdSettings {
 
 impl Default for ThresholdSettings {
     fn default() -> Self {
-        ThresholdSettings { threshold_kj: 300.0 }
+        ThresholdSettings {
+            threshold_kj: 300.0,
+        }
     }
 }
 
@@ -246,7 +237,13 @@ pub struct ExploreConfig {
 impl Default for ExploreConfig {
     /// Ten chains (exploration is about breadth), the other chain settings as for sampling.
     fn default() -> Self {
-        ExploreConfig { chain: ChainSettings { chains: 10, ..ChainSettings::default() }, threshold: ThresholdSettings::default() }
+        ExploreConfig {
+            chain: ChainSettings {
+                chains: 10,
+                ..ChainSettings::default()
+            },
+            threshold: ThresholdSettings::default(),
+        }
     }
 }
 
@@ -259,68 +256,18 @@ impl<'de> Deserialize<'de> for ExploreConfig {
 }
 
 impl ExploreConfig {
+    /// The chain settings' checks and the acceptance rule's.
     pub fn validate(&self) -> Result<(), SampleError> {
         self.chain.validate()?;
-        if self.threshold.threshold_kj.is_nan() {
-            return Err(SampleError::Config("threshold_kj is NaN".into()));
-        }
-        Ok(())
+        self.rule().validate()
     }
 
     pub fn rule(&self) -> crate::AcceptanceRule {
-        crate::AcceptanceRule::Threshold { max_increase: self.threshold.threshold_kj }
+        crate::AcceptanceRule::Threshold {
+            max_increase: self.threshold.threshold_kj,
+        }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_round_trip_and_validate() {
-        let s = SampleConfig::default();
-        s.validate().unwrap();
-        assert_eq!((s.chain.temperature_k, s.mh.proposals, s.mh.velocity_refresh), (310.0, None, VelocityRefresh::PerProposal));
-        let back: SampleConfig = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
-        assert_eq!(back, s);
-        let e = ExploreConfig::default();
-        e.validate().unwrap();
-        assert_eq!((e.threshold.threshold_kj, e.chain.chains), (300.0, 10));
-        let back: ExploreConfig = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
-        assert_eq!(back, e);
-        // The TOML form is flat.
-        let text = toml::to_string(&s).unwrap();
-        assert!(text.contains("steps = 10000") && !text.contains("[chain]"), "{text}");
-    }
-
-    #[test]
-    fn partial_configs_take_defaults_and_typos_are_refused() {
-        let s: SampleConfig = serde_json::from_str(r#"{"steps": 5, "velocity_refresh": "per-iteration", "proposals": 7}"#).unwrap();
-        assert_eq!((s.chain.steps, s.mh.proposals, s.mh.velocity_refresh), (5, Some(7), VelocityRefresh::PerIteration));
-        let err = serde_json::from_str::<SampleConfig>(r#"{"stepz": 5}"#).unwrap_err().to_string();
-        assert!(err.contains("stepz") && err.contains("steps"), "{err}");
-        assert!(serde_json::from_str::<ExploreConfig>(r#"{"proposals": 5}"#).is_err());
-        let e: ExploreConfig = serde_json::from_str(r#"{"threshold_kj": 100, "seed": 3}"#).unwrap();
-        assert_eq!((e.threshold.threshold_kj, e.chain.seed, e.chain.chains), (100.0, 3, 10));
-        let t: SampleConfig = toml::from_str("steps = 3\ntemperature_k = 300\n").unwrap();
-        assert_eq!((t.chain.steps, t.chain.temperature_k), (3, 300.0));
-    }
-
-    #[test]
-    fn bad_values_name_the_setting() {
-        let bad = |c: SampleConfig, what: &str| assert!(c.validate().unwrap_err().to_string().contains(what), "{what}");
-        let with = |f: fn(&mut SampleConfig)| {
-            let mut c = SampleConfig::default();
-            f(&mut c);
-            c
-        };
-        bad(with(|c| c.mh.proposals = Some(0)), "proposals");
-        bad(with(|c| c.chain.chains = 0), "chains");
-        bad(with(|c| c.chain.save_every = 0), "save_every");
-        bad(with(|c| c.chain.temperature_k = -1.0), "temperature_k");
-        bad(with(|c| c.chain.tau_ps = Some(0.0)), "tau_ps");
-        let mut e = ExploreConfig::default();
-        e.threshold.threshold_kj = f64::NAN;
-        assert!(e.validate().is_err());
-    }
-}
+mod tests;

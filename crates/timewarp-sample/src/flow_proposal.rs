@@ -9,8 +9,9 @@
 //! All B proposals (of all chains) go through the flow as one batch in each direction.
 
 use burn::tensor::backend::Backend;
-use burn::tensor::{DType, Element, Int, Tensor, TensorData};
-use timewarp_flow::{atom_type_of, FlowBatch, FlowCondition, TimewarpFlow};
+use burn::tensor::Tensor;
+use timewarp_flow::host::{copies_of_molecule, to_host_f64, vectors_tensor};
+use timewarp_flow::{atom_type_of, FlowCondition, TimewarpFlow};
 use timewarp_mol::Topology;
 
 use crate::kernel::{ProposalKernel, ProposalRequest, Proposals};
@@ -53,30 +54,15 @@ impl<B: Backend> FlowProposal<B> {
         &self.flow
     }
 
-    /// The backend's float type. Given explicitly because burn 0.21 keys its default dtypes by
-    /// device, not by backend: `NdArray<f32>` and `NdArray<f64>` share one CPU device entry.
-    fn float_dtype() -> DType {
-        <B::FloatElem as Element>::dtype()
-    }
-
     /// A [b, n, 3] tensor from flat host numbers (3 per atom), each multiplied by `scale`.
     fn vectors(&self, flat: impl Iterator<Item = f64>, b: usize, scale: f64) -> Tensor<B, 3> {
-        let n = self.atom_types.len();
-        let flat: Vec<f64> = flat.map(|c| c * scale).collect();
-        Tensor::from_data(TensorData::new(flat, [b, n, 3]), (&self.device, Self::float_dtype()))
+        vectors_tensor(flat.map(|c| c * scale).collect(), b, self.atom_types.len(), &self.device)
     }
 }
 
-/// Copies a [b, n, 3] tensor into flat host numbers.
-fn read_vectors<'a, B: Backend>(t: Tensor<B, 3>, out: impl Iterator<Item = &'a mut f64>) {
-    let data = t.into_data();
-    for (o, v) in out.zip(data.iter::<f64>()) {
-        *o = v;
-    }
-}
-
-fn read_scalars<B: Backend>(t: Tensor<B, 1>, out: &mut [f64]) {
-    for (o, v) in out.iter_mut().zip(t.into_data().iter::<f64>()) {
+/// Copies the values of a tensor into host numbers, in row-major order.
+fn read_into<'a, B: Backend, const D: usize>(t: Tensor<B, D>, out: impl IntoIterator<Item = &'a mut f64>) {
+    for (o, v) in out.into_iter().zip(to_host_f64(t)) {
         *o = v;
     }
 }
@@ -87,39 +73,30 @@ impl<B: Backend> ProposalKernel for FlowProposal<B> {
     }
 
     fn propose(&mut self, req: &ProposalRequest<'_>, out: &mut Proposals) -> Result<(), SampleError> {
-        let (b, n) = (out.len(), self.atom_types.len());
+        let b = out.len();
         if b == 0 {
             return Ok(());
         }
-        let types: Vec<i64> = (0..b).flat_map(|_| self.atom_types.iter().copied()).collect();
-        let int_dtype = <B::IntElem as Element>::dtype();
-        let atom_types = Tensor::<B, 2, Int>::from_data(TensorData::new(types, [b, n]), (&self.device, int_dtype));
-        let mask = Tensor::<B, 2>::ones([b, n], (&self.device, Self::float_dtype()));
+        let (atom_types, mask) = copies_of_molecule::<B>(&self.atom_types, b, &self.device);
         let x = self.vectors(req.x.iter().flatten().copied(), b, 1.0);
         let v = self.vectors(req.v.iter().copied(), b, 1.0);
-        let cond = FlowCondition { atom_types: atom_types.clone(), mask: mask.clone(), x_coords: x.clone(), x_velocs: v.clone() };
+        let cond = FlowCondition { atom_types, mask, x_coords: x.clone(), x_velocs: v.clone() };
         // The base noise of proposal k is (z_x, z_v), 3N normals each.
         let z_x = (0..b).flat_map(|k| req.cartesian_noise(k).0.iter().flatten().copied());
         let z_v = (0..b).flat_map(|k| req.cartesian_noise(k).1.iter().flatten().copied());
         let z_p = self.vectors(z_x, b, self.sigma.0);
         let z_v = self.vectors(z_v, b, self.sigma.1);
         let sample = self.flow.sample_with_latents(&cond, z_p, z_v);
-        read_scalars(sample.log_prob, &mut out.log_q_forward);
+        read_into(sample.log_prob, &mut out.log_q_forward);
         if req.reverse_density {
-            let reverse = FlowBatch {
-                atom_types,
-                mask,
-                x_coords: sample.y_coords.clone(),
-                x_velocs: sample.y_velocs.clone(),
-                y_coords: x,
-                y_velocs: v,
-            };
-            read_scalars(self.flow.log_prob(&reverse), &mut out.log_q_reverse);
+            // (x, v) given (y, w): the forward pair with the roles of the states exchanged.
+            let reverse = cond.with_targets(sample.y_coords.clone(), sample.y_velocs.clone()).reversed();
+            read_into(self.flow.log_prob(&reverse), &mut out.log_q_reverse);
         } else {
             out.log_q_reverse.fill(f64::NAN);
         }
-        read_vectors(sample.y_coords, out.y.iter_mut().flatten());
-        read_vectors(sample.y_velocs, out.w.iter_mut());
+        read_into(sample.y_coords, out.y.iter_mut().flatten());
+        read_into(sample.y_velocs, out.w.iter_mut());
         Ok(())
     }
 }

@@ -23,8 +23,8 @@
 //! f64 on the host) conditioned on the skeleton x̂ of the current torsions.
 
 use burn::tensor::backend::Backend;
-use burn::tensor::{DType, Element, Int, Tensor, TensorData};
-use timewarp_flow::{atom_type_of, FlowBatch, FlowCondition, TimewarpFlow};
+use timewarp_flow::host::{copies_of_molecule, to_host_f64, vectors_tensor};
+use timewarp_flow::{atom_type_of, FlowCondition, TimewarpFlow};
 use timewarp_mol::internal::Pose;
 use timewarp_mol::Topology;
 
@@ -42,15 +42,6 @@ pub struct InternalFlowProposal<B: Backend> {
     sigma: (f64, f64),
     shape: KernelShape,
     plans: Vec<Move>,
-}
-
-fn float_dtype<B: Backend>() -> DType {
-    <B::FloatElem as Element>::dtype()
-}
-
-/// A [b, n, 3] tensor from flat host numbers.
-fn tensor3<B: Backend>(flat: Vec<f64>, b: usize, n: usize, device: &B::Device) -> Tensor<B, 3> {
-    Tensor::from_data(TensorData::new(flat, [b, n, 3]), (device, float_dtype::<B>()))
 }
 
 impl<B: Backend> InternalFlowProposal<B> {
@@ -148,36 +139,29 @@ impl<B: Backend> ProposalKernel for InternalFlowProposal<B> {
         }
         // 2. The flow, forward (sample) and reverse (density), one batch each.
         let dev = &self.device;
-        let types: Vec<i64> = (0..b).flat_map(|_| self.atom_types.iter().copied()).collect();
-        let atom_types = Tensor::<B, 2, Int>::from_data(TensorData::new(types, [b, n]), (dev, <B::IntElem as Element>::dtype()));
-        let mask = Tensor::<B, 2>::ones([b, n], (dev, float_dtype::<B>()));
-        let components = tensor3::<B>(s.components.clone(), b, n, dev);
-        let v = tensor3::<B>(req.v.to_vec(), b, n, dev);
+        let (atom_types, mask) = copies_of_molecule::<B>(&self.atom_types, b, dev);
+        let components = vectors_tensor::<B>(s.components.clone(), b, n, dev);
+        let v = vectors_tensor::<B>(req.v.to_vec(), b, n, dev);
         let masked_noise = |offset: usize, scale: f64| -> Vec<f64> {
             (0..b).flat_map(|k| (0..3 * n).map(move |i| (k, i))).map(|(k, i)| s.components[k * n * 3 + i] * scale * req.z_of(k)[offset + i]).collect()
         };
-        let z_p = tensor3::<B>(masked_noise(0, self.sigma.0), b, n, dev);
-        let z_v = tensor3::<B>(masked_noise(3 * n, self.sigma.1), b, n, dev);
-        let cond = FlowCondition { atom_types: atom_types.clone(), mask: mask.clone(), x_coords: tensor3::<B>(s.skeleton_forward, b, n, dev), x_velocs: v.clone() };
+        let z_p = vectors_tensor::<B>(masked_noise(0, self.sigma.0), b, n, dev);
+        let z_v = vectors_tensor::<B>(masked_noise(3 * n, self.sigma.1), b, n, dev);
+        let cond = FlowCondition { atom_types, mask, x_coords: vectors_tensor::<B>(s.skeleton_forward, b, n, dev), x_velocs: v.clone() };
         let sample = self.flow.sample_with_latents_masked(&cond, components.clone(), z_p, z_v);
-        let log_p_forward: Vec<f64> = sample.log_prob.into_data().iter::<f64>().collect();
-        let eps_new: Vec<f64> = sample.y_coords.into_data().iter::<f64>().collect();
-        let w_flow: Vec<f64> = sample.y_velocs.clone().into_data().iter::<f64>().collect();
+        let log_p_forward = to_host_f64(sample.log_prob);
+        let eps_new = to_host_f64(sample.y_coords);
+        let w_flow = to_host_f64(sample.y_velocs);
         // The auxiliary variables: the flow's in the block's slots, unchanged elsewhere.
         for (i, o) in out.w.iter_mut().enumerate() {
             *o = if s.components[i] > 0.0 { w_flow[i] } else { req.v[i] };
         }
         let log_p_reverse: Vec<f64> = if req.reverse_density {
-            let w = tensor3::<B>(out.w.clone(), b, n, dev);
-            let reverse = FlowBatch {
-                atom_types,
-                mask,
-                x_coords: tensor3::<B>(s.skeleton_reverse, b, n, dev),
-                x_velocs: w,
-                y_coords: tensor3::<B>(s.eps_reverse, b, n, dev),
-                y_velocs: v * components.clone(),
-            };
-            self.flow.data_to_latent_masked(&reverse, components).log_prob().into_data().iter::<f64>().collect()
+            let w = vectors_tensor::<B>(out.w.clone(), b, n, dev);
+            // Condition on the reverse skeleton and w; target the current ε and v.
+            let back = FlowCondition { x_coords: vectors_tensor::<B>(s.skeleton_reverse, b, n, dev), x_velocs: w, ..cond };
+            let reverse = back.with_targets(vectors_tensor::<B>(s.eps_reverse, b, n, dev), v * components.clone());
+            to_host_f64(self.flow.data_to_latent_masked(&reverse, components).log_prob())
         } else {
             vec![f64::NAN; b]
         };

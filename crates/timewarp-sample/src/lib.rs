@@ -66,7 +66,7 @@ pub use error::SampleError;
 pub use flow_proposal::FlowProposal;
 pub use internal_flow::InternalFlowProposal;
 pub use kernel::{KernelShape, ProposalKernel, ProposalRequest, Proposals};
-pub use mh::{AdaptiveBatch, VelocityRefresh, BOLTZ};
+pub use mh::{AdaptiveBatch, VelocityRefresh};
 pub use sampler::{AcceptanceRule, ChainState, ChainStats, Recorded, Sampler, Timing};
 pub use run::{run_chains, ChainSummary, Command, RunInput, SampleSummary, CHECKPOINT_JSON};
 pub use timewarp_rundir::{RunControl, RUN_JSON};

@@ -13,9 +13,7 @@
 //! when log u < −(that exponent), u ~ U(0, 1); a NaN anywhere rejects.
 
 use serde::{Deserialize, Serialize};
-
-/// Boltzmann's constant times Avogadro's number, kJ mol⁻¹ K⁻¹ (OpenMM's `BOLTZ`).
-pub const BOLTZ: f64 = 0.008_314_462_618_153_24;
+use timewarp_ff::constants::BOLTZ;
 
 /// 1/kT in mol/kJ at temperature `kelvin`.
 pub fn beta(kelvin: f64) -> f64 {

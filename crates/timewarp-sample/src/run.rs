@@ -285,7 +285,9 @@ where
         driver_iterations += 1;
         iterations_this_run += 1;
         since_checkpoint += 1;
-        (control.progress)(sampler.total_stats().steps, total);
+        let stats = sampler.total_stats();
+        (control.progress)(stats.steps, total);
+        (control.status)("acceptance", stats.acceptance_rate());
         let due_by_count = settings.checkpoint_every > 0 && since_checkpoint >= settings.checkpoint_every;
         let due_by_time = settings.checkpoint_seconds > 0.0 && last_checkpoint.elapsed().as_secs_f64() >= settings.checkpoint_seconds;
         if due_by_count || due_by_time {

@@ -37,6 +37,35 @@ pub enum AcceptanceRule {
     Threshold { max_increase: f64 },
 }
 
+impl AcceptanceRule {
+    /// The rule's ranges; each error names the `[sample]` / `[explore]` key the value comes from.
+    pub fn validate(&self) -> Result<(), SampleError> {
+        let bad = |s: String| Err(SampleError::Config(s));
+        match *self {
+            AcceptanceRule::Metropolis { proposals, target_at_least_one, smoothing, .. } => {
+                if proposals == 0 {
+                    return bad("proposals per iteration must be at least 1".into());
+                }
+                // The adaptive B = ⌈log(1 − target) / log(1 − p)⌉ needs 0 < target < 1.
+                if !(target_at_least_one > 0.0 && target_at_least_one < 1.0) {
+                    let t = target_at_least_one;
+                    return bad(format!("target_at_least_one must lie in (0, 1), got {t}"));
+                }
+                // The acceptance estimate p ← (1 − s) p + s·outcome is an average for 0 < s ≤ 1.
+                if !(smoothing > 0.0 && smoothing <= 1.0) {
+                    return bad(format!("smoothing must lie in (0, 1], got {smoothing}"));
+                }
+            }
+            AcceptanceRule::Threshold { max_increase } => {
+                if max_increase.is_nan() {
+                    return bad("threshold_kj is NaN".into());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Counters of one chain.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChainStats {
@@ -169,17 +198,7 @@ impl Sampler {
         if n_chains == 0 {
             return Err(SampleError::Config("at least one chain is needed".into()));
         }
-        if let AcceptanceRule::Metropolis { proposals, target_at_least_one, smoothing, .. } = rule {
-            if proposals == 0 {
-                return Err(SampleError::Config("proposals per iteration must be at least 1".into()));
-            }
-            if !(target_at_least_one > 0.0 && target_at_least_one < 1.0) {
-                return Err(SampleError::Config(format!("target_at_least_one must lie in (0, 1), got {target_at_least_one}")));
-            }
-            if !(smoothing > 0.0 && smoothing <= 1.0) {
-                return Err(SampleError::Config(format!("smoothing must lie in (0, 1], got {smoothing}")));
-            }
-        }
+        rule.validate()?;
         let adaptive = match rule {
             AcceptanceRule::Metropolis { proposals, target_at_least_one, smoothing, .. } => {
                 AdaptiveBatch::new(proposals, target_at_least_one, smoothing)

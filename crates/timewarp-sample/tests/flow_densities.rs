@@ -10,7 +10,7 @@ use burn::backend::NdArray;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
-use timewarp_flow::{preset, to_host_scalars, to_host_vectors, FlowBatch, FlowCondition, FlowConfig, TimewarpFlow};
+use timewarp_flow::{preset, to_host_scalars, to_host_vectors, FlowBatch, FlowConfig, PairExample, TimewarpFlow};
 use timewarp_mol::read_pdb;
 use timewarp_sample::{FlowProposal, ProposalKernel, ProposalRequest, Proposals};
 
@@ -55,15 +55,14 @@ fn flow_densities_match_the_likelihood() {
 
     // Independent evaluation with a second copy of the model (same seed, same weights).
     let types: Vec<i64> = pdb.topology.atoms.iter().map(|a| timewarp_flow::atom_type_of(a.element).unwrap()).collect();
-    let tensors = |a: &[[f64; 3]]| {
-        let flat: Vec<f64> = a.iter().flatten().copied().collect();
-        burn::tensor::Tensor::<B, 3>::from_data(burn::tensor::TensorData::new(flat, [b, n, 3]), &device)
-    };
-    let all_types: Vec<i64> = (0..b).flat_map(|_| types.iter().copied()).collect();
-    let atom_types = burn::tensor::Tensor::<B, 2, burn::tensor::Int>::from_data(burn::tensor::TensorData::new(all_types, [b, n]), &device);
-    let mask = burn::tensor::Tensor::<B, 2>::ones([b, n], &device);
-    let cond = FlowCondition { atom_types: atom_types.clone(), mask: mask.clone(), x_coords: tensors(&x), x_velocs: tensors(&v) };
-    let forward = cond.with_targets(tensors(&out.y), tensors(&w));
+    // The pairs (x_k, v_k) → (y_k, w_k), uploaded by the flow's own batch builder.
+    fn molecule(a: &[[f64; 3]], k: usize, n: usize) -> &[[f64; 3]] {
+        &a[k * n..(k + 1) * n]
+    }
+    let pairs: Vec<PairExample<'_>> = (0..b)
+        .map(|k| PairExample { atom_types: &types, x_coords: molecule(&x, k, n), x_velocs: molecule(&v, k, n), y_coords: molecule(&out.y, k, n), y_velocs: molecule(&w, k, n) })
+        .collect();
+    let forward = FlowBatch::<B>::from_examples(&pairs, None, &device).unwrap();
     // log q(y, w | x, v) from sampling equals the likelihood of the pair (data → latent).
     let lp = to_host_scalars(check.log_prob(&forward));
     for k in 0..b {
@@ -82,7 +81,7 @@ fn flow_densities_match_the_likelihood() {
         }
     }
     // log q(x, v | y, w): conditioning and target exchanged, velocities not negated.
-    let reverse = FlowBatch { atom_types, mask, x_coords: tensors(&out.y), x_velocs: tensors(&w), y_coords: tensors(&x), y_velocs: tensors(&v) };
+    let reverse = forward.reversed();
     let lr = to_host_scalars(check.log_prob(&reverse));
     for k in 0..b {
         assert!((lr[k] - out.log_q_reverse[k]).abs() < 1e-9 * lr[k].abs().max(1.0));

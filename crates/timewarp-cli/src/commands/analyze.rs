@@ -72,17 +72,27 @@ pub fn run(s: &AnalyzeSettings, md: &Path, samples: &Path, out: &Path) -> Result
     run_sets(s, md, &[SampleSet::from_dir(samples)], out)
 }
 
+/// `LABEL=DIR` of a sample set, or `DIR` where the label is the folder name.
+fn describe_set(set: &SampleSet) -> String {
+    let dir = set.dir.display().to_string();
+    if set.label == dir || set.dir.file_name().is_some_and(|n| n.to_string_lossy() == set.label) {
+        dir
+    } else {
+        format!("{}={dir}", set.label)
+    }
+}
+
 /// Writes the report of every sample set against `md` into `out`; the first set fills the
 /// top-level fields of metrics.json.
 pub fn run_sets(s: &AnalyzeSettings, md: &Path, sets: &[SampleSet], out: &Path) -> Result<Metrics> {
     // Check the inputs before anything is written into `out`.
     for set in sets {
+        // The error names the folder; the context adds LABEL= where the label is not its name.
         find_trajectories(&set.dir).with_context(|| {
-            format!(
-                "--samples {}={}: not a folder with trajectories",
-                set.label,
-                set.dir.display()
-            )
+            let dir = set.dir.display().to_string();
+            let given = describe_set(set);
+            let flag = if given == dir { "--samples".to_string() } else { format!("--samples {given}") };
+            format!("{flag}: not a folder with trajectories")
         })?;
     }
     let opts = AnalyzeOptions {
@@ -114,7 +124,7 @@ pub fn run_sets(s: &AnalyzeSettings, md: &Path, sets: &[SampleSet], out: &Path) 
     let metrics = analyze(&opts).with_context(|| {
         let names: Vec<String> = sets
             .iter()
-            .map(|s| format!("{} ({})", s.label, s.dir.display()))
+            .map(describe_set)
             .collect();
         format!(
             "cannot analyse {} against {}",

@@ -1,6 +1,6 @@
 //! `timewarp build`: an ACE/NME-capped peptide from a sequence, all hydrogens, minimised.
 
-use crate::config::ForceFieldSettings;
+use crate::config::{load_section, ForceFieldSettings};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use timewarp_md::{minimize, MinimizeOptions};
@@ -20,9 +20,14 @@ pub struct Args {
     /// Minimiser tolerance: RMS force in kJ/mol/nm.
     #[arg(long, default_value_t = 2.0)]
     tolerance: f64,
-    /// Force field used for minimisation (amber14-obc1 | amber14-obc2).
-    #[arg(long, default_value = "amber14-obc1")]
-    forcefield: String,
+    /// Force field used for minimisation: amber14-obc1 (default), amber14-obc2 or
+    /// amber14-vacuum.
+    #[arg(long)]
+    forcefield: Option<String>,
+    /// TOML file whose `[forcefield]` section sets the force field of the minimisation (the
+    /// file of `timewarp run` or any command); flags override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 pub fn main(args: Args, _quiet: bool) -> Result<()> {
@@ -33,7 +38,8 @@ pub fn main(args: Args, _quiet: bool) -> Result<()> {
     }
     let (topology, mut positions) = timewarp_mol::builder::build_peptide(&args.sequence)?;
     let out = args.out.unwrap_or_else(|| PathBuf::from(format!("{}.pdb", args.sequence.trim())));
-    let ff = ForceFieldSettings { forcefield: args.forcefield, ..Default::default() };
+    let mut ff: ForceFieldSettings = load_section(args.config.as_deref(), "forcefield")?;
+    if let Some(v) = args.forcefield { ff.forcefield = v; }
     let system = ff.system(&topology, &out)?;
     if !args.no_minimize {
         let opts = MinimizeOptions { tolerance: args.tolerance, ..Default::default() };

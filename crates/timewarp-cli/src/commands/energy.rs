@@ -1,20 +1,26 @@
 //! `timewarp energy`: per-term potential energy and forces of a structure.
 
+use crate::config::{load_section, ForceFieldSettings};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
-use timewarp_ff::{EnergyTerms, ForceField, GbModel, NonbondedMethod, SystemOptions};
+use timewarp_ff::{EnergyTerms, ForceField, NonbondedMethod, SystemOptions};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// Structure (PDB; all hydrogens present). With several MODELs, the first is used unless --model.
     #[arg(long)]
     pdb: PathBuf,
-    /// Force field: amber14-obc1 (the Timewarp protocol) or amber14-obc2.
-    #[arg(long, default_value = "amber14-obc1")]
-    forcefield: String,
-    /// Non-periodic cutoff in nm (reaction field), or `none`.
-    #[arg(long, default_value = "2.0")]
-    cutoff: String,
+    /// TOML file whose `[forcefield]` section sets the force field and cutoff (the file of
+    /// `timewarp run` or any command); flags override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Force field: amber14-obc1 (default, the Timewarp protocol), amber14-obc2 or
+    /// amber14-vacuum.
+    #[arg(long)]
+    forcefield: Option<String>,
+    /// Non-periodic cutoff in nm (reaction field), or `none` (default 2.0).
+    #[arg(long)]
+    cutoff: Option<String>,
     /// Which MODEL of a multi-model PDB (0-based).
     #[arg(long, default_value_t = 0)]
     model: usize,
@@ -23,29 +29,11 @@ pub struct Args {
     json: bool,
 }
 
-/// Parses `--forcefield` and `--cutoff` into system options.
+/// Parses `--forcefield` and `--cutoff` (or the `[forcefield]` keys of the same names) into
+/// system options; the names are timewarp-ff's.
 pub fn system_options(forcefield: &str, cutoff: &str) -> Result<SystemOptions> {
-    let gb = match forcefield {
-        "amber14-obc1" => Some(GbModel::Obc1),
-        "amber14-obc2" => Some(GbModel::Obc2),
-        "amber14-vacuum" => None,
-        other => bail!(
-            "unknown force field '{other}': expected amber14-obc1, amber14-obc2 or amber14-vacuum"
-        ),
-    };
-    let nonbonded = match cutoff {
-        "none" => NonbondedMethod::NoCutoff,
-        c => {
-            let nm: f64 = c
-                .parse()
-                .with_context(|| format!("--cutoff '{c}' is neither a number of nm nor 'none'"))?;
-            if !(nm.is_finite() && nm > 0.0) {
-                bail!("--cutoff must be a positive distance in nm, got {c}");
-            }
-            NonbondedMethod::CutoffNonPeriodic { cutoff_nm: nm }
-        }
-    };
-    Ok(SystemOptions { gb, nonbonded })
+    let nonbonded: NonbondedMethod = cutoff.parse().map_err(|e| anyhow::anyhow!("--cutoff {e}"))?;
+    SystemOptions { nonbonded, ..SystemOptions::default() }.with_forcefield(forcefield).map_err(anyhow::Error::msg)
 }
 
 #[derive(serde::Serialize)]
@@ -65,7 +53,10 @@ pub fn main(args: Args) -> Result<()> {
         bail!("{} has {} model(s); --model {} does not exist", args.pdb.display(), pdb.models.len(), args.model);
     };
     timewarp_ff::check_finite(positions)?;
-    let opts = system_options(&args.forcefield, &args.cutoff)?;
+    let mut ff: ForceFieldSettings = load_section(args.config.as_deref(), "forcefield")?;
+    if let Some(v) = args.forcefield { ff.forcefield = v; }
+    if let Some(v) = args.cutoff { ff.cutoff = v; }
+    let opts = ff.options()?;
     let system = ForceField::amber14()
         .create_system(&pdb.topology, &opts)
         .with_context(|| format!("cannot parameterise {}", args.pdb.display()))?;
@@ -77,8 +68,8 @@ pub fn main(args: Args) -> Result<()> {
     if args.json {
         let out = Output {
             pdb: args.pdb.display().to_string(),
-            forcefield: &args.forcefield,
-            cutoff: &args.cutoff,
+            forcefield: &ff.forcefield,
+            cutoff: &ff.cutoff,
             n_atoms: system.n_atoms(),
             terms,
             forces,
@@ -86,7 +77,7 @@ pub fn main(args: Args) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         println!("{}: {} atoms, {} residues, {} / cutoff {}", args.pdb.display(), system.n_atoms(),
-            pdb.topology.residues.len(), args.forcefield, args.cutoff);
+            pdb.topology.residues.len(), ff.forcefield, ff.cutoff);
         println!("{:<10} {:>16}", "term", "kJ/mol");
         for (name, value) in [
             ("bond", terms.bond),

@@ -42,13 +42,16 @@ pub struct Args {
     /// TOML file with `[md]`, `[forcefield]` (and `[dataset]`) sections; flags override it.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Production steps per replica.
+    /// Production steps per replica (default 20000000 = 10 ns at 0.5 fs). The burn-in comes on
+    /// top: with the default --burn-in-steps 2000000 (1 ns), `--steps 2000` runs 2,002,000 steps
+    /// and saves frames of the last 2000 only.
     #[arg(long, conflicts_with = "ns")]
     steps: Option<u64>,
-    /// Production length per replica in ns (instead of --steps).
+    /// Production length per replica in ns (instead of --steps); the burn-in comes on top.
     #[arg(long)]
     ns: Option<f64>,
-    /// Burn-in steps (not saved).
+    /// Burn-in steps before production, run after minimisation and not saved (default 2000000 =
+    /// 1 ns at 0.5 fs, the Timewarp protocol); velocities are drawn again after it. 0: none.
     #[arg(long)]
     burn_in_steps: Option<u64>,
     /// Temperature in K (default 310).
@@ -60,12 +63,17 @@ pub struct Args {
     /// Time step in fs (default 0.5).
     #[arg(long)]
     dt_fs: Option<f64>,
-    /// Frame interval in steps.
+    /// Frame interval in steps (default 1000000): with --spacing log, the length of a block
+    /// that holds frames at its offsets 0, 1, 10, 100, …; with --spacing regular, the distance
+    /// between frames.
     #[arg(long)]
     save_every: Option<u64>,
-    /// Frame spacing: regular or log (the official k·interval + {0, 1, 10, 100, …}).
+    /// Frame spacing (default log): log saves production steps k·save_every + {0, 1, 10, 100,
+    /// …} (the official layout, pairs at many lags), so `--steps 2000 --save-every 100` writes
+    /// 61 frames, not 21, and `--steps 2000` with the default --save-every writes 5 (steps 0, 1,
+    /// 10, 100, 1000); regular saves every save_every steps.
     #[arg(long)]
-    spacing: Option<String>,
+    spacing: Option<timewarp_md::SpacingKind>,
     /// Independent replicas, run in parallel.
     #[arg(long)]
     replicas: Option<usize>,
@@ -81,7 +89,8 @@ pub struct Args {
     /// Skip energy minimisation.
     #[arg(long)]
     no_minimize: bool,
-    /// Force field (amber14-obc1 | amber14-obc2).
+    /// Force field: amber14-obc1 (default, the Timewarp protocol), amber14-obc2 or
+    /// amber14-vacuum.
     #[arg(long)]
     forcefield: Option<String>,
     /// Cutoff in nm or `none`.
@@ -99,13 +108,23 @@ struct Effective<'a> {
     md: &'a MdConfig,
 }
 
+/// Parses `--spacing` (`regular` or `log`).
 pub fn spacing_kind(s: &str) -> Result<SpacingKind> {
-    match s {
-        "regular" => Ok(SpacingKind::Regular),
-        "log" => Ok(SpacingKind::Log),
-        other => bail!("--spacing must be 'regular' or 'log', got '{other}'"),
-    }
+    s.parse().map_err(|e: String| anyhow::anyhow!("--spacing: {e}"))
 }
+
+/// The flags of `timewarp md` and the `[md]` keys they set: an invalid value is refused naming
+/// both.
+const FLAG_KEYS: [(&str, &str); 8] = [
+    ("--temperature", "temperature_k"),
+    ("--friction", "friction_per_ps"),
+    ("--dt-fs", "dt_fs"),
+    ("--steps", "steps"),
+    ("--burn-in-steps", "burn_in_steps"),
+    ("--save-every", "save_every"),
+    ("--replicas", "replicas"),
+    ("--threads", "threads"),
+];
 
 pub fn main(args: Args, quiet: bool) -> Result<()> {
     // Step counts are checked here too, so that the error names the flag (MdConfig::validate
@@ -126,7 +145,7 @@ pub fn main(args: Args, quiet: bool) -> Result<()> {
     if let Some(ns) = args.ns { cfg.steps = cfg.steps_for_ns(ns).with_context(|| format!("invalid --ns {ns}"))?; }
     if let Some(v) = args.burn_in_steps { cfg.burn_in_steps = v; }
     if let Some(v) = args.save_every { cfg.save_every = v; }
-    if let Some(v) = &args.spacing { cfg.spacing = spacing_kind(v)?; }
+    if let Some(v) = args.spacing { cfg.spacing = v; }
     if let Some(v) = args.replicas { cfg.replicas = v; }
     if let Some(v) = args.threads { cfg.threads = v; }
     if let Some(v) = args.seed {
@@ -137,7 +156,28 @@ pub fn main(args: Args, quiet: bool) -> Result<()> {
         cfg.seed = v;
     }
     if args.no_minimize { cfg.minimize = false; }
-    cfg.validate().context("invalid MD settings (the flags, or [md] of --config)")?;
+    if let Err(e) = cfg.validate() {
+        let message = match &e {
+            timewarp_md::MdError::Config(m) => m.clone(),
+            _ => String::new(),
+        };
+        let given = |flag: &str| match flag {
+            "--temperature" => args.temperature.is_some(),
+            "--friction" => args.friction.is_some(),
+            "--dt-fs" => args.dt_fs.is_some(),
+            "--steps" => args.steps.is_some() || args.ns.is_some(),
+            "--burn-in-steps" => args.burn_in_steps.is_some(),
+            "--save-every" => args.save_every.is_some(),
+            "--replicas" => args.replicas.is_some(),
+            "--threads" => args.threads.is_some(),
+            _ => false,
+        };
+        let key_of = |m: &str| FLAG_KEYS.iter().find(|(_, key)| m.strip_prefix(key).is_some_and(|rest| rest.starts_with(' ')));
+        match key_of(&message) {
+            Some((flag, _)) if given(flag) => bail!("invalid {flag}: {message}"),
+            _ => return Err(anyhow::Error::new(e).context("invalid MD settings (the flags, or [md] of --config)")),
+        }
+    }
     let dataset = !args.sequences.is_empty()
         || args.sequence_file.is_some()
         || args.all_dipeptides
@@ -171,8 +211,17 @@ pub fn run(cfg: &MdConfig, ff: &ForceFieldSettings, pdb_path: &Path, out: &Path,
     cfg.validate()?;
     let options = ff.options()?;
     let config = toml::to_string_pretty(&Effective { forcefield: ff, md: cfg }).context("cannot serialise the configuration")?;
-    let bar = Progress::new("md", "steps", quiet);
-    let progress = bar.callback();
+    let bar = Progress::new("", "steps", quiet);
+    let (burn_in, steps, replicas) = (cfg.burn_in_steps, cfg.steps, cfg.replicas as u64);
+    let show_phase = |done: u64| {
+        let (label, message) = md_phase(burn_in, steps, replicas, done);
+        bar.set_phase(label, || message);
+    };
+    show_phase(0);
+    let progress = |done: u64, total: u64| {
+        bar.set(done, total);
+        show_phase(done);
+    };
     let control = RunControl::new(resume, &progress).with_file("config.toml", config);
     let summary = timewarp_md::run_md_command(cfg, &options, pdb_path, out, &control)
         .with_context(|| format!("MD of {} failed", pdb_path.display()))?;
@@ -187,6 +236,29 @@ pub fn run(cfg: &MdConfig, ff: &ForceFieldSettings, pdb_path: &Path, out: &Path,
         summary.wall_seconds_this_run
     );
     Ok(())
+}
+
+/// The label and message of the MD progress bar after `done` of the
+/// `replicas × (burn_in + steps)` steps: the bar counts burn-in steps too, so it says so. With
+/// one replica the phases are shown one after the other (`burn-in`, then `md`); replicas run in
+/// parallel, so with several the message states the sum.
+pub fn md_phase(burn_in: u64, steps: u64, replicas: u64, done: u64) -> (&'static str, String) {
+    use crate::progress::format_count;
+    if replicas > 1 {
+        return (
+            "md",
+            format!(
+                "total = {replicas} replicas × ({} burn-in + {} production steps); burn-in not saved",
+                format_count(burn_in),
+                format_count(steps)
+            ),
+        );
+    }
+    if done < burn_in {
+        ("burn-in", format!("burn-in: {} steps, not saved; then {} production steps", format_count(burn_in), format_count(steps)))
+    } else {
+        ("md", format!("production: {} steps saved as frames (after {} burn-in steps)", format_count(steps), format_count(burn_in)))
+    }
 }
 
 /// `[dataset]` of a TOML file: settings of a multi-peptide data set.
@@ -272,6 +344,8 @@ fn parse_sequence_list(text: &str, origin: &str) -> Result<Vec<String>> {
 /// set (several peptides may run at once).
 struct DatasetPrinter {
     quiet: bool,
+    /// What the bar counts (burn-in included).
+    message: String,
     out: PathBuf,
     state: Mutex<PrinterState>,
 }
@@ -289,8 +363,15 @@ struct PrinterState {
 }
 
 impl DatasetPrinter {
-    fn new(quiet: bool, out: &Path) -> Self {
-        DatasetPrinter { quiet, out: out.to_path_buf(), state: Mutex::new(PrinterState::default()) }
+    fn new(quiet: bool, out: &Path, cfg: &MdConfig) -> Self {
+        use crate::progress::format_count;
+        let message = format!(
+            "per peptide {} replica(s) × ({} burn-in + {} production steps); burn-in not saved",
+            cfg.replicas,
+            format_count(cfg.burn_in_steps),
+            format_count(cfg.steps)
+        );
+        DatasetPrinter { quiet, message, out: out.to_path_buf(), state: Mutex::new(PrinterState::default()) }
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, PrinterState> {
@@ -312,7 +393,9 @@ impl DatasetObserver for DatasetPrinter {
         let mut st = self.state();
         st.total = total;
         if st.bar.is_none() {
-            st.bar = Some(Progress::new("md", "steps", self.quiet));
+            let bar = Progress::new("md", "steps", self.quiet);
+            bar.set_message(self.message.clone());
+            st.bar = Some(bar);
         }
         st.running.insert(index, 0);
     }
@@ -365,7 +448,7 @@ fn run_dataset(cfg: &MdConfig, ff: &ForceFieldSettings, split: SplitFractions, p
     let dataset = DatasetConfig { md: MdConfig { name: None, ..cfg.clone() }, forcefield: ff.options()?, split };
     // The data-set folder is one writer's for the whole command.
     let _lock = timewarp_rundir::FolderLock::acquire(out, "timewarp md (data set)")?;
-    let printer = DatasetPrinter::new(quiet, out);
+    let printer = DatasetPrinter::new(quiet, out, cfg);
     let summary = run_md_dataset(&dataset, peptides, out, &printer)
         .with_context(|| format!("MD data set in {} failed", out.display()))?;
     write_toml_atomic(
@@ -403,6 +486,19 @@ fn run_dataset(cfg: &MdConfig, ff: &ForceFieldSettings, split: SplitFractions, p
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn md_progress_names_burn_in_and_production() {
+        let (label, message) = md_phase(2_000_000, 2000, 1, 10);
+        assert_eq!(label, "burn-in");
+        assert!(message.contains("2,000,000") && message.contains("not saved"), "{message}");
+        let (label, message) = md_phase(2_000_000, 2000, 1, 2_000_500);
+        assert_eq!(label, "md");
+        assert!(message.starts_with("production") && message.contains("2,000,000 burn-in"), "{message}");
+        let (_, message) = md_phase(100, 50, 4, 0);
+        assert!(message.contains("4 replicas × (100 burn-in + 50 production steps)"), "{message}");
+        assert!(spacing_kind("logg").unwrap_err().to_string().contains("--spacing"));
+    }
 
     #[test]
     fn sequence_lists_skip_comments_and_name_the_bad_line() {

@@ -102,12 +102,9 @@ pub struct Args {
     proposals: Option<usize>,
 }
 
+/// Parses `--device` (`cpu` or `cuda`; the names are timewarp-sample's).
 pub fn device(s: &str) -> Result<ModelDevice> {
-    match s {
-        "cpu" => Ok(ModelDevice::Cpu),
-        "cuda" => Ok(ModelDevice::Cuda),
-        other => bail!("--device must be cpu or cuda, got '{other}'"),
-    }
+    s.parse().map_err(|e| anyhow::anyhow!("--{e}"))
 }
 
 pub fn main(args: Args, quiet: bool) -> Result<()> {
@@ -154,7 +151,10 @@ pub fn run_chain_command<C: Serialize>(
     effective.insert(section.into(), toml::Value::try_from(cfg)?);
     let bar = Progress::new(section, "steps", quiet);
     let progress = bar.callback();
-    let control = RunControl::new(false, &progress).with_file("config.toml", toml::to_string_pretty(&effective)?);
+    let status = bar.status_callback();
+    let control = RunControl::new(false, &progress)
+        .with_status(&status)
+        .with_file("config.toml", toml::to_string_pretty(&effective)?);
     let s = body(control)?;
     bar.finish();
     Ok(s)

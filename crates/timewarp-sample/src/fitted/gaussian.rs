@@ -323,7 +323,7 @@ mod tests {
             (s >> 11) as f64 / (1u64 << 53) as f64
         };
         for _ in 0..4000 {
-            let (phi, psi) = (uni() * 6.28 - 3.14, uni() * 6.28 - 3.14);
+            let (phi, psi) = (uni() * std::f64::consts::TAU - std::f64::consts::PI, uni() * std::f64::consts::TAU - std::f64::consts::PI);
             let noise = (uni() - 0.5) * 0.002;
             let bond = 0.15 + 0.01 * phi.cos() - 0.005 * (phi.sin() * psi.cos()) + noise;
             let tors = std::f64::consts::PI - 0.05 + 0.1 * psi.sin() + (uni() - 0.5) * 0.02;

@@ -4,7 +4,7 @@
 pub mod chain;
 
 use timewarp_ff::Potential;
-use timewarp_sample::mh::BOLTZ;
+use timewarp_ff::constants::BOLTZ;
 
 pub const TEMPERATURE: f64 = 310.0;
 
