@@ -24,9 +24,10 @@ use crate::augment::fill_standard_normal;
 use crate::dataset::{PairBatch, TrajectoryInfo};
 use crate::error::TrainError;
 use burn::tensor::backend::Backend;
-use burn::tensor::{DType, Element, Int, Tensor, TensorData};
+use burn::tensor::Tensor;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
+use timewarp_flow::host::{float_tensor, int_tensor};
 use timewarp_flow::{FlowBatch, TimewarpFlow};
 
 /// Settings of the acceptance loss (official `NLLAndAcceptanceLossConfig`).
@@ -61,34 +62,13 @@ impl Default for AcceptanceConfig {
     }
 }
 
-/// A float tensor of the backend's float type. The dtype is given explicitly because burn 0.21
-/// keys default dtypes by device, not by backend (`NdArray<f32>` and `NdArray<f64>` share one).
-pub fn float_tensor<B: Backend, const D: usize, E: Element>(
-    values: Vec<E>,
-    shape: [usize; D],
-    device: &B::Device,
-) -> Tensor<B, D> {
-    let dtype: DType = <B::FloatElem as Element>::dtype();
-    Tensor::from_data(TensorData::new(values, shape), (device, dtype))
-}
-
-/// An integer tensor of the backend's integer type.
-pub fn int_tensor<B: Backend, const D: usize>(
-    values: Vec<i64>,
-    shape: [usize; D],
-    device: &B::Device,
-) -> Tensor<B, D, Int> {
-    let dtype: DType = <B::IntElem as Element>::dtype();
-    Tensor::from_data(TensorData::new(values, shape), (device, dtype))
-}
-
 /// Uploads a host batch as the flow's [`FlowBatch`].
 pub fn to_flow_batch<B: Backend>(h: &PairBatch, device: &B::Device) -> FlowBatch<B> {
     let (b, n) = (h.batch_size(), h.n_max);
-    let vec3 = |v: &[f32]| float_tensor::<B, 3, f32>(v.to_vec(), [b, n, 3], device);
+    let vec3 = |v: &[f32]| float_tensor::<B, 3>(v.to_vec(), [b, n, 3], device);
     FlowBatch {
         atom_types: int_tensor::<B, 2>(h.atom_types.clone(), [b, n], device),
-        mask: float_tensor::<B, 2, f32>(h.real_mask(), [b, n], device),
+        mask: float_tensor::<B, 2>(h.real_mask(), [b, n], device),
         x_coords: vec3(&h.x_coords),
         x_velocs: vec3(&h.x_velocs),
         y_coords: vec3(&h.y_coords),
@@ -114,9 +94,9 @@ pub fn nll_loss<B: Backend>(model: &TimewarpFlow<B>, batch: &FlowBatch<B>) -> Te
 pub fn energy_surrogate<B: Backend>(y: Tensor<B, 3>, e: &ReducedEnergies) -> Tensor<B, 1> {
     let [b, n, _] = y.dims();
     let device = y.device();
-    let grad = float_tensor::<B, 3, f32>(e.gradient.clone(), [b, n, 3], &device);
+    let grad = float_tensor::<B, 3>(e.gradient.clone(), [b, n, 3], &device);
     let u: Vec<f64> = e.energy.clone();
-    let u = float_tensor::<B, 1, f64>(u, [b], &device);
+    let u = float_tensor::<B, 1>(u, [b], &device);
     ((y.clone() - y.detach()) * grad)
         .sum_dim(2)
         .sum_dim(1)
@@ -164,9 +144,9 @@ pub fn acceptance_loss<B: Backend, R: Rng + ?Sized>(
     // Reparameterised proposal y = f_θ(σ ε; x).
     let mut eps = vec![0f32; b * n * 3];
     fill_standard_normal(rng, &mut eps);
-    let eps_p = float_tensor::<B, 3, f32>(eps.clone(), [b, n, 3], &device);
+    let eps_p = float_tensor::<B, 3>(eps.clone(), [b, n, 3], &device);
     fill_standard_normal(rng, &mut eps);
-    let eps_v = float_tensor::<B, 3, f32>(eps, [b, n, 3], &device);
+    let eps_v = float_tensor::<B, 3>(eps, [b, n, 3], &device);
     let sigma_p = model.coords_prior_log_scale.val().exp().reshape([1, 1, 1]);
     let sigma_v = model.velocs_prior_log_scale.val().exp().reshape([1, 1, 1]);
     let cond = batch.condition();
@@ -202,7 +182,7 @@ pub fn acceptance_loss<B: Backend, R: Rng + ?Sized>(
         })
         .collect();
     let e_x: Vec<f32> = (0..b).map(|i| u_x.energy[i] as f32 + x_kin[i]).collect();
-    let e_x = float_tensor::<B, 1, f32>(e_x, [b], &device);
+    let e_x = float_tensor::<B, 1>(e_x, [b], &device);
 
     let mut neg_log_acc = e_y - e_x + logp_xy.clone() - logp_yx;
     let nla_host: Vec<f64> = neg_log_acc.clone().into_data().iter::<f64>().collect();

@@ -43,7 +43,7 @@ fn surrogate_gradient_is_minus_force_over_kt() {
 
     // Surrogate: value u, gradient ∇u, through burn's autodiff.
     let device = Default::default();
-    let y = timewarp_train::loss::float_tensor::<B, 3, f32>(coords.clone(), [2, n_max, 3], &device)
+    let y = timewarp_flow::host::float_tensor::<B, 3>(coords.clone(), [2, n_max, 3], &device)
         .require_grad();
     let sur = energy_surrogate(y.clone(), &e);
     let values: Vec<f64> = sur.clone().into_data().iter::<f64>().collect();

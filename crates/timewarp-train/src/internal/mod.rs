@@ -20,9 +20,10 @@ use std::time::Instant;
 use burn::module::AutodiffModule;
 use burn::optim::GradientsParams;
 use burn::tensor::backend::{AutodiffBackend, Backend};
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::Tensor;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use timewarp_flow::host::{float_tensor, vectors_tensor};
 use timewarp_flow::{atom_type_of, load_checkpoint, save_checkpoint, Chart, TimewarpFlow};
 use timewarp_sample::fitted::moves::ChartMoves;
 use timewarp_sample::fitted::{FittedKernel, KERNEL_JSON};
@@ -95,9 +96,7 @@ fn evaluate<B: Backend>(
     let blocks: Vec<usize> = qs.iter().map(|_| rng.random_range(0..n_blocks)).collect();
     let hb: HostBatch = host_batch(moves, &frames.system, beta, qs, &blocks);
     let t = BatchTensors::<B>::new(&hb, types, device);
-    let dtype = flow.coords_prior_log_scale.val().dtype();
-    let vector =
-        |v: Vec<f64>| Tensor::<B, 1>::from_data(TensorData::new(v, [hb.b]), (device, dtype));
+    let vector = |v: Vec<f64>| float_tensor::<B, 1>(v, [hb.b], device);
     let dims: Vec<f64> = hb.slots.iter().map(|s| s.len().max(1) as f64).collect();
     // NLL of the frames, with fresh auxiliary variables.
     let w_frame = masked_normal(rng, &hb.components);
@@ -122,7 +121,7 @@ fn evaluate<B: Backend>(
         .map(|v| if v.is_finite() { 1.0 } else { 0.0 })
         .collect();
     let n_valid = valid.iter().sum::<f64>().max(1.0);
-    let grad_t = objective::tensor3::<B>(e.gradient.clone(), hb.b, hb.n, device);
+    let grad_t = vectors_tensor::<B>(e.gradient.clone(), hb.b, hb.n, device);
     let half_w_new = half_square(w_new, &t.components);
     let surrogate = (eps_new * grad_t).sum_dims_squeeze::<1, _>(&[1, 2]);
     let per = (lp_new.clone() + half_w_new.clone() + surrogate) / vector(dims.clone());

@@ -22,12 +22,13 @@
 //! the part of the acceptance that the flow can change.
 
 use burn::tensor::backend::Backend;
-use burn::tensor::{DType, Element, Int, Tensor, TensorData};
+use burn::tensor::{Int, Tensor};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use timewarp_ff::{Potential, System};
+use timewarp_flow::host::{float_options, int_tensor, vectors_tensor};
 use timewarp_flow::{FlowCondition, TimewarpFlow};
 use timewarp_mol::internal::{Pose, ZMatrix};
 use timewarp_sample::fitted::moves::{ChartMoves, Move};
@@ -44,17 +45,6 @@ pub struct HostBatch {
     pub eps: Vec<f64>,
     /// βU(X(q)) − log J(q) of the frames.
     pub frame_energy: Vec<f64>,
-}
-
-fn float_dtype<B: Backend>() -> DType {
-    <B::FloatElem as Element>::dtype()
-}
-
-pub fn tensor3<B: Backend>(flat: Vec<f64>, b: usize, n: usize, device: &B::Device) -> Tensor<B, 3> {
-    Tensor::from_data(
-        TensorData::new(flat, [b, n, 3]),
-        (device, float_dtype::<B>()),
-    )
 }
 
 /// βU and ∇(βU) of one conformation.
@@ -141,13 +131,10 @@ impl<B: Backend> BatchTensors<B> {
     pub fn new(hb: &HostBatch, atom_types: &[i64], device: &B::Device) -> Self {
         let types: Vec<i64> = (0..hb.b).flat_map(|_| atom_types.iter().copied()).collect();
         BatchTensors {
-            atom_types: Tensor::from_data(
-                TensorData::new(types, [hb.b, hb.n]),
-                (device, <B::IntElem as Element>::dtype()),
-            ),
-            mask: Tensor::ones([hb.b, hb.n], (device, float_dtype::<B>())),
-            skeleton: tensor3::<B>(hb.skeleton.clone(), hb.b, hb.n, device),
-            components: tensor3::<B>(hb.components.clone(), hb.b, hb.n, device),
+            atom_types: int_tensor(types, [hb.b, hb.n], device),
+            mask: Tensor::ones([hb.b, hb.n], float_options::<B>(device)),
+            skeleton: vectors_tensor::<B>(hb.skeleton.clone(), hb.b, hb.n, device),
+            components: vectors_tensor::<B>(hb.components.clone(), hb.b, hb.n, device),
         }
     }
 
@@ -170,8 +157,8 @@ pub fn frame_log_prob<B: Backend>(
     device: &B::Device,
 ) -> Tensor<B, 1> {
     let batch = t.condition().with_targets(
-        tensor3::<B>(hb.eps.clone(), hb.b, hb.n, device),
-        tensor3::<B>(w, hb.b, hb.n, device),
+        vectors_tensor::<B>(hb.eps.clone(), hb.b, hb.n, device),
+        vectors_tensor::<B>(w, hb.b, hb.n, device),
     );
     flow.data_to_latent_masked(&batch, t.components.clone())
         .log_prob()
@@ -188,8 +175,8 @@ pub fn draw<B: Backend>(
 ) -> (Tensor<B, 3>, Tensor<B, 3>, Tensor<B, 1>) {
     let sp = flow.coords_prior_log_scale.val().exp().reshape([1, 1, 1]);
     let sv = flow.velocs_prior_log_scale.val().exp().reshape([1, 1, 1]);
-    let z_p = tensor3::<B>(noise_p, hb.b, hb.n, device) * sp;
-    let z_v = tensor3::<B>(noise_v, hb.b, hb.n, device) * sv;
+    let z_p = vectors_tensor::<B>(noise_p, hb.b, hb.n, device) * sp;
+    let z_v = vectors_tensor::<B>(noise_v, hb.b, hb.n, device) * sv;
     let s = flow.sample_with_latents_masked(&t.condition(), t.components.clone(), z_p, z_v);
     (s.y_coords, s.y_velocs, s.log_prob)
 }
