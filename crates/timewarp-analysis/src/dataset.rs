@@ -99,8 +99,13 @@ pub fn find_trajectories(dir: &Path) -> Result<Vec<(PathBuf, String)>, AnalysisE
         return Err(AnalysisError::io(dir, std::io::Error::new(kind, what)));
     }
     timewarp_mol::traj::find_trajectories(dir).map_err(|e| match e {
-        timewarp_mol::MolError::TrajDir { .. } => AnalysisError::NoTrajectory { dir: dir.to_path_buf() },
-        other => AnalysisError::Mol { path: dir.to_path_buf(), message: other.to_string() },
+        timewarp_mol::MolError::TrajDir { .. } => AnalysisError::NoTrajectory {
+            dir: dir.to_path_buf(),
+        },
+        other => AnalysisError::Mol {
+            path: dir.to_path_buf(),
+            message: other.to_string(),
+        },
     })
 }
 
@@ -147,7 +152,11 @@ pub fn read_run_info(dir: &Path) -> Result<Option<RunInfo>, AnalysisError> {
         command: r.command,
         wall_seconds: r.wall_seconds,
         acceptance_rate: r.summary.get("acceptance_rate").and_then(|v| v.as_f64()),
-        biased: r.summary.get("biased").and_then(|v| v.as_bool()).unwrap_or(false),
+        biased: r
+            .summary
+            .get("biased")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
     }))
 }
 

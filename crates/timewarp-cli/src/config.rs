@@ -19,7 +19,10 @@ pub struct ForceFieldSettings {
 
 impl Default for ForceFieldSettings {
     fn default() -> Self {
-        Self { forcefield: "amber14-obc1".into(), cutoff: "2.0".into() }
+        Self {
+            forcefield: "amber14-obc1".into(),
+            cutoff: "2.0".into(),
+        }
     }
 }
 
@@ -39,14 +42,29 @@ impl ForceFieldSettings {
 /// Every section a command or `timewarp run` reads. A file is shared between commands, so a
 /// command accepts the sections of the others, but a name outside this list is a misspelling
 /// (`[mdd]`) whose settings would otherwise be ignored without a word.
-pub const KNOWN_SECTIONS: [&str; 10] =
-    ["run", "forcefield", "md", "dataset", "fit", "train", "finetune", "sample", "explore", "analyze"];
+pub const KNOWN_SECTIONS: [&str; 10] = [
+    "run",
+    "forcefield",
+    "md",
+    "dataset",
+    "fit",
+    "train",
+    "finetune",
+    "sample",
+    "explore",
+    "analyze",
+];
 
 /// Reads section `section` of the TOML file `path` into `T` (defaults when the section is
 /// absent). Unknown sections, keys outside a section and unknown keys are errors that name the
 /// file.
-pub fn load_section<T: DeserializeOwned + Default>(path: Option<&Path>, section: &str) -> Result<T> {
-    let Some(path) = path else { return Ok(T::default()) };
+pub fn load_section<T: DeserializeOwned + Default>(
+    path: Option<&Path>,
+    section: &str,
+) -> Result<T> {
+    let Some(path) = path else {
+        return Ok(T::default());
+    };
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read config file {}", path.display()))?;
     let table: toml::Table =
@@ -90,7 +108,10 @@ mod tests {
     use super::*;
 
     fn file(name: &str, text: &str) -> std::path::PathBuf {
-        let path = std::env::temp_dir().join(format!("timewarp-cli-config-{name}-{}.toml", std::process::id()));
+        let path = std::env::temp_dir().join(format!(
+            "timewarp-cli-config-{name}-{}.toml",
+            std::process::id()
+        ));
         std::fs::write(&path, text).unwrap();
         path
     }
@@ -98,10 +119,19 @@ mod tests {
     #[test]
     fn misspelt_section_is_refused_naming_it_and_the_file() {
         let path = file("mdd", "[mdd]\nsteps = 5\n");
-        let e = format!("{:#}", load_section::<timewarp_md::MdConfig>(Some(&path), "md").unwrap_err());
-        assert!(e.contains("[mdd]") && e.contains(&path.display().to_string()), "{e}");
+        let e = format!(
+            "{:#}",
+            load_section::<timewarp_md::MdConfig>(Some(&path), "md").unwrap_err()
+        );
+        assert!(
+            e.contains("[mdd]") && e.contains(&path.display().to_string()),
+            "{e}"
+        );
         // Every command refuses it, not only the one whose section it resembles.
-        let e = format!("{:#}", load_section::<ForceFieldSettings>(Some(&path), "forcefield").unwrap_err());
+        let e = format!(
+            "{:#}",
+            load_section::<ForceFieldSettings>(Some(&path), "forcefield").unwrap_err()
+        );
         assert!(e.contains("[mdd]"), "{e}");
         std::fs::remove_file(&path).unwrap();
     }
@@ -109,8 +139,14 @@ mod tests {
     #[test]
     fn keys_outside_a_section_are_refused() {
         let path = file("top", "steps = 5\n[md]\nseed = 1\n");
-        let e = format!("{:#}", load_section::<timewarp_md::MdConfig>(Some(&path), "md").unwrap_err());
-        assert!(e.contains("`steps`") && e.contains("outside any section"), "{e}");
+        let e = format!(
+            "{:#}",
+            load_section::<timewarp_md::MdConfig>(Some(&path), "md").unwrap_err()
+        );
+        assert!(
+            e.contains("`steps`") && e.contains("outside any section"),
+            "{e}"
+        );
         std::fs::remove_file(&path).unwrap();
     }
 
@@ -125,16 +161,30 @@ mod tests {
 
     #[test]
     fn misspelt_sample_and_explore_keys_are_refused_naming_them() {
-        let path = file("chain-keys", "[sample]
+        let path = file(
+            "chain-keys",
+            "[sample]
 steps = 5
 seeds = 1
 [explore]
 chains = 4
 threshold = 9
-");
-        let e = format!("{:#}", load_section::<timewarp_sample::SampleConfig>(Some(&path), "sample").unwrap_err());
-        assert!(e.contains("[sample]") && e.contains("`seeds`") && e.contains(&path.display().to_string()), "{e}");
-        let e = format!("{:#}", load_section::<timewarp_sample::ExploreConfig>(Some(&path), "explore").unwrap_err());
+",
+        );
+        let e = format!(
+            "{:#}",
+            load_section::<timewarp_sample::SampleConfig>(Some(&path), "sample").unwrap_err()
+        );
+        assert!(
+            e.contains("[sample]")
+                && e.contains("`seeds`")
+                && e.contains(&path.display().to_string()),
+            "{e}"
+        );
+        let e = format!(
+            "{:#}",
+            load_section::<timewarp_sample::ExploreConfig>(Some(&path), "explore").unwrap_err()
+        );
         assert!(e.contains("[explore]") && e.contains("`threshold`"), "{e}");
         std::fs::remove_file(&path).unwrap();
     }

@@ -43,7 +43,11 @@ mod tests {
                 Some(&self.0)
             }
         }
-        let e = anyhow::Error::new(WithSource(io)).context("--samples: not a folder with trajectories");
-        assert_eq!(super::error_message(&e), "--samples: not a folder with trajectories: x: no such folder");
+        let e =
+            anyhow::Error::new(WithSource(io)).context("--samples: not a folder with trajectories");
+        assert_eq!(
+            super::error_message(&e),
+            "--samples: not a folder with trajectories: x: no such folder"
+        );
     }
 }

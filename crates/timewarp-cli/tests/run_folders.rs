@@ -20,7 +20,11 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn ala2() -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/ala2.pdb")).to_path_buf()
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/testdata/ala2.pdb"
+    ))
+    .to_path_buf()
 }
 
 /// Every file under `dir` with its bytes.
@@ -42,17 +46,36 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 fn run_ok(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
-    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn run_err(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
-    assert!(!out.status.success(), "succeeded but should have been refused: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        !out.status.success(),
+        "succeeded but should have been refused: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-const MD_FLAGS: [&str; 10] = ["--steps", "8000", "--burn-in-steps", "200", "--save-every", "20", "--spacing", "regular", "--quiet", "--no-minimize"];
+const MD_FLAGS: [&str; 10] = [
+    "--steps",
+    "8000",
+    "--burn-in-steps",
+    "200",
+    "--save-every",
+    "20",
+    "--spacing",
+    "regular",
+    "--quiet",
+    "--no-minimize",
+];
 
 #[test]
 fn an_edited_pipeline_config_is_refused_and_the_folder_is_untouched() {
@@ -101,10 +124,20 @@ tica_lag = 2
     assert!(err.contains("--restart-from md"), "{err}");
     assert_eq!(snapshot(&out), before, "a refused run changed the folder");
     // Restarting from the MD redoes everything at 400 K.
-    run_ok(timewarp().arg("run").arg(&cfg).arg("--quiet").args(["--restart-from", "md"]));
-    let md = timewarp_rundir::RunRecord::read(&out.join("md")).unwrap().unwrap();
+    run_ok(
+        timewarp()
+            .arg("run")
+            .arg(&cfg)
+            .arg("--quiet")
+            .args(["--restart-from", "md"]),
+    );
+    let md = timewarp_rundir::RunRecord::read(&out.join("md"))
+        .unwrap()
+        .unwrap();
     assert_eq!(md.settings["md"]["temperature_k"], 400.0);
-    assert!(std::fs::read_to_string(out.join("config.toml")).unwrap().contains("temperature_k = 400.0"));
+    assert!(std::fs::read_to_string(out.join("config.toml"))
+        .unwrap()
+        .contains("temperature_k = 400.0"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -118,7 +151,20 @@ fn two_writers_of_one_folder_one_is_refused_by_pid_and_the_other_completes() {
             .arg(ala2())
             .arg("--out")
             .arg(&out)
-            .args(["--steps", "60000", "--burn-in-steps", "200", "--save-every", "200", "--spacing", "regular", "--quiet", "--no-minimize", "--seed", seed])
+            .args([
+                "--steps",
+                "60000",
+                "--burn-in-steps",
+                "200",
+                "--save-every",
+                "200",
+                "--spacing",
+                "regular",
+                "--quiet",
+                "--no-minimize",
+                "--seed",
+                seed,
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -129,10 +175,17 @@ fn two_writers_of_one_folder_one_is_refused_by_pid_and_the_other_completes() {
     let b = spawn("8");
     let (ra, rb) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
     let ok = [ra.status.success(), rb.status.success()];
-    assert_eq!(ok.iter().filter(|&&s| s).count(), 1, "exactly one writer must succeed: {ok:?}");
+    assert_eq!(
+        ok.iter().filter(|&&s| s).count(),
+        1,
+        "exactly one writer must succeed: {ok:?}"
+    );
     let refused = if ra.status.success() { &rb } else { &ra };
     let err = String::from_utf8_lossy(&refused.stderr);
-    assert!(err.contains("in use by another timewarp process (pid") && err.contains("timewarp md"), "{err}");
+    assert!(
+        err.contains("in use by another timewarp process (pid") && err.contains("timewarp md"),
+        "{err}"
+    );
     // The winner's output is complete and readable by our readers, and records its own seed.
     let (_, arrays) = timewarp_mol::traj::read_traj_dir(&out).unwrap();
     assert_eq!(arrays.n_frames(), 301);
@@ -147,19 +200,48 @@ fn two_writers_of_one_folder_one_is_refused_by_pid_and_the_other_completes() {
 fn refused_runs_leave_the_folder_byte_for_byte_and_train_will_not_write_into_md() {
     let dir = scratch("refused");
     let md = dir.join("md");
-    run_ok(timewarp().args(["md", "--pdb"]).arg(ala2()).arg("--out").arg(&md).args(MD_FLAGS));
+    run_ok(
+        timewarp()
+            .args(["md", "--pdb"])
+            .arg(ala2())
+            .arg("--out")
+            .arg(&md)
+            .args(MD_FLAGS),
+    );
     let before = snapshot(&md);
     // Other settings into the finished folder (with or without --resume).
     for extra in [&["--seed", "9"][..], &["--seed", "9", "--resume"][..]] {
-        let err = run_err(timewarp().args(["md", "--pdb"]).arg(ala2()).arg("--out").arg(&md).args(MD_FLAGS).args(extra));
+        let err = run_err(
+            timewarp()
+                .args(["md", "--pdb"])
+                .arg(ala2())
+                .arg("--out")
+                .arg(&md)
+                .args(MD_FLAGS)
+                .args(extra),
+        );
         assert!(err.contains("md.seed: 0 → 9"), "{err}");
         assert_eq!(snapshot(&md), before);
     }
     // The same command again: complete, nothing rewritten.
-    run_ok(timewarp().args(["md", "--pdb"]).arg(ala2()).arg("--out").arg(&md).args(MD_FLAGS));
+    run_ok(
+        timewarp()
+            .args(["md", "--pdb"])
+            .arg(ala2())
+            .arg("--out")
+            .arg(&md)
+            .args(MD_FLAGS),
+    );
     assert_eq!(snapshot(&md), before);
     // train --data D --out D: the MD's run.json is not replaced.
-    let err = run_err(timewarp().args(["train", "--data"]).arg(&md).arg("--out").arg(&md).args(["--preset", "tiny", "--steps", "1", "--quiet"]));
+    let err = run_err(
+        timewarp()
+            .args(["train", "--data"])
+            .arg(&md)
+            .arg("--out")
+            .arg(&md)
+            .args(["--preset", "tiny", "--steps", "1", "--quiet"]),
+    );
     assert!(err.contains("holds the output of `timewarp md`"), "{err}");
     assert_eq!(snapshot(&md), before);
     let _ = std::fs::remove_dir_all(&dir);
@@ -171,9 +253,23 @@ fn refused_runs_leave_the_folder_byte_for_byte_and_train_will_not_write_into_md(
 fn a_killed_chain_resumes_bit_for_bit() {
     let dir = scratch("kill");
     let md = dir.join("md");
-    run_ok(timewarp().args(["md", "--pdb"]).arg(ala2()).arg("--out").arg(&md).args(MD_FLAGS));
+    run_ok(
+        timewarp()
+            .args(["md", "--pdb"])
+            .arg(ala2())
+            .arg("--out")
+            .arg(&md)
+            .args(MD_FLAGS),
+    );
     let kernel = dir.join("kernel");
-    run_ok(timewarp().args(["fit", "--md"]).arg(&md).arg("--out").arg(&kernel).args(["--lag-ps", "0.1"]));
+    run_ok(
+        timewarp()
+            .args(["fit", "--md"])
+            .arg(&md)
+            .arg("--out")
+            .arg(&kernel)
+            .args(["--lag-ps", "0.1"]),
+    );
     let sample = |out: &Path, resume: bool| {
         let mut c = timewarp();
         c.args(["sample", "--proposal", "fitted", "--kernel"])
@@ -192,8 +288,18 @@ fn a_killed_chain_resumes_bit_for_bit() {
     run_ok(&mut sample(&whole, false));
     let parts = dir.join("parts");
     // A checkpoint every 0.2 s of wall time; kill after the first few.
-    std::fs::write(dir.join("often.toml"), "[sample]\ncheckpoint_seconds = 0.2\n").unwrap();
-    let mut child = sample(&parts, false).arg("--config").arg(dir.join("often.toml")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    std::fs::write(
+        dir.join("often.toml"),
+        "[sample]\ncheckpoint_seconds = 0.2\n",
+    )
+    .unwrap();
+    let mut child = sample(&parts, false)
+        .arg("--config")
+        .arg(dir.join("often.toml"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let started = std::time::Instant::now();
     while !parts.join("checkpoint.json").is_file() && started.elapsed().as_secs() < 60 {
         std::thread::sleep(std::time::Duration::from_millis(50));
@@ -201,10 +307,22 @@ fn a_killed_chain_resumes_bit_for_bit() {
     std::thread::sleep(std::time::Duration::from_millis(700));
     child.kill().unwrap();
     let status = child.wait().unwrap();
-    assert!(!status.success(), "the chain finished before the kill; make it longer");
-    run_ok(sample(&parts, true).arg("--config").arg(dir.join("often.toml")));
-    let read = |d: &Path| timewarp_mol::traj::TrajArrays::read_npz(&d.join("ala2-traj-arrays.npz")).unwrap();
+    assert!(
+        !status.success(),
+        "the chain finished before the kill; make it longer"
+    );
+    run_ok(
+        sample(&parts, true)
+            .arg("--config")
+            .arg(dir.join("often.toml")),
+    );
+    let read = |d: &Path| {
+        timewarp_mol::traj::TrajArrays::read_npz(&d.join("ala2-traj-arrays.npz")).unwrap()
+    };
     assert_eq!(read(&whole), read(&parts));
-    assert_eq!(std::fs::read(whole.join("proposals.csv")).unwrap(), std::fs::read(parts.join("proposals.csv")).unwrap());
+    assert_eq!(
+        std::fs::read(whole.join("proposals.csv")).unwrap(),
+        std::fs::read(parts.join("proposals.csv")).unwrap()
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -26,7 +26,11 @@ struct Typing {
     residue: Vec<usize>,
 }
 
-pub(crate) fn create_system(ff: &FfxmlData, top: &Topology, opts: &SystemOptions) -> Result<System, FfError> {
+pub(crate) fn create_system(
+    ff: &FfxmlData,
+    top: &Topology,
+    opts: &SystemOptions,
+) -> Result<System, FfError> {
     check_options(opts)?;
     let bonds = checked_bonds(top)?;
     let n = top.n_atoms();
@@ -42,10 +46,18 @@ pub(crate) fn create_system(ff: &FfxmlData, top: &Topology, opts: &SystemOptions
     let typing = assign_templates(ff, top, &neighbours)?;
     let labels: Vec<String> = (0..n).map(|i| top.atom_label(i)).collect();
     let types_of = |atoms: &[usize]| -> String {
-        atoms.iter().map(|&a| ff.types[typing.atom_type[a]].name.as_str()).collect::<Vec<_>>().join("-")
+        atoms
+            .iter()
+            .map(|&a| ff.types[typing.atom_type[a]].name.as_str())
+            .collect::<Vec<_>>()
+            .join("-")
     };
     let labels_of = |atoms: &[usize]| -> String {
-        atoms.iter().map(|&a| labels[a].as_str()).collect::<Vec<_>>().join(", ")
+        atoms
+            .iter()
+            .map(|&a| labels[a].as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let t = &typing.atom_type;
     let m = |p: TypePattern, a: usize| ff.matches(p, t[a]);
@@ -67,14 +79,20 @@ pub(crate) fn create_system(ff: &FfxmlData, top: &Topology, opts: &SystemOptions
         let def = ff
             .bonds
             .iter()
-            .find(|d| (m(d.types[0], i) && m(d.types[1], j)) || (m(d.types[0], j) && m(d.types[1], i)))
+            .find(|d| {
+                (m(d.types[0], i) && m(d.types[1], j)) || (m(d.types[0], j) && m(d.types[1], i))
+            })
             .ok_or_else(|| FfError::MissingParameters {
                 term: "bond",
                 atoms: labels_of(&[i, j]),
                 types: types_of(&[i, j]),
             })?;
         if def.k != 0.0 {
-            harmonic_bonds.push(HarmonicBond { atoms: [i, j], length: def.length, k: def.k });
+            harmonic_bonds.push(HarmonicBond {
+                atoms: [i, j],
+                length: def.length,
+                k: def.k,
+            });
         }
     }
 
@@ -88,14 +106,19 @@ pub(crate) fn create_system(ff: &FfxmlData, top: &Topology, opts: &SystemOptions
                     .iter()
                     .find(|d| {
                         m(d.types[1], b)
-                            && ((m(d.types[0], a) && m(d.types[2], c)) || (m(d.types[0], c) && m(d.types[2], a)))
+                            && ((m(d.types[0], a) && m(d.types[2], c))
+                                || (m(d.types[0], c) && m(d.types[2], a)))
                     })
                     .ok_or_else(|| FfError::MissingParameters {
                         term: "angle",
                         atoms: labels_of(&[a, b, c]),
                         types: types_of(&[a, b, c]),
                     })?;
-                angles.push(HarmonicAngle { atoms: [a, b, c], angle: def.angle, k: def.k });
+                angles.push(HarmonicAngle {
+                    atoms: [a, b, c],
+                    angle: def.angle,
+                    k: def.k,
+                });
             }
         }
     }
@@ -124,7 +147,9 @@ pub(crate) fn create_system(ff: &FfxmlData, top: &Topology, opts: &SystemOptions
         for x in 0..nb.len() {
             for y in x + 1..nb.len() {
                 for z in y + 1..nb.len() {
-                    if let Some((atoms, def)) = find_improper(ff, top, &typing, c, [nb[x], nb[y], nb[z]]) {
+                    if let Some((atoms, def)) =
+                        find_improper(ff, top, &typing, c, [nb[x], nb[y], nb[z]])
+                    {
                         push_terms(&mut torsions, atoms, &def.terms);
                     }
                 }
@@ -177,8 +202,9 @@ pub(crate) fn create_system(ff: &FfxmlData, top: &Topology, opts: &SystemOptions
         first_partner[i].get_or_insert(top.atoms[j].element);
         first_partner[j].get_or_insert(top.atoms[i].element);
     }
-    let gb_radius: Vec<f64> =
-        (0..n).map(|i| mbondi2_radius(top.atoms[i].element, first_partner[i])).collect();
+    let gb_radius: Vec<f64> = (0..n)
+        .map(|i| mbondi2_radius(top.atoms[i].element, first_partner[i]))
+        .collect();
     let gb_scale: Vec<f64> = (0..n).map(|i| obc_screen(top.atoms[i].element)).collect();
     let gb_cutoff = match opts.nonbonded {
         NonbondedMethod::NoCutoff => None,
@@ -187,14 +213,24 @@ pub(crate) fn create_system(ff: &FfxmlData, top: &Topology, opts: &SystemOptions
     let gb = opts.gb.map(|model| {
         let (alpha, beta, gamma) = model.alpha_beta_gamma();
         let offset_radius: Vec<f64> = gb_radius.iter().map(|r| r - GB_DIELECTRIC_OFFSET).collect();
-        let radius: Vec<f64> = offset_radius.iter().map(|or| or + GB_DIELECTRIC_OFFSET).collect();
+        let radius: Vec<f64> = offset_radius
+            .iter()
+            .map(|or| or + GB_DIELECTRIC_OFFSET)
+            .collect();
         GbParams {
             alpha,
             beta,
             gamma,
             charge: typing.charge.clone(),
-            scaled_radius: offset_radius.iter().zip(&gb_scale).map(|(or, s)| s * or).collect(),
-            sa_coeff: radius.iter().map(|&r| SA_PREFACTOR * (r + SA_PROBE_RADIUS).powi(2) * r.powi(6)).collect(),
+            scaled_radius: offset_radius
+                .iter()
+                .zip(&gb_scale)
+                .map(|(or, s)| s * or)
+                .collect(),
+            sa_coeff: radius
+                .iter()
+                .map(|&r| SA_PREFACTOR * (r + SA_PROBE_RADIUS).powi(2) * r.powi(6))
+                .collect(),
             offset_radius,
             radius,
             prefactor: -GB_COULOMB * (1.0 / SOLUTE_DIELECTRIC - 1.0 / SOLVENT_DIELECTRIC),
@@ -236,7 +272,9 @@ pub(crate) fn create_system(ff: &FfxmlData, top: &Topology, opts: &SystemOptions
 fn check_options(opts: &SystemOptions) -> Result<(), FfError> {
     if let NonbondedMethod::CutoffNonPeriodic { cutoff_nm } = opts.nonbonded {
         if !(cutoff_nm.is_finite() && cutoff_nm > 0.0) {
-            return Err(FfError::InvalidOptions(format!("cutoff must be a positive length in nm, got {cutoff_nm}")));
+            return Err(FfError::InvalidOptions(format!(
+                "cutoff must be a positive length in nm, got {cutoff_nm}"
+            )));
         }
     }
     Ok(())
@@ -260,12 +298,11 @@ fn checked_bonds(top: &Topology) -> Result<Vec<(usize, usize)>, FfError> {
             )));
         }
     }
-    if let Some((_, a)) = top
-        .atoms
-        .iter()
-        .enumerate()
-        .find(|(i, a)| top.residues.get(a.residue).is_none_or(|r| !r.atoms.contains(i)))
-    {
+    if let Some((_, a)) = top.atoms.iter().enumerate().find(|(i, a)| {
+        top.residues
+            .get(a.residue)
+            .is_none_or(|r| !r.atoms.contains(i))
+    }) {
         return Err(FfError::InvalidTopology(format!(
             "atom {} ({}) is not in the atom range of its residue {}",
             a.serial, a.name, a.residue
@@ -274,7 +311,9 @@ fn checked_bonds(top: &Topology) -> Result<Vec<(usize, usize)>, FfError> {
     let mut bonds = Vec::with_capacity(top.bonds.len());
     for &(i, j) in &top.bonds {
         if i >= n || j >= n || i == j {
-            return Err(FfError::InvalidTopology(format!("bond ({i}, {j}) between invalid atom indices ({n} atoms)")));
+            return Err(FfError::InvalidTopology(format!(
+                "bond ({i}, {j}) between invalid atom indices ({n} atoms)"
+            )));
         }
         bonds.push((i.min(j), i.max(j)));
     }
@@ -283,7 +322,11 @@ fn checked_bonds(top: &Topology) -> Result<Vec<(usize, usize)>, FfError> {
     Ok(bonds)
 }
 
-fn assign_templates(ff: &FfxmlData, top: &Topology, neighbours: &[Vec<usize>]) -> Result<Typing, FfError> {
+fn assign_templates(
+    ff: &FfxmlData,
+    top: &Topology,
+    neighbours: &[Vec<usize>],
+) -> Result<Typing, FfError> {
     let n = top.n_atoms();
     let mut typing = Typing {
         atom_type: vec![0; n],
@@ -292,10 +335,15 @@ fn assign_templates(ff: &FfxmlData, top: &Topology, neighbours: &[Vec<usize>]) -
         template_atom: vec![0; n],
         residue: vec![0; n],
     };
-    let matches: Vec<_> = (0..top.residues.len()).map(|r| match_residue(ff, top, r, neighbours)).collect();
+    let matches: Vec<_> = (0..top.residues.len())
+        .map(|r| match_residue(ff, top, r, neighbours))
+        .collect();
     // An unknown residue also breaks its neighbours (no bonds to it are perceived, so they look
     // like wrong termini): report it rather than the first casualty.
-    if let Some(Err(e)) = matches.iter().find(|m| matches!(m, Err(FfError::UnknownResidue { .. }))) {
+    if let Some(Err(e)) = matches
+        .iter()
+        .find(|m| matches!(m, Err(FfError::UnknownResidue { .. })))
+    {
         return Err(e.clone());
     }
     for (r, (res, m)) in top.residues.iter().zip(matches).enumerate() {
@@ -342,7 +390,14 @@ fn find_improper<'a>(
     c: usize,
     nb: [usize; 3],
 ) -> Option<([usize; 4], &'a TorsionDef)> {
-    const PERMUTATIONS: [[usize; 3]; 6] = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+    const PERMUTATIONS: [[usize; 3]; 6] = [
+        [0, 1, 2],
+        [0, 2, 1],
+        [1, 0, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [2, 1, 0],
+    ];
     let t = &typing.atom_type;
     let key = |a: usize| (typing.residue[a], typing.template_atom[a]);
     let mut found: Option<([usize; 4], &TorsionDef)> = None;
@@ -356,7 +411,10 @@ fn find_improper<'a>(
         }
         for perm in PERMUTATIONS {
             let [a2, a3, a4] = perm.map(|k| nb[k]);
-            if !(ff.matches(def.types[1], t[a2]) && ff.matches(def.types[2], t[a3]) && ff.matches(def.types[3], t[a4])) {
+            if !(ff.matches(def.types[1], t[a2])
+                && ff.matches(def.types[2], t[a3])
+                && ff.matches(def.types[3], t[a4]))
+            {
                 continue;
             }
             let (mut a2, mut a3, mut a4) = (a2, a3, a4);
@@ -391,7 +449,12 @@ fn find_improper<'a>(
 
 fn push_terms(out: &mut Vec<PeriodicTorsion>, atoms: [usize; 4], terms: &[TorsionTerm]) {
     for term in terms.iter().filter(|term| term.k != 0.0) {
-        out.push(PeriodicTorsion { atoms, periodicity: term.periodicity, phase: term.phase, k: term.k });
+        out.push(PeriodicTorsion {
+            atoms,
+            periodicity: term.periodicity,
+            phase: term.phase,
+            k: term.k,
+        });
     }
 }
 
@@ -422,8 +485,11 @@ fn bond_distances_up_to_3(neighbours: &[Vec<usize>]) -> Vec<Vec<(usize, u8)>> {
             }
             std::mem::swap(&mut frontier, &mut next);
         }
-        let mut partners: Vec<(usize, u8)> =
-            touched.iter().filter(|&&j| j > i).map(|&j| (j, dist[j])).collect();
+        let mut partners: Vec<(usize, u8)> = touched
+            .iter()
+            .filter(|&&j| j > i)
+            .map(|&j| (j, dist[j]))
+            .collect();
         partners.sort_unstable();
         out.push(partners);
         for &j in &touched {

@@ -129,22 +129,35 @@ impl FfxmlData {
 
     /// Parse ffxml text; `file` names it in error messages.
     pub fn parse(text: &str, file: &str) -> Result<FfxmlData, FfError> {
-        let err = |message: String| FfError::Ffxml { file: file.to_string(), message };
+        let err = |message: String| FfError::Ffxml {
+            file: file.to_string(),
+            message,
+        };
         let doc = roxmltree::Document::parse(text).map_err(|e| err(e.to_string()))?;
         let root = doc.root_element();
         if root.tag_name().name() != "ForceField" {
-            return Err(err(format!("root element is <{}>, expected <ForceField>", root.tag_name().name())));
+            return Err(err(format!(
+                "root element is <{}>, expected <ForceField>",
+                root.tag_name().name()
+            )));
         }
         let line_of = |n: roxmltree::Node| doc.text_pos_at(n.range().start).row;
         let attr = |n: roxmltree::Node, a: &str| -> Result<String, FfError> {
             n.attribute(a).map(str::to_string).ok_or_else(|| {
-                err(format!("line {}: <{}> lacks attribute {a}", line_of(n), n.tag_name().name()))
+                err(format!(
+                    "line {}: <{}> lacks attribute {a}",
+                    line_of(n),
+                    n.tag_name().name()
+                ))
             })
         };
         let num = |n: roxmltree::Node, a: &str| -> Result<f64, FfError> {
             let s = attr(n, a)?;
             s.trim().parse::<f64>().map_err(|_| {
-                err(format!("line {}: attribute {a}=\"{s}\" is not a number", line_of(n)))
+                err(format!(
+                    "line {}: attribute {a}=\"{s}\" is not a number",
+                    line_of(n)
+                ))
             })
         };
         let children = |name: &'static str| root.children().filter(move |c| c.has_tag_name(name));
@@ -163,7 +176,13 @@ impl FfxmlData {
                 let element = Element::from_symbol(&el)
                     .ok_or_else(|| err(format!("line {}: unknown element {el}", line_of(t))))?;
                 type_index.insert(name.clone(), types.len());
-                types.push(AtomType { name, class, element, mass: num(t, "mass")?, lj: None });
+                types.push(AtomType {
+                    name,
+                    class,
+                    element,
+                    mass: num(t, "mass")?,
+                    lj: None,
+                });
             }
         }
         let lookup_type = |n: roxmltree::Node, name: &str| -> Result<usize, FfError> {
@@ -184,11 +203,15 @@ impl FfxmlData {
                 if c.is_empty() {
                     return Ok(TypePattern::Any);
                 }
-                return class_index.get(c).map(|&c| TypePattern::Class(c)).ok_or_else(|| {
-                    err(format!("line {}: unknown atom class {c}", line_of(n)))
-                });
+                return class_index
+                    .get(c)
+                    .map(|&c| TypePattern::Class(c))
+                    .ok_or_else(|| err(format!("line {}: unknown atom class {c}", line_of(n))));
             }
-            Err(err(format!("line {}: neither type{k} nor class{k} given", line_of(n))))
+            Err(err(format!(
+                "line {}: neither type{k} nor class{k} given",
+                line_of(n)
+            )))
         };
 
         // --- residue templates
@@ -212,7 +235,10 @@ impl FfxmlData {
                 let atom_named = |n: roxmltree::Node, a: &str| -> Result<usize, FfError> {
                     let s = attr(n, a)?;
                     by_name.get(&s).copied().ok_or_else(|| {
-                        err(format!("line {}: residue {name} has no atom {s}", line_of(n)))
+                        err(format!(
+                            "line {}: residue {name} has no atom {s}",
+                            line_of(n)
+                        ))
                     })
                 };
                 let mut adjacency = vec![Vec::new(); atoms.len()];
@@ -227,7 +253,13 @@ impl FfxmlData {
                 }
                 let mut element_signature: Vec<Element> = atoms.iter().map(|a| a.element).collect();
                 element_signature.sort_by_key(|e| e.atomic_number());
-                templates.push(ResidueTemplate { name, atoms, adjacency, external_bonds, element_signature });
+                templates.push(ResidueTemplate {
+                    name,
+                    atoms,
+                    adjacency,
+                    external_bonds,
+                    element_signature,
+                });
             }
         }
 
@@ -271,9 +303,14 @@ impl FfxmlData {
                 };
                 let mut terms = Vec::new();
                 for n in 1.. {
-                    let Some(per) = t.attribute(format!("periodicity{n}").as_str()) else { break };
+                    let Some(per) = t.attribute(format!("periodicity{n}").as_str()) else {
+                        break;
+                    };
                     let periodicity = per.trim().parse::<u32>().map_err(|_| {
-                        err(format!("line {}: periodicity{n}=\"{per}\" is not an integer", line_of(t)))
+                        err(format!(
+                            "line {}: periodicity{n}=\"{per}\" is not an integer",
+                            line_of(t)
+                        ))
                     })?;
                     terms.push(TorsionTerm {
                         periodicity,
@@ -282,7 +319,12 @@ impl FfxmlData {
                     });
                 }
                 let def = TorsionDef {
-                    types: [pattern(t, 1)?, pattern(t, 2)?, pattern(t, 3)?, pattern(t, 4)?],
+                    types: [
+                        pattern(t, 1)?,
+                        pattern(t, 2)?,
+                        pattern(t, 3)?,
+                        pattern(t, 4)?,
+                    ],
                     terms,
                 };
                 if is_proper {
@@ -305,9 +347,9 @@ impl FfxmlData {
                     let t = lookup_type(a, t)?;
                     types[t].lj = Some((sigma, epsilon));
                 } else if let Some(c) = a.attribute("class") {
-                    let c = *class_index
-                        .get(c)
-                        .ok_or_else(|| err(format!("line {}: unknown atom class {c}", line_of(a))))?;
+                    let c = *class_index.get(c).ok_or_else(|| {
+                        err(format!("line {}: unknown atom class {c}", line_of(a)))
+                    })?;
                     for t in types.iter_mut().filter(|t| t.class == c) {
                         t.lj = Some((sigma, epsilon));
                     }
@@ -315,7 +357,16 @@ impl FfxmlData {
             }
         }
 
-        Ok(FfxmlData { types, templates, bonds, angles, propers, impropers, coulomb14scale, lj14scale })
+        Ok(FfxmlData {
+            types,
+            templates,
+            bonds,
+            angles,
+            propers,
+            impropers,
+            coulomb14scale,
+            lj14scale,
+        })
     }
 }
 
@@ -342,6 +393,9 @@ mod tests {
     fn reports_bad_numbers_with_line() {
         let xml = "<ForceField>\n<AtomTypes>\n<Type name=\"a\" class=\"a\" element=\"C\" mass=\"x\"/>\n</AtomTypes>\n</ForceField>";
         let e = FfxmlData::parse(xml, "bad.xml").unwrap_err().to_string();
-        assert!(e.contains("bad.xml") && e.contains("line 3") && e.contains("mass"), "{e}");
+        assert!(
+            e.contains("bad.xml") && e.contains("line 3") && e.contains("mass"),
+            "{e}"
+        );
     }
 }

@@ -30,7 +30,10 @@ impl ForceField {
 
     /// Read a force field from ffxml text; `name` identifies it in error messages.
     pub fn from_ffxml(text: &str, name: &str) -> Result<ForceField, FfError> {
-        Ok(ForceField { name: name.to_string(), data: FfxmlData::parse(text, name)? })
+        Ok(ForceField {
+            name: name.to_string(),
+            data: FfxmlData::parse(text, name)?,
+        })
     }
 
     /// Name given at loading (the ffxml file).

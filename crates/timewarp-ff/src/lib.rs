@@ -46,8 +46,10 @@ pub trait Potential: Sync {
 pub fn check_finite(pos: &[[f64; 3]]) -> Result<(), FfError> {
     match system::first_non_finite(pos) {
         None => Ok(()),
-        Some((index, value)) => {
-            Err(FfError::NonFiniteCoordinate { atom: format!("index {index}"), index, value })
-        }
+        Some((index, value)) => Err(FfError::NonFiniteCoordinate {
+            atom: format!("index {index}"),
+            index,
+            value,
+        }),
     }
 }

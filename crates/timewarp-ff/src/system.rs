@@ -51,14 +51,18 @@ pub struct SystemOptions {
 impl Default for SystemOptions {
     /// The Timewarp data protocol: amber14 + GB-OBC1, `CutoffNonPeriodic` at 2.0 nm.
     fn default() -> Self {
-        SystemOptions { gb: Some(GbModel::Obc1), nonbonded: NonbondedMethod::CutoffNonPeriodic { cutoff_nm: 2.0 } }
+        SystemOptions {
+            gb: Some(GbModel::Obc1),
+            nonbonded: NonbondedMethod::CutoffNonPeriodic { cutoff_nm: 2.0 },
+        }
     }
 }
 
 impl SystemOptions {
     /// The force-field names [`SystemOptions::with_forcefield`] knows: amber14 with GB-OBC1 (the
     /// Timewarp protocol), with GB-OBC2, or in vacuum.
-    pub const FORCEFIELD_NAMES: [&'static str; 3] = ["amber14-obc1", "amber14-obc2", "amber14-vacuum"];
+    pub const FORCEFIELD_NAMES: [&'static str; 3] =
+        ["amber14-obc1", "amber14-obc2", "amber14-vacuum"];
 
     /// These options with the implicit solvent of force field `name` (one of
     /// [`SystemOptions::FORCEFIELD_NAMES`]).
@@ -94,7 +98,9 @@ impl std::str::FromStr for NonbondedMethod {
         if s == "none" {
             return Ok(NonbondedMethod::NoCutoff);
         }
-        let nm: f64 = s.parse().map_err(|_| format!("'{s}' is neither a number of nm nor 'none'"))?;
+        let nm: f64 = s
+            .parse()
+            .map_err(|_| format!("'{s}' is neither a number of nm nor 'none'"))?;
         if !(nm.is_finite() && nm > 0.0) {
             return Err(format!("{s}: the cutoff must be a positive distance in nm"));
         }
@@ -214,7 +220,9 @@ impl System {
     pub fn excluded_pairs(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
         let nb = &self.nonbonded;
         (0..self.n_atoms()).flat_map(move |i| {
-            nb.excluded[nb.excluded_start[i]..nb.excluded_start[i + 1]].iter().map(move |&j| (i, j))
+            nb.excluded[nb.excluded_start[i]..nb.excluded_start[i + 1]]
+                .iter()
+                .map(move |&j| (i, j))
         })
     }
 
@@ -226,13 +234,18 @@ impl System {
     /// Check the number of positions and that all coordinates are finite; errors name the atom.
     pub fn check_positions(&self, pos: &[[f64; 3]]) -> Result<(), FfError> {
         if pos.len() != self.n_atoms() {
-            return Err(FfError::PositionCount { expected: self.n_atoms(), got: pos.len() });
+            return Err(FfError::PositionCount {
+                expected: self.n_atoms(),
+                got: pos.len(),
+            });
         }
         match first_non_finite(pos) {
             None => Ok(()),
-            Some((index, value)) => {
-                Err(FfError::NonFiniteCoordinate { atom: self.labels[index].clone(), index, value })
-            }
+            Some((index, value)) => Err(FfError::NonFiniteCoordinate {
+                atom: self.labels[index].clone(),
+                index,
+                value,
+            }),
         }
     }
 
@@ -259,16 +272,31 @@ impl System {
     /// Energies (and forces if given) of `n_conf` conformations stored one after another in
     /// `pos` (`n_conf × N` entries), in parallel over conformations. `energies` has `n_conf`
     /// entries, `forces` (if any) `n_conf × N`.
-    pub fn energy_forces_batch(&self, pos: &[[f64; 3]], forces: Option<&mut [[f64; 3]]>, energies: &mut [f64]) {
+    pub fn energy_forces_batch(
+        &self,
+        pos: &[[f64; 3]],
+        forces: Option<&mut [[f64; 3]]>,
+        energies: &mut [f64],
+    ) {
         let n = self.n_atoms();
-        assert_eq!(pos.len(), n * energies.len(), "energy_forces_batch: {} positions for {} conformations of {n} atoms", pos.len(), energies.len());
+        assert_eq!(
+            pos.len(),
+            n * energies.len(),
+            "energy_forces_batch: {} positions for {} conformations of {n} atoms",
+            pos.len(),
+            energies.len()
+        );
         if n == 0 {
             energies.fill(0.0);
             return;
         }
         match forces {
             Some(forces) => {
-                assert_eq!(forces.len(), pos.len(), "energy_forces_batch: forces and positions differ in length");
+                assert_eq!(
+                    forces.len(),
+                    pos.len(),
+                    "energy_forces_batch: forces and positions differ in length"
+                );
                 pos.par_chunks(n)
                     .zip(forces.par_chunks_mut(n))
                     .zip(energies.par_iter_mut())
@@ -296,7 +324,11 @@ impl System {
     }
 
     /// All terms; with `FORCES` overwrites `forces` by −∇U.
-    fn evaluate<const FORCES: bool>(&self, pos: &[[f64; 3]], forces: &mut [[f64; 3]]) -> EnergyComponents {
+    fn evaluate<const FORCES: bool>(
+        &self,
+        pos: &[[f64; 3]],
+        forces: &mut [[f64; 3]],
+    ) -> EnergyComponents {
         if FORCES {
             forces.fill([0.0; 3]);
         }
@@ -306,7 +338,8 @@ impl System {
         let nb = nonbonded::<FORCES>(&self.nonbonded, pos, forces);
         let gb = match &self.gb {
             None => Default::default(),
-            Some(gb) => GB_SCRATCH.with(|s| gbsa_obc::gbsa_obc::<FORCES>(gb, pos, forces, &mut s.borrow_mut())),
+            Some(gb) => GB_SCRATCH
+                .with(|s| gbsa_obc::gbsa_obc::<FORCES>(gb, pos, forces, &mut s.borrow_mut())),
         };
         let mut c = EnergyComponents {
             bond,
@@ -321,7 +354,16 @@ impl System {
             sa: gb.surface,
             total: 0.0,
         };
-        c.total = c.bond + c.angle + c.torsion + c.coulomb + c.lj + c.coulomb14 + c.lj14 + c.gb_self + c.gb_pair + c.sa;
+        c.total = c.bond
+            + c.angle
+            + c.torsion
+            + c.coulomb
+            + c.lj
+            + c.coulomb14
+            + c.lj14
+            + c.gb_self
+            + c.gb_pair
+            + c.sa;
         c
     }
 }
@@ -338,5 +380,7 @@ impl Potential for System {
 
 /// First non-finite coordinate: (atom index, value).
 pub(crate) fn first_non_finite(pos: &[[f64; 3]]) -> Option<(usize, f64)> {
-    pos.iter().enumerate().find_map(|(i, x)| x.iter().find(|v| !v.is_finite()).map(|&v| (i, v)))
+    pos.iter()
+        .enumerate()
+        .find_map(|(i, x)| x.iter().find(|v| !v.is_finite()).map(|&v| (i, v)))
 }

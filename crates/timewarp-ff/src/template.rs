@@ -39,13 +39,21 @@ impl<'a> ResidueGraph<'a> {
         let mut adjacency = Vec::with_capacity(range.len());
         let mut external = Vec::with_capacity(range.len());
         for i in range.clone() {
-            let mut adj: Vec<usize> =
-                neighbours[i].iter().filter(|j| range.contains(j)).map(|j| j - range.start).collect();
+            let mut adj: Vec<usize> = neighbours[i]
+                .iter()
+                .filter(|j| range.contains(j))
+                .map(|j| j - range.start)
+                .collect();
             adj.sort_unstable();
             external.push(neighbours[i].len() - adj.len());
             adjacency.push(adj);
         }
-        ResidueGraph { names, elements, adjacency, external }
+        ResidueGraph {
+            names,
+            elements,
+            adjacency,
+            external,
+        }
     }
 
     fn len(&self) -> usize {
@@ -70,7 +78,10 @@ pub(crate) fn match_residue(
             continue;
         }
         if let Some(atom_map) = match_graph(&graph, template) {
-            matches.push(ResidueMatch { template: t, atom_map });
+            matches.push(ResidueMatch {
+                template: t,
+                atom_map,
+            });
         }
     }
     let res = &top.residues[residue];
@@ -81,7 +92,10 @@ pub(crate) fn match_residue(
             // Several matches are fine if they assign identical types and charges (OpenMM's rule).
             let params = |m: &ResidueMatch| -> Vec<(usize, f64)> {
                 let t = &ff.templates[m.template];
-                m.atom_map.iter().map(|&a| (t.atoms[a].atom_type, t.atoms[a].charge)).collect()
+                m.atom_map
+                    .iter()
+                    .map(|&a| (t.atoms[a].atom_type, t.atoms[a].charge))
+                    .collect()
             };
             let first = params(&matches[0]);
             if matches[1..].iter().all(|m| params(m) == first) {
@@ -91,7 +105,10 @@ pub(crate) fn match_residue(
                     residue: res.name.clone(),
                     number: res.number,
                     chain: res.chain,
-                    templates: matches.iter().map(|m| ff.templates[m.template].name.clone()).collect(),
+                    templates: matches
+                        .iter()
+                        .map(|m| ff.templates[m.template].name.clone())
+                        .collect(),
                 })
             }
         }
@@ -137,7 +154,11 @@ fn match_graph(g: &ResidueGraph, t: &ResidueTemplate) -> Option<Vec<usize>> {
             }
             seen[a] = true;
             order.push(a);
-            let mut next: Vec<usize> = g.adjacency[a].iter().copied().filter(|&b| !seen[b]).collect();
+            let mut next: Vec<usize> = g.adjacency[a]
+                .iter()
+                .copied()
+                .filter(|&b| !seen[b])
+                .collect();
             next.sort_by_key(|&b| candidates[b].len());
             queue.extend(next);
         }
@@ -218,7 +239,11 @@ fn template_atom_name<'a>(residue: &str, atom: &'a str) -> &'a str {
 /// same (or a variant) name.
 fn diagnose(ff: &FfxmlData, g: &ResidueGraph, name: &str, number: i32, chain: char) -> FfError {
     let residue = name.to_string();
-    let unknown = FfError::UnknownResidue { residue: residue.clone(), number, chain };
+    let unknown = FfError::UnknownResidue {
+        residue: residue.clone(),
+        number,
+        chain,
+    };
     let candidates: Vec<&ResidueTemplate> = name_candidates(name)
         .iter()
         .filter_map(|c| ff.templates.iter().find(|t| &t.name == c))
@@ -232,7 +257,9 @@ fn diagnose(ff: &FfxmlData, g: &ResidueGraph, name: &str, number: i32, chain: ch
     let best = candidates
         .into_iter()
         .map(|t| {
-            let tname = |a: &str| template_atom_name(&t.name[t.name.len().saturating_sub(3)..], a).to_string();
+            let tname = |a: &str| {
+                template_atom_name(&t.name[t.name.len().saturating_sub(3)..], a).to_string()
+            };
             let res_names: Vec<String> = g.names.iter().map(|a| tname(a)).collect();
             let missing: Vec<String> = t
                 .atoms
@@ -258,14 +285,31 @@ fn diagnose(ff: &FfxmlData, g: &ResidueGraph, name: &str, number: i32, chain: ch
                     }
                 }
             }
-            Comparison { template: t, missing, extra, external }
+            Comparison {
+                template: t,
+                missing,
+                extra,
+                external,
+            }
         })
         .min_by_key(|c| c.missing.len() + c.extra.len() + 2 * c.external.len());
     let Some(c) = best else { return unknown };
     let template = c.template.name.clone();
     match (c.missing.is_empty(), c.extra.is_empty()) {
-        (false, true) => FfError::MissingAtoms { residue, number, chain, template, atoms: c.missing },
-        (true, false) => FfError::ExtraAtoms { residue, number, chain, template, atoms: c.extra },
+        (false, true) => FfError::MissingAtoms {
+            residue,
+            number,
+            chain,
+            template,
+            atoms: c.missing,
+        },
+        (true, false) => FfError::ExtraAtoms {
+            residue,
+            number,
+            chain,
+            template,
+            atoms: c.extra,
+        },
         (false, false) => FfError::MissingAndExtraAtoms {
             residue,
             number,
@@ -280,7 +324,13 @@ fn diagnose(ff: &FfxmlData, g: &ResidueGraph, name: &str, number: i32, chain: ch
             if detail.is_empty() {
                 detail.push("elements differ from the template's".to_string());
             }
-            FfError::BondingMismatch { residue, number, chain, template, detail: detail.join("; ") }
+            FfError::BondingMismatch {
+                residue,
+                number,
+                chain,
+                template,
+                detail: detail.join("; "),
+            }
         }
     }
 }
@@ -288,7 +338,11 @@ fn diagnose(ff: &FfxmlData, g: &ResidueGraph, name: &str, number: i32, chain: ch
 /// Intra-residue bonds present in only one of residue and template (atoms compared by name).
 fn bond_differences(g: &ResidueGraph, t: &ResidueTemplate, tname: &str) -> Vec<String> {
     let base = &tname[tname.len().saturating_sub(3)..];
-    let names: Vec<&str> = g.names.iter().map(|a| template_atom_name(base, a)).collect();
+    let names: Vec<&str> = g
+        .names
+        .iter()
+        .map(|a| template_atom_name(base, a))
+        .collect();
     let index = |n: &str| t.atoms.iter().position(|ta| ta.name == n);
     let mut out = Vec::new();
     for (a, adj) in g.adjacency.iter().enumerate() {

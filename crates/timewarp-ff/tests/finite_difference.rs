@@ -26,7 +26,10 @@ fn closest_to_cutoff(pos: &[[f64; 3]], cutoff: f64) -> f64 {
     let mut m = f64::INFINITY;
     for i in 0..pos.len() {
         for j in i + 1..pos.len() {
-            let r = (0..3).map(|k| (pos[i][k] - pos[j][k]).powi(2)).sum::<f64>().sqrt();
+            let r = (0..3)
+                .map(|k| (pos[i][k] - pos[j][k]).powi(2))
+                .sum::<f64>()
+                .sqrt();
             m = m.min((r - cutoff).abs());
         }
     }
@@ -46,10 +49,16 @@ fn check_forces(name: &str, top: &Topology, start: &[[f64; 3]], rng: &mut ChaCha
             let system = ForceField::amber14().create_system(top, &opts).unwrap();
             // A random perturbation (±0.01 nm per coordinate) not too close to the cutoff.
             let pos = loop {
-                let p: Vec<[f64; 3]> =
-                    start.iter().map(|x| x.map(|c| c + rng.random_range(-0.01..0.01))).collect();
+                let p: Vec<[f64; 3]> = start
+                    .iter()
+                    .map(|x| x.map(|c| c + rng.random_range(-0.01..0.01)))
+                    .collect();
                 match nonbonded {
-                    NonbondedMethod::CutoffNonPeriodic { cutoff_nm } if closest_to_cutoff(&p, cutoff_nm) < 5.0 * h => continue,
+                    NonbondedMethod::CutoffNonPeriodic { cutoff_nm }
+                        if closest_to_cutoff(&p, cutoff_nm) < 5.0 * h =>
+                    {
+                        continue
+                    }
                     _ => break p,
                 }
             };
@@ -77,7 +86,13 @@ fn check_forces(name: &str, top: &Topology, start: &[[f64; 3]], rng: &mut ChaCha
 #[test]
 fn forces_match_finite_differences_oracle_peptides() {
     let mut rng = ChaCha8Rng::seed_from_u64(20231);
-    for name in ["oracle_ala2.json", "oracle_ace_ala3_nme.json", "oracle_dip_arg.json", "oracle_dip_pro.json", "oracle_dip_phe.json"] {
+    for name in [
+        "oracle_ala2.json",
+        "oracle_ace_ala3_nme.json",
+        "oracle_dip_arg.json",
+        "oracle_dip_pro.json",
+        "oracle_dip_phe.json",
+    ] {
         let o = oracle(name);
         let top = topology_from_oracle(&o);
         let pos = positions(&o["configs"][0]);

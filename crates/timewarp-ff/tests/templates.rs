@@ -10,18 +10,27 @@ fn every_builder_residue_gets_its_template() {
     for name in known_residues() {
         let letter = (b'A'..=b'Z')
             .map(char::from)
-            .find(|&c| timewarp_mol::builder::parse_sequence(&format!("{c}({name})")).is_ok_and(|r| r == [name]))
+            .find(|&c| {
+                timewarp_mol::builder::parse_sequence(&format!("{c}({name})"))
+                    .is_ok_and(|r| r == [name])
+            })
             .unwrap_or_else(|| panic!("no letter for {name}"));
         let seq = format!("{letter}({name}){letter}({name})");
         let (top, pos) = build_peptide(&seq).unwrap();
         let system = ForceField::amber14()
             .create_system(&top, &SystemOptions::default())
             .unwrap_or_else(|e| panic!("{seq}: {e}"));
-        let templates: Vec<&str> =
-            top.residues.iter().map(|r| system.atoms()[r.atoms.start].template.as_str()).collect();
+        let templates: Vec<&str> = top
+            .residues
+            .iter()
+            .map(|r| system.atoms()[r.atoms.start].template.as_str())
+            .collect();
         assert_eq!(templates, ["ACE", name, name, "NME"], "{seq}");
         let q: f64 = system.charges().iter().sum();
-        assert!((q - q.round()).abs() < 1e-9, "{seq}: non-integer charge {q}");
+        assert!(
+            (q - q.round()).abs() < 1e-9,
+            "{seq}: non-integer charge {q}"
+        );
         assert!(system.energy(&pos).is_finite(), "{seq}");
     }
 }
@@ -36,8 +45,14 @@ fn remove_atoms(top: &Topology, remove: &[usize]) -> Topology {
     let mut out = top.clone();
     out.atoms = keep.iter().map(|&i| top.atoms[i].clone()).collect();
     for r in &mut out.residues {
-        let start = keep.iter().position(|&i| i >= r.atoms.start).unwrap_or(keep.len());
-        let end = keep.iter().position(|&i| i >= r.atoms.end).unwrap_or(keep.len());
+        let start = keep
+            .iter()
+            .position(|&i| i >= r.atoms.start)
+            .unwrap_or(keep.len());
+        let end = keep
+            .iter()
+            .position(|&i| i >= r.atoms.end)
+            .unwrap_or(keep.len());
         r.atoms = start..end;
     }
     out.bonds = top
@@ -52,23 +67,38 @@ fn remove_atoms(top: &Topology, remove: &[usize]) -> Topology {
 #[test]
 fn disulfide_bridge_gives_cyx() {
     let (top, _) = build_peptide("CAC").unwrap();
-    let hg: Vec<usize> = [1, 3].iter().map(|&r| top.find_atom(r, "HG").unwrap()).collect();
+    let hg: Vec<usize> = [1, 3]
+        .iter()
+        .map(|&r| top.find_atom(r, "HG").unwrap())
+        .collect();
     let mut top = remove_atoms(&top, &hg);
-    let sg: Vec<usize> = [1, 3].iter().map(|&r| top.find_atom(r, "SG").unwrap()).collect();
+    let sg: Vec<usize> = [1, 3]
+        .iter()
+        .map(|&r| top.find_atom(r, "SG").unwrap())
+        .collect();
     top.bonds.push((sg[0], sg[1]));
-    let system = ForceField::amber14().create_system(&top, &SystemOptions::default()).unwrap();
+    let system = ForceField::amber14()
+        .create_system(&top, &SystemOptions::default())
+        .unwrap();
     assert_eq!(system.atoms()[sg[0]].template, "CYX");
     assert_eq!(system.atoms()[sg[1]].template, "CYX");
     assert_eq!(system.atoms()[sg[0]].atom_type, "protein-S");
     // The S–S bond has its parameters and makes the two SG 1-2 excluded.
-    assert!(system.bonds().iter().any(|b| b.atoms == [sg[0].min(sg[1]), sg[0].max(sg[1])]));
-    assert!(system.excluded_pairs().any(|p| p == (sg[0].min(sg[1]), sg[0].max(sg[1]))));
+    assert!(system
+        .bonds()
+        .iter()
+        .any(|b| b.atoms == [sg[0].min(sg[1]), sg[0].max(sg[1])]));
+    assert!(system
+        .excluded_pairs()
+        .any(|p| p == (sg[0].min(sg[1]), sg[0].max(sg[1]))));
 }
 
 #[test]
 fn batched_evaluation_equals_single_calls() {
     let (top, start) = build_peptide("AKWE").unwrap();
-    let system = ForceField::amber14().create_system(&top, &SystemOptions::default()).unwrap();
+    let system = ForceField::amber14()
+        .create_system(&top, &SystemOptions::default())
+        .unwrap();
     let n = system.n_atoms();
     let n_conf = 13;
     let mut pos = Vec::with_capacity(n * n_conf);

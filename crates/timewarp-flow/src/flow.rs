@@ -224,7 +224,11 @@ impl<B: Backend> TimewarpFlow<B> {
 
     /// [`conditioning`](Self::conditioning) for a flow over only some components of every atom
     /// (see [`Conditioning::components`]).
-    pub fn conditioning_with(&self, cond: &FlowCondition<B>, components: Option<Tensor<B, 3>>) -> Conditioning<B> {
+    pub fn conditioning_with(
+        &self,
+        cond: &FlowCondition<B>,
+        components: Option<Tensor<B, 3>>,
+    ) -> Conditioning<B> {
         let [b, n, _] = cond.x_coords.dims();
         let x_centred = self.centred_coords(cond.x_coords.clone(), cond.mask.clone());
         let x_velocs = self.used_velocs(cond.x_velocs.clone());
@@ -323,7 +327,11 @@ impl<B: Backend> TimewarpFlow<B> {
 
     /// [`data_to_latent`](Self::data_to_latent) of a flow over the `components` [B, N, 3] of
     /// every atom only; the other components pass unchanged and add nothing to log p.
-    pub fn data_to_latent_masked(&self, batch: &FlowBatch<B>, components: Tensor<B, 3>) -> FlowLatent<B> {
+    pub fn data_to_latent_masked(
+        &self,
+        batch: &FlowBatch<B>,
+        components: Tensor<B, 3>,
+    ) -> FlowLatent<B> {
         self.data_to_latent_impl(batch, Some(components), None)
     }
 

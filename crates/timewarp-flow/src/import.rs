@@ -54,7 +54,11 @@ impl KeyReport {
         for (n, one, many) in [
             (self.missing.len(), "missing key", "missing keys"),
             (self.unexpected.len(), "unexpected key", "unexpected keys"),
-            (self.shape_mismatches.len(), "shape mismatch", "shape mismatches"),
+            (
+                self.shape_mismatches.len(),
+                "shape mismatch",
+                "shape mismatches",
+            ),
             (self.inconsistent.len(), "inconsistency", "inconsistencies"),
         ] {
             if n > 0 {
@@ -196,7 +200,10 @@ fn read_linear<B: Backend>(
     // every matrix product copy the weight into row-major order first (a fifth of the sampling
     // time of a 36 M-parameter model), and Adam's updates would keep that strided layout.
     let w = r.take(&format!("{prefix}.weight"), &[d_out, d_in]);
-    let w_in_out: Vec<f64> = (0..d_in).flat_map(|i| (0..d_out).map(move |o| (i, o))).map(|(i, o)| w[o * d_in + i]).collect();
+    let w_in_out: Vec<f64> = (0..d_in)
+        .flat_map(|i| (0..d_out).map(move |o| (i, o)))
+        .map(|(i, o)| w[o * d_in + i])
+        .collect();
     let bias = bias.then(|| param(r.take(&format!("{prefix}.bias"), &[d_out]), [d_out], device));
     Linear {
         weight: param(w_in_out, [d_in, d_out], device),

@@ -82,8 +82,16 @@ mod tests {
         for (i, &v) in xs.iter().enumerate() {
             let s = 1.0 / (1.0 + (-v).exp());
             let (want_y, want_g) = (v * s, s * (1.0 + v * (1.0 - s)));
-            assert!((y[i] as f64 - want_y).abs() <= 1e-6 * (1.0 + want_y.abs()), "silu({v}) = {} vs {want_y}", y[i]);
-            assert!(g[i].is_finite() && (g[i] as f64 - want_g).abs() <= 1e-5, "silu'({v}) = {} vs {want_g}", g[i]);
+            assert!(
+                (y[i] as f64 - want_y).abs() <= 1e-6 * (1.0 + want_y.abs()),
+                "silu({v}) = {} vs {want_y}",
+                y[i]
+            );
+            assert!(
+                g[i].is_finite() && (g[i] as f64 - want_g).abs() <= 1e-5,
+                "silu'({v}) = {} vs {want_g}",
+                g[i]
+            );
         }
     }
 }

@@ -395,7 +395,9 @@ fn initialisation_is_reproducible_across_precisions() {
 
 /// A component mask for `molecule` with some components of every atom switched off.
 fn some_components(n: usize) -> Vec<f64> {
-    (0..n * 3).map(|i| if (i * 7 + 3) % 5 < 3 { 1.0 } else { 0.0 }).collect()
+    (0..n * 3)
+        .map(|i| if (i * 7 + 3) % 5 < 3 { 1.0 } else { 0.0 })
+        .collect()
 }
 
 /// With a component mask (the internal-chart flow), sampling inverts the density direction,
@@ -418,8 +420,12 @@ fn masked_flow_inverts_and_its_log_determinant_is_that_of_the_masked_map() {
     };
     // Invertibility and pass-through of the unmasked components.
     let cond = condition::<F64>(std::slice::from_ref(&molecule), &device);
-    let zp: Vec<f64> = (0..3 * n).map(|i| mask_host[i] * (0.3 * i as f64 - 1.0)).collect();
-    let zv: Vec<f64> = (0..3 * n).map(|i| mask_host[i] * (0.5 - 0.2 * i as f64)).collect();
+    let zp: Vec<f64> = (0..3 * n)
+        .map(|i| mask_host[i] * (0.3 * i as f64 - 1.0))
+        .collect();
+    let zv: Vec<f64> = (0..3 * n)
+        .map(|i| mask_host[i] * (0.5 - 0.2 * i as f64))
+        .collect();
     let s = model.sample_with_latents_masked(
         &cond,
         mask(1),
@@ -444,8 +450,12 @@ fn masked_flow_inverts_and_its_log_determinant_is_that_of_the_masked_map() {
         for sign in [1.0, -1.0] {
             let mut m = molecule.clone();
             let (atom, axis) = (d / 3, d % 3);
-            m.y_coords = (0..n).map(|a| std::array::from_fn(|k| mask_host[3 * a + k] * molecule.y_coords[a][k])).collect();
-            m.y_velocs = (0..n).map(|a| std::array::from_fn(|k| mask_host[3 * a + k] * molecule.y_velocs[a][k])).collect();
+            m.y_coords = (0..n)
+                .map(|a| std::array::from_fn(|k| mask_host[3 * a + k] * molecule.y_coords[a][k]))
+                .collect();
+            m.y_velocs = (0..n)
+                .map(|a| std::array::from_fn(|k| mask_host[3 * a + k] * molecule.y_velocs[a][k]))
+                .collect();
             if velocity {
                 m.y_velocs[atom][axis] += sign * h;
             } else {
@@ -457,13 +467,30 @@ fn masked_flow_inverts_and_its_log_determinant_is_that_of_the_masked_map() {
     let k = molecules.len();
     let lat = model.data_to_latent_masked(&batch::<F64>(&molecules, None, &device), mask(k));
     let (zp, zv) = (host(lat.z_coords), host(lat.z_velocs));
-    let z_of = |b: usize| -> Vec<f64> { dims.iter().map(|&d| zp[b * 3 * n + d]).chain(dims.iter().map(|&d| zv[b * 3 * n + d])).collect() };
+    let z_of = |b: usize| -> Vec<f64> {
+        dims.iter()
+            .map(|&d| zp[b * 3 * n + d])
+            .chain(dims.iter().map(|&d| zv[b * 3 * n + d]))
+            .collect()
+    };
     let m = 2 * dims.len();
-    let jacobian: Vec<Vec<f64>> = (0..m).map(|r| (0..m).map(|c| (z_of(2 * c)[r] - z_of(2 * c + 1)[r]) / (2.0 * h)).collect()).collect();
+    let jacobian: Vec<Vec<f64>> = (0..m)
+        .map(|r| {
+            (0..m)
+                .map(|c| (z_of(2 * c)[r] - z_of(2 * c + 1)[r]) / (2.0 * h))
+                .collect()
+        })
+        .collect();
     let numerical = log_abs_det(jacobian);
     let analytic = host(lat.logdet)[0];
-    assert!(analytic.abs() > 0.05, "a trivial log-determinant ({analytic}) would test nothing");
-    assert!((numerical - analytic).abs() < 1e-5, "numerical {numerical} vs flow {analytic}");
+    assert!(
+        analytic.abs() > 0.05,
+        "a trivial log-determinant ({analytic}) would test nothing"
+    );
+    assert!(
+        (numerical - analytic).abs() < 1e-5,
+        "numerical {numerical} vs flow {analytic}"
+    );
 }
 
 /// Identity couplings make the flow its base density: y = z and log p = log N(z; 0, σ²).
@@ -473,7 +500,11 @@ fn identity_couplings_give_the_base_density() {
     let model = tiny_model::<F64>(4, &device).with_identity_couplings();
     let molecule = Molecule::random(5, 3);
     let cond = condition::<F64>(std::slice::from_ref(&molecule), &device);
-    let z = Tensor::<F64, 3>::random([1, 5, 3], burn::tensor::Distribution::Normal(0.0, 1.0), float_options::<F64>(&device));
+    let z = Tensor::<F64, 3>::random(
+        [1, 5, 3],
+        burn::tensor::Distribution::Normal(0.0, 1.0),
+        float_options::<F64>(&device),
+    );
     let s = model.sample_with_latents(&cond, z.clone(), z.clone() * 2.0);
     assert!(max_scaled_diff(&host(s.y_coords.clone() - cond.x_coords.clone()), &host(z)) < 1e-12);
     assert_eq!(host(s.logdet), vec![0.0]);

@@ -14,8 +14,8 @@
 use crate::MdError;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-pub use timewarp_rundir::RngState;
 use std::path::Path;
+pub use timewarp_rundir::RngState;
 
 /// File name of a replica's checkpoint inside its output folder.
 pub const CHECKPOINT_FILE: &str = "checkpoint.json";

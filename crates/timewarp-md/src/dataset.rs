@@ -40,13 +40,13 @@ pub use split::{assign_splits, fnv1a, splitmix64, SplitFractions, SplitName};
 use crate::config::protocol_differences;
 use crate::minimize::{minimize, MinimizeOptions};
 use crate::run::{md_record, name_from_path, run_md, MdSummary};
-use timewarp_rundir::{RunRecord, Session};
 use crate::{MdConfig, MdError};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use timewarp_ff::{FfError, ForceField, SystemOptions};
 use timewarp_mol::builder::{build_peptide, BuildError};
 use timewarp_mol::pdb::{read_pdb, PdbFile};
+use timewarp_rundir::{RunRecord, Session};
 
 /// The 20 standard amino acids by one-letter code.
 pub const STANDARD_AMINO_ACIDS: &str = "ACDEFGHIKLMNPQRSTVWY";
@@ -308,7 +308,9 @@ pub fn run_md_dataset(
                 return Ok(());
             }
             let index = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let Some((name, source)) = requested.get(index) else { return Ok(()) };
+            let Some((name, source)) = requested.get(index) else {
+                return Ok(());
+            };
             let (dir, peptide_md, k) = {
                 let guard = shared.lock().unwrap_or_else(|e| e.into_inner());
                 let manifest = &guard.0;
@@ -367,11 +369,17 @@ pub fn run_md_dataset(
         let handles: Vec<_> = (0..concurrent).map(|_| scope.spawn(worker)).collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect::<Result<Vec<()>, MdError>>()
     })?;
     let (manifest, reports) = shared.into_inner().unwrap_or_else(|e| e.into_inner());
-    let reports = reports.into_iter().map(|r| r.expect("every requested peptide was processed")).collect();
+    let reports = reports
+        .into_iter()
+        .map(|r| r.expect("every requested peptide was processed"))
+        .collect();
     Ok(DatasetSummary { manifest, reports })
 }
 
@@ -451,7 +459,11 @@ fn completed_run(dir: &Path, md: &MdConfig) -> Option<usize> {
         return None;
     }
     let summary: MdSummary = serde_json::from_value(record.summary).ok()?;
-    let all_done = summary.replicas.len() == md.replicas && summary.replicas.iter().all(|r| r.steps_done == md.total_steps());
+    let all_done = summary.replicas.len() == md.replicas
+        && summary
+            .replicas
+            .iter()
+            .all(|r| r.steps_done == md.total_steps());
     all_done.then_some(summary.n_atoms)
 }
 
@@ -493,9 +505,18 @@ fn run_peptide(
         PeptideSource::Sequence(s) => PathBuf::from(format!("sequence:{s}")),
         PeptideSource::Pdb(p) => p.clone(),
     };
-    let session = Session::open(dir, md_record(md, forcefield, &pdb, &source_path), true, true).map_err(|e| (MdError::from(e).into(), n_atoms))?;
-    let summary = run_md(md, &pdb, &system, system.masses(), dir, true, progress).map_err(|e| (e.into(), n_atoms))?;
-    session.finish(&summary).map_err(|e| (MdError::from(e).into(), n_atoms))?;
+    let session = Session::open(
+        dir,
+        md_record(md, forcefield, &pdb, &source_path),
+        true,
+        true,
+    )
+    .map_err(|e| (MdError::from(e).into(), n_atoms))?;
+    let summary = run_md(md, &pdb, &system, system.masses(), dir, true, progress)
+        .map_err(|e| (e.into(), n_atoms))?;
+    session
+        .finish(&summary)
+        .map_err(|e| (MdError::from(e).into(), n_atoms))?;
     Ok(summary)
 }
 

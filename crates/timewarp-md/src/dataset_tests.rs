@@ -191,9 +191,21 @@ fn added_peptides_keep_the_others_splits_and_trajectories() {
 fn concurrent_peptides_give_the_same_trajectories_as_one_at_a_time() {
     let (one, many) = (scratch("serial"), scratch("concurrent"));
     let peptides = seqs(&["AG", "GA", "GG"]);
-    let serial = DatasetConfig { md: MdConfig { threads: 1, ..tiny(100).md }, ..tiny(100) };
+    let serial = DatasetConfig {
+        md: MdConfig {
+            threads: 1,
+            ..tiny(100).md
+        },
+        ..tiny(100)
+    };
     // Three workers and one replica: all three peptides run at once.
-    let concurrent = DatasetConfig { md: MdConfig { threads: 3, ..tiny(100).md }, ..tiny(100) };
+    let concurrent = DatasetConfig {
+        md: MdConfig {
+            threads: 3,
+            ..tiny(100).md
+        },
+        ..tiny(100)
+    };
     let a = run_md_dataset(&serial, &peptides, &one, &()).unwrap();
     let b = run_md_dataset(&concurrent, &peptides, &many, &()).unwrap();
     // Reports come back in the requested order, and the trajectories are identical.
@@ -201,9 +213,17 @@ fn concurrent_peptides_give_the_same_trajectories_as_one_at_a_time() {
     assert_eq!(names(&a), ["AG", "GA", "GG"]);
     assert_eq!(names(&a), names(&b));
     for name in ["AG", "GA", "GG"] {
-        assert_eq!(frames(&one, name).positions, frames(&many, name).positions, "{name}");
+        assert_eq!(
+            frames(&one, name).positions,
+            frames(&many, name).positions,
+            "{name}"
+        );
     }
-    assert!(b.manifest.peptides.iter().all(|p| p.status == PeptideStatus::Complete));
+    assert!(b
+        .manifest
+        .peptides
+        .iter()
+        .all(|p| p.status == PeptideStatus::Complete));
     let _ = std::fs::remove_dir_all(&one);
     let _ = std::fs::remove_dir_all(&many);
 }

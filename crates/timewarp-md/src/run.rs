@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 use timewarp_ff::Potential;
-use timewarp_mol::pdb::{write_pdb_file, PdbFile};
 use timewarp_ff::SystemOptions;
+use timewarp_mol::pdb::{write_pdb_file, PdbFile};
 use timewarp_mol::traj::state0_path;
 use timewarp_rundir::{InputIdentity, RunControl, RunRecord, Session};
 
@@ -244,7 +244,12 @@ pub(crate) fn run_md_inner(
 /// The record of an MD run in `run.json`: settings (MD and force field) and the starting
 /// structure; how many production steps and how often to checkpoint are the run's extent (a
 /// finished run can be extended with `resume`).
-pub fn md_record(cfg: &MdConfig, forcefield: &SystemOptions, pdb: &PdbFile, source: &Path) -> RunRecord {
+pub fn md_record(
+    cfg: &MdConfig,
+    forcefield: &SystemOptions,
+    pdb: &PdbFile,
+    source: &Path,
+) -> RunRecord {
     let mut md = serde_json::to_value(cfg).unwrap_or_default();
     let mut extent = serde_json::Map::new();
     if let serde_json::Value::Object(m) = &mut md {
@@ -254,26 +259,62 @@ pub fn md_record(cfg: &MdConfig, forcefield: &SystemOptions, pdb: &PdbFile, sour
             }
         }
     }
-    let structure = serde_json::json!({ "topology": pdb.topology, "positions": pdb.models.first() });
+    let structure =
+        serde_json::json!({ "topology": pdb.topology, "positions": pdb.models.first() });
     let settings = serde_json::json!({ "md": md, "forcefield": forcefield });
-    RunRecord::start("md", settings, vec![InputIdentity::value("pdb", source, &structure)]).with_extent(serde_json::Value::Object(extent))
+    RunRecord::start(
+        "md",
+        settings,
+        vec![InputIdentity::value("pdb", source, &structure)],
+    )
+    .with_extent(serde_json::Value::Object(extent))
 }
 
 /// `timewarp md` on one structure: reads `pdb_path`, opens `out_dir` (locked and inspected, see
 /// `timewarp_rundir`; the files of `control` are written once it is open), runs [`run_md`] with
 /// the amber14 force field and `forcefield` options, and records the run. A folder that holds
 /// the finished run with the same settings is not run again; its summary is returned.
-pub fn run_md_command(cfg: &MdConfig, forcefield: &SystemOptions, pdb_path: &Path, out_dir: &Path, control: &RunControl<'_>) -> Result<MdSummary, MdError> {
+pub fn run_md_command(
+    cfg: &MdConfig,
+    forcefield: &SystemOptions,
+    pdb_path: &Path,
+    out_dir: &Path,
+    control: &RunControl<'_>,
+) -> Result<MdSummary, MdError> {
     cfg.validate()?;
     let pdb = timewarp_mol::read_pdb(pdb_path)?;
     let system = timewarp_ff::ForceField::amber14().create_system(&pdb.topology, forcefield)?;
-    let checkpointed = (0..cfg.replicas).any(|r| checkpoint_path(&replica_dir(out_dir, cfg.replicas, r)).is_file());
-    let session = Session::open_with(out_dir, md_record(cfg, forcefield, &pdb, pdb_path), control, checkpointed)?;
+    let checkpointed = (0..cfg.replicas)
+        .any(|r| checkpoint_path(&replica_dir(out_dir, cfg.replicas, r)).is_file());
+    let session = Session::open_with(
+        out_dir,
+        md_record(cfg, forcefield, &pdb, pdb_path),
+        control,
+        checkpointed,
+    )?;
     if session.is_complete() {
-        return serde_json::from_value(session.record().summary.clone()).map_err(|e| MdError::Config(format!("{}: {e}", out_dir.join(timewarp_rundir::RUN_JSON).display())));
+        return serde_json::from_value(session.record().summary.clone()).map_err(|e| {
+            MdError::Config(format!(
+                "{}: {e}",
+                out_dir.join(timewarp_rundir::RUN_JSON).display()
+            ))
+        });
     }
-    let summary = run_md_inner(cfg, &pdb, &system, system.masses(), out_dir, session.resuming(), control.progress, control.stop_after)?;
-    if summary.replicas.iter().all(|r| r.steps_done == cfg.total_steps()) {
+    let summary = run_md_inner(
+        cfg,
+        &pdb,
+        &system,
+        system.masses(),
+        out_dir,
+        session.resuming(),
+        control.progress,
+        control.stop_after,
+    )?;
+    if summary
+        .replicas
+        .iter()
+        .all(|r| r.steps_done == cfg.total_steps())
+    {
         session.finish(&summary)?;
     }
     Ok(summary)

@@ -8,9 +8,9 @@
 //! Massless particles get zero velocity.
 
 use crate::cmm::remove_cm_motion;
-use timewarp_ff::constants::BOLTZ;
 use rand::Rng;
 use rand_distr::StandardNormal;
+use timewarp_ff::constants::BOLTZ;
 
 /// Overwrite `velocities` (nm/ps) with Maxwell–Boltzmann velocities at `temperature_k`, with the
 /// centre-of-mass momentum removed when `zero_momentum`. Draws 3 normals per massive particle.

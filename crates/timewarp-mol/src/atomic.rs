@@ -8,7 +8,10 @@ impl From<timewarp_rundir::RunDirError> for crate::MolError {
     fn from(e: timewarp_rundir::RunDirError) -> Self {
         match e {
             timewarp_rundir::RunDirError::Io { path, err } => crate::MolError::Io { path, err },
-            other => crate::MolError::Io { path: std::path::PathBuf::new(), err: std::io::Error::other(other.to_string()) },
+            other => crate::MolError::Io {
+                path: std::path::PathBuf::new(),
+                err: std::io::Error::other(other.to_string()),
+            },
         }
     }
 }

@@ -14,7 +14,10 @@ use crate::RunDirError;
 
 /// The temporary file that becomes `path`.
 fn tmp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
@@ -31,13 +34,18 @@ pub fn sync_parent(path: &Path) {
 
 /// Replaces `path` atomically with what `write` writes into a buffered temporary file. `E` is
 /// the caller's error type (so that serialisers can report their own errors).
-pub fn write_atomic_with<E: From<RunDirError>>(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> Result<(), E>) -> Result<(), E> {
+pub fn write_atomic_with<E: From<RunDirError>>(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<(), E>,
+) -> Result<(), E> {
     let tmp = tmp_path(path);
     let result = (|| -> Result<(), E> {
         let file = File::create(&tmp).map_err(|e| RunDirError::io(&tmp, e))?;
         let mut w = BufWriter::new(file);
         write(&mut w)?;
-        let file = w.into_inner().map_err(|e| RunDirError::io(&tmp, e.into_error()))?;
+        let file = w
+            .into_inner()
+            .map_err(|e| RunDirError::io(&tmp, e.into_error()))?;
         file.sync_all().map_err(|e| RunDirError::io(&tmp, e))?;
         drop(file);
         std::fs::rename(&tmp, path).map_err(|e| RunDirError::io(path, e))?;
@@ -52,12 +60,17 @@ pub fn write_atomic_with<E: From<RunDirError>>(path: &Path, write: impl FnOnce(&
 
 /// Replaces `path` atomically with `bytes`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunDirError> {
-    write_atomic_with(path, |w| w.write_all(bytes).map_err(|e| RunDirError::io(path, e)))
+    write_atomic_with(path, |w| {
+        w.write_all(bytes).map_err(|e| RunDirError::io(path, e))
+    })
 }
 
 /// Replaces `path` atomically with `value` as pretty JSON.
 pub fn write_json_atomic<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<(), RunDirError> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| RunDirError::Json { path: path.to_path_buf(), message: e.to_string() })?;
+    let text = serde_json::to_string_pretty(value).map_err(|e| RunDirError::Json {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
     write_atomic(path, text.as_bytes())
 }
 
@@ -65,10 +78,22 @@ pub fn write_json_atomic<T: Serialize + ?Sized>(path: &Path, value: &T) -> Resul
 /// `dst.tmp/`: the old folder is renamed to `dst.old/`, the new one to `dst`, and `dst.old/`
 /// removed (two renames, so a kill between them leaves only `dst.old/`, which
 /// [`find_replaced_dir`] returns). A failing `fill` leaves `dst` as it was.
-pub fn replace_dir_atomic<E: From<RunDirError>>(dst: &Path, fill: impl FnOnce(&Path) -> Result<(), E>) -> Result<(), E> {
-    let name = dst.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let (tmp, old) = (dst.with_file_name(format!("{name}.tmp")), dst.with_file_name(format!("{name}.old")));
-    let io = |p: &Path| { let p = p.to_path_buf(); move |e| RunDirError::io(&p, e) };
+pub fn replace_dir_atomic<E: From<RunDirError>>(
+    dst: &Path,
+    fill: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), E> {
+    let name = dst
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (tmp, old) = (
+        dst.with_file_name(format!("{name}.tmp")),
+        dst.with_file_name(format!("{name}.old")),
+    );
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |e| RunDirError::io(&p, e)
+    };
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
     }
@@ -97,14 +122,22 @@ pub fn replace_dir_atomic<E: From<RunDirError>>(dst: &Path, fill: impl FnOnce(&P
 /// The complete folder written by [`replace_dir_atomic`]: `dst`, or `dst.old/` if a kill fell
 /// between its two renames; `complete` says whether a candidate holds what makes it whole.
 pub fn find_replaced_dir(dst: &Path, complete: impl Fn(&Path) -> bool) -> Option<PathBuf> {
-    let name = dst.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    [dst.to_path_buf(), dst.with_file_name(format!("{name}.old"))].into_iter().find(|p| complete(p))
+    let name = dst
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    [dst.to_path_buf(), dst.with_file_name(format!("{name}.old"))]
+        .into_iter()
+        .find(|p| complete(p))
 }
 
 /// Reads JSON from `path`.
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, RunDirError> {
     let text = std::fs::read_to_string(path).map_err(|e| RunDirError::io(path, e))?;
-    serde_json::from_str(&text).map_err(|e| RunDirError::Json { path: path.to_path_buf(), message: e.to_string() })
+    serde_json::from_str(&text).map_err(|e| RunDirError::Json {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -120,10 +153,18 @@ mod tests {
         write_json_atomic(&p, &vec![4]).unwrap();
         assert_eq!(read_json::<Vec<i32>>(&p).unwrap(), vec![4]);
         // A failing writer keeps the old file and removes its temporary.
-        let err = write_atomic_with::<RunDirError>(&p, |_| Err(RunDirError::Refused { dir: dir.clone(), message: "no".into() }));
+        let err = write_atomic_with::<RunDirError>(&p, |_| {
+            Err(RunDirError::Refused {
+                dir: dir.clone(),
+                message: "no".into(),
+            })
+        });
         assert!(err.is_err());
         assert_eq!(read_json::<Vec<i32>>(&p).unwrap(), vec![4]);
-        let names: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         assert_eq!(names, ["a.json"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -25,13 +25,25 @@ pub struct RunControl<'a> {
 
 impl Default for RunControl<'_> {
     fn default() -> Self {
-        RunControl { resume: false, progress: &|_, _| {}, status: &|_, _| {}, stop_after: None, files: Vec::new() }
+        RunControl {
+            resume: false,
+            progress: &|_, _| {},
+            status: &|_, _| {},
+            stop_after: None,
+            files: Vec::new(),
+        }
     }
 }
 
 impl<'a> RunControl<'a> {
     pub fn new(resume: bool, progress: &'a Progress<'a>) -> Self {
-        RunControl { resume, progress, status: &|_, _| {}, stop_after: None, files: Vec::new() }
+        RunControl {
+            resume,
+            progress,
+            status: &|_, _| {},
+            stop_after: None,
+            files: Vec::new(),
+        }
     }
 
     /// With `status` receiving the live figures of the work.

@@ -12,7 +12,12 @@ pub enum RunDirError {
     Json { path: PathBuf, message: String },
     /// Another process holds the folder.
     #[error("{dir} is in use by another timewarp process (pid {pid}, `{command}`, since {since}); wait for it to finish or choose another folder")]
-    Locked { dir: PathBuf, pid: u32, command: String, since: String },
+    Locked {
+        dir: PathBuf,
+        pid: u32,
+        command: String,
+        since: String,
+    },
     /// The folder holds something this command must not touch.
     #[error("{dir}: {message}")]
     Refused { dir: PathBuf, message: String },
@@ -20,6 +25,9 @@ pub enum RunDirError {
 
 impl RunDirError {
     pub fn io(path: impl Into<PathBuf>, err: std::io::Error) -> Self {
-        RunDirError::Io { path: path.into(), err }
+        RunDirError::Io {
+            path: path.into(),
+            err,
+        }
     }
 }

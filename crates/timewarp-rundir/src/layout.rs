@@ -69,15 +69,27 @@ pub struct TrajectoryFiles {
 impl TrajectoryFiles {
     /// The pair that `arrays` (a `…-traj-arrays.npz` file) belongs to; its topology must exist.
     pub fn for_arrays(arrays: &Path) -> Result<TrajectoryFiles, LayoutError> {
-        let file_name = arrays.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let file_name = arrays
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         let Some(name) = file_name.strip_suffix(ARRAYS_SUFFIX) else {
-            return Err(LayoutError::BadName { path: arrays.to_path_buf() });
+            return Err(LayoutError::BadName {
+                path: arrays.to_path_buf(),
+            });
         };
         let state0 = arrays.with_file_name(format!("{name}{STATE0_SUFFIX}"));
         if !state0.is_file() {
-            return Err(LayoutError::MissingTopology { arrays: arrays.to_path_buf(), state0 });
+            return Err(LayoutError::MissingTopology {
+                arrays: arrays.to_path_buf(),
+                state0,
+            });
         }
-        Ok(TrajectoryFiles { name: name.to_string(), arrays: arrays.to_path_buf(), state0 })
+        Ok(TrajectoryFiles {
+            name: name.to_string(),
+            arrays: arrays.to_path_buf(),
+            state0,
+        })
     }
 
     /// The folder holding the pair.
@@ -87,7 +99,10 @@ impl TrajectoryFiles {
 }
 
 fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, LayoutError> {
-    let io = |err| LayoutError::Io { path: dir.to_path_buf(), err };
+    let io = |err| LayoutError::Io {
+        path: dir.to_path_buf(),
+        err,
+    };
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(io)?
         .map(|e| e.map(|e| e.path()))
@@ -138,7 +153,11 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<TrajectoryFiles>, LayoutError> 
 fn walk(dir: &Path, found: &mut Vec<TrajectoryFiles>) -> Result<(), LayoutError> {
     let entries = sorted_entries(dir)?;
     for e in &entries {
-        if e.is_file() && e.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(ARRAYS_SUFFIX)) {
+        if e.is_file()
+            && e.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(ARRAYS_SUFFIX))
+        {
             found.push(TrajectoryFiles::for_arrays(e)?);
         }
     }
@@ -165,8 +184,18 @@ mod tests {
             std::fs::write(arrays_path(dir, name), "").unwrap();
         }
         let found = discover(std::slice::from_ref(&root)).unwrap();
-        let names: Vec<_> = found.iter().map(|f| (f.dir().to_path_buf(), f.name.clone())).collect();
-        assert_eq!(names, [(root.clone(), "a".into()), (root.clone(), "b".into()), (sub.clone(), "a".into())]);
+        let names: Vec<_> = found
+            .iter()
+            .map(|f| (f.dir().to_path_buf(), f.name.clone()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (root.clone(), "a".into()),
+                (root.clone(), "b".into()),
+                (sub.clone(), "a".into())
+            ]
+        );
         assert_eq!(traj_names(&root).unwrap(), ["a", "b"]);
 
         std::fs::remove_file(state0_path(&sub, "a")).unwrap();
@@ -174,7 +203,9 @@ mod tests {
         assert!(matches!(e, LayoutError::MissingTopology { .. }), "{e}");
         let empty = root.join("empty");
         std::fs::create_dir_all(&empty).unwrap();
-        let e = discover(std::slice::from_ref(&empty)).unwrap_err().to_string();
+        let e = discover(std::slice::from_ref(&empty))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("empty") && e.contains(ARRAYS_SUFFIX), "{e}");
         let e = discover(&[root.join("nothing")]).unwrap_err();
         assert!(matches!(e, LayoutError::Missing { .. }));

@@ -29,7 +29,10 @@ pub mod record;
 pub mod rng;
 pub mod session;
 
-pub use atomic::{find_replaced_dir, read_json, replace_dir_atomic, write_atomic, write_atomic_with, write_json_atomic};
+pub use atomic::{
+    find_replaced_dir, read_json, replace_dir_atomic, write_atomic, write_atomic_with,
+    write_json_atomic,
+};
 pub use control::RunControl;
 pub use error::RunDirError;
 pub use layout::{LayoutError, TrajectoryFiles};

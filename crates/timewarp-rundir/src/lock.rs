@@ -55,30 +55,51 @@ impl FolderLock {
         let me = Holder {
             pid: std::process::id(),
             command: command.to_string(),
-            since: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+            since: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
         };
         for _ in 0..20 {
             match OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(mut f) => {
                     let text = serde_json::to_string(&me).expect("holder serialises");
-                    f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(|e| RunDirError::io(&path, e))?;
+                    f.write_all(text.as_bytes())
+                        .and_then(|_| f.sync_all())
+                        .map_err(|e| RunDirError::io(&path, e))?;
                     return Ok(FolderLock { path });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder = std::fs::read_to_string(&path).ok().and_then(|t| serde_json::from_str::<Holder>(&t).ok());
+                    let holder = std::fs::read_to_string(&path)
+                        .ok()
+                        .and_then(|t| serde_json::from_str::<Holder>(&t).ok());
                     match holder {
                         Some(h) if h.pid != me.pid && alive(h.pid) => {
-                            return Err(RunDirError::Locked { dir: dir.to_path_buf(), pid: h.pid, command: h.command, since: format!("{} s since the epoch", h.since) });
+                            return Err(RunDirError::Locked {
+                                dir: dir.to_path_buf(),
+                                pid: h.pid,
+                                command: h.command,
+                                since: format!("{} s since the epoch", h.since),
+                            });
                         }
                         Some(h) if h.pid == me.pid => {
-                            return Err(RunDirError::Refused { dir: dir.to_path_buf(), message: format!("already locked by this process (`{}`)", h.command) });
+                            return Err(RunDirError::Refused {
+                                dir: dir.to_path_buf(),
+                                message: format!(
+                                    "already locked by this process (`{}`)",
+                                    h.command
+                                ),
+                            });
                         }
                         Some(_) => {
                             // Stale: its process is gone. Move it aside (only one of several
                             // contenders succeeds) and try again.
                             let aside = dir.join(format!("{LOCK_FILE}.stale-{}", me.pid));
                             if std::fs::rename(&path, &aside).is_ok() {
-                                tracing_like(&format!("took over the stale lock of {}", dir.display()));
+                                tracing_like(&format!(
+                                    "took over the stale lock of {}",
+                                    dir.display()
+                                ));
                                 let _ = std::fs::remove_file(&aside);
                             }
                         }
@@ -100,7 +121,10 @@ impl FolderLock {
 
 impl Drop for FolderLock {
     fn drop(&mut self) {
-        let ours = std::fs::read_to_string(&self.path).ok().and_then(|t| serde_json::from_str::<Holder>(&t).ok()).is_some_and(|h| h.pid == std::process::id());
+        let ours = std::fs::read_to_string(&self.path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Holder>(&t).ok())
+            .is_some_and(|h| h.pid == std::process::id());
         if ours {
             let _ = std::fs::remove_file(&self.path);
         }
@@ -126,8 +150,13 @@ mod tests {
     fn a_second_holder_is_refused_and_the_lock_goes_with_its_holder() {
         let dir = scratch("twice");
         let lock = FolderLock::acquire(&dir, "timewarp md").unwrap();
-        let err = FolderLock::acquire(&dir, "timewarp train").unwrap_err().to_string();
-        assert!(err.contains("already locked by this process") && err.contains("timewarp md"), "{err}");
+        let err = FolderLock::acquire(&dir, "timewarp train")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("already locked by this process") && err.contains("timewarp md"),
+            "{err}"
+        );
         drop(lock);
         assert!(!dir.join(LOCK_FILE).exists());
         let _again = FolderLock::acquire(&dir, "timewarp train").unwrap();
@@ -139,14 +168,24 @@ mod tests {
         let dir = scratch("foreign");
         std::fs::create_dir_all(&dir).unwrap();
         // pid 1 (init) is alive on every Unix system.
-        std::fs::write(dir.join(LOCK_FILE), r#"{"pid":1,"command":"timewarp md --seed 7","since":0}"#).unwrap();
+        std::fs::write(
+            dir.join(LOCK_FILE),
+            r#"{"pid":1,"command":"timewarp md --seed 7","since":0}"#,
+        )
+        .unwrap();
         let err = FolderLock::acquire(&dir, "timewarp md").unwrap_err();
         assert!(matches!(err, RunDirError::Locked { pid: 1, .. }), "{err}");
         assert!(err.to_string().contains("timewarp md --seed 7"));
         // A pid that cannot exist: stale.
-        std::fs::write(dir.join(LOCK_FILE), r#"{"pid":4000000000,"command":"killed","since":0}"#).unwrap();
+        std::fs::write(
+            dir.join(LOCK_FILE),
+            r#"{"pid":4000000000,"command":"killed","since":0}"#,
+        )
+        .unwrap();
         let lock = FolderLock::acquire(&dir, "timewarp md").unwrap();
-        assert!(std::fs::read_to_string(lock.path()).unwrap().contains(&std::process::id().to_string()));
+        assert!(std::fs::read_to_string(lock.path())
+            .unwrap()
+            .contains(&std::process::id().to_string()));
         drop(lock);
         std::fs::remove_dir_all(&dir).ok();
     }

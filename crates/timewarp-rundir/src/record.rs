@@ -55,10 +55,22 @@ fn canonical(v: &Value) -> String {
         Value::Object(m) => {
             let mut keys: Vec<&String> = m.keys().collect();
             keys.sort();
-            let parts: Vec<String> = keys.iter().map(|k| format!("{}:{}", serde_json::to_string(k).unwrap_or_default(), canonical(&m[*k]))).collect();
+            let parts: Vec<String> = keys
+                .iter()
+                .map(|k| {
+                    format!(
+                        "{}:{}",
+                        serde_json::to_string(k).unwrap_or_default(),
+                        canonical(&m[*k])
+                    )
+                })
+                .collect();
             format!("{{{}}}", parts.join(","))
         }
-        Value::Array(a) => format!("[{}]", a.iter().map(canonical).collect::<Vec<_>>().join(",")),
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(canonical).collect::<Vec<_>>().join(",")
+        ),
         other => other.to_string(),
     }
 }
@@ -78,7 +90,11 @@ impl InputIdentity {
     /// A file, by its content.
     pub fn file(role: &str, path: &Path) -> Result<Self, RunDirError> {
         let bytes = std::fs::read(path).map_err(|e| RunDirError::io(path, e))?;
-        Ok(InputIdentity { role: role.into(), path: path.to_path_buf(), digest: format!("file:{:016x}", fnv1a(&bytes, FNV_OFFSET)) })
+        Ok(InputIdentity {
+            role: role.into(),
+            path: path.to_path_buf(),
+            digest: format!("file:{:016x}", fnv1a(&bytes, FNV_OFFSET)),
+        })
     }
 
     /// A folder: the fingerprint of its complete run record, or (data from elsewhere) a digest
@@ -88,7 +104,11 @@ impl InputIdentity {
         if record.is_file() {
             let r: RunRecord = read_json(&record)?;
             if r.format == RECORD_FORMAT {
-                return Ok(InputIdentity { role: role.into(), path: path.to_path_buf(), digest: format!("run:{}", r.fingerprint.0) });
+                return Ok(InputIdentity {
+                    role: role.into(),
+                    path: path.to_path_buf(),
+                    digest: format!("run:{}", r.fingerprint.0),
+                });
             }
         }
         let mut entries = Vec::new();
@@ -99,13 +119,24 @@ impl InputIdentity {
             h = fnv1a(name.as_bytes(), h);
             h = fnv1a(&size.to_le_bytes(), h);
         }
-        Ok(InputIdentity { role: role.into(), path: path.to_path_buf(), digest: format!("files:{h:016x}") })
+        Ok(InputIdentity {
+            role: role.into(),
+            path: path.to_path_buf(),
+            digest: format!("files:{h:016x}"),
+        })
     }
 
     /// In-memory data (e.g. a parsed structure), by its canonical JSON; `path` says where it came
     /// from.
     pub fn value(role: &str, path: &Path, value: &Value) -> Self {
-        InputIdentity { role: role.into(), path: path.to_path_buf(), digest: format!("data:{:016x}", fnv1a(canonical(value).as_bytes(), FNV_OFFSET)) }
+        InputIdentity {
+            role: role.into(),
+            path: path.to_path_buf(),
+            digest: format!(
+                "data:{:016x}",
+                fnv1a(canonical(value).as_bytes(), FNV_OFFSET)
+            ),
+        }
     }
 
     /// A file or a folder, whichever `path` is.
@@ -122,7 +153,11 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, u64)>) -> std::
     for e in std::fs::read_dir(dir)? {
         let e = e?;
         let p = e.path();
-        let name = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().into_owned();
+        let name = p
+            .strip_prefix(root)
+            .unwrap_or(&p)
+            .to_string_lossy()
+            .into_owned();
         if name.starts_with('.') {
             continue;
         }
@@ -193,7 +228,10 @@ impl RunRecord {
         }
         let r: RunRecord = read_json(&path)?;
         if r.format != RECORD_FORMAT {
-            return Err(RunDirError::Json { path, message: format!("unknown run-record format {:?}", r.format) });
+            return Err(RunDirError::Json {
+                path,
+                message: format!("unknown run-record format {:?}", r.format),
+            });
         }
         Ok(Some(r))
     }
@@ -204,10 +242,17 @@ impl RunRecord {
     }
 
     /// The finished record with `summary`, `wall_seconds` in total.
-    pub fn finish<S: Serialize>(mut self, wall_seconds: f64, summary: &S) -> Result<Self, RunDirError> {
+    pub fn finish<S: Serialize>(
+        mut self,
+        wall_seconds: f64,
+        summary: &S,
+    ) -> Result<Self, RunDirError> {
         self.completed = true;
         self.wall_seconds = wall_seconds;
-        self.summary = serde_json::to_value(summary).map_err(|e| RunDirError::Json { path: RUN_JSON.into(), message: e.to_string() })?;
+        self.summary = serde_json::to_value(summary).map_err(|e| RunDirError::Json {
+            path: RUN_JSON.into(),
+            message: e.to_string(),
+        })?;
         Ok(self)
     }
 }
@@ -233,8 +278,17 @@ pub fn changed_settings(old: &Value, new: &Value) -> Vec<String> {
                 keys.sort();
                 keys.dedup();
                 for k in keys {
-                    let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-                    walk(&p, x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null), out);
+                    let p = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(
+                        &p,
+                        x.get(k).unwrap_or(&Value::Null),
+                        y.get(k).unwrap_or(&Value::Null),
+                        out,
+                    );
                 }
             }
             _ if a != b => out.push(format!("{prefix}: {a} → {b}")),
@@ -255,8 +309,18 @@ fn incidental(name: &str) -> bool {
 /// Decides what `command` with `record.settings` / `record.inputs` may do with `dir` (which the
 /// caller has locked). `checkpointed` tells whether the folder holds the command's own
 /// checkpoint (a run killed before it wrote its record).
-pub fn inspect(dir: &Path, record: &RunRecord, resume: bool, checkpointed: bool) -> Result<FolderState, RunDirError> {
-    let refuse = |message: String| Err(RunDirError::Refused { dir: dir.to_path_buf(), message });
+pub fn inspect(
+    dir: &Path,
+    record: &RunRecord,
+    resume: bool,
+    checkpointed: bool,
+) -> Result<FolderState, RunDirError> {
+    let refuse = |message: String| {
+        Err(RunDirError::Refused {
+            dir: dir.to_path_buf(),
+            message,
+        })
+    };
     match RunRecord::read(dir)? {
         Some(old) if old.command != record.command => {
             refuse(format!("holds the output of `timewarp {}`; `timewarp {}` will not write into it — choose another folder", old.command, record.command))
@@ -325,9 +389,19 @@ mod tests {
         let a = Fingerprint::of(&json!({"x": 1, "y": {"a": 2.5, "b": [1, 2]}}), &[]);
         let b = Fingerprint::of(&json!({"y": {"b": [1, 2], "a": 2.5}, "x": 1}), &[]);
         assert_eq!(a, b);
-        assert_ne!(a, Fingerprint::of(&json!({"x": 1, "y": {"a": 2.5, "b": [2, 1]}}), &[]));
-        let input = InputIdentity { role: "pdb".into(), path: "a.pdb".into(), digest: "file:1".into() };
-        assert_ne!(a, Fingerprint::of(&json!({"x": 1, "y": {"a": 2.5, "b": [1, 2]}}), &[input]));
+        assert_ne!(
+            a,
+            Fingerprint::of(&json!({"x": 1, "y": {"a": 2.5, "b": [2, 1]}}), &[])
+        );
+        let input = InputIdentity {
+            role: "pdb".into(),
+            path: "a.pdb".into(),
+            digest: "file:1".into(),
+        };
+        assert_ne!(
+            a,
+            Fingerprint::of(&json!({"x": 1, "y": {"a": 2.5, "b": [1, 2]}}), &[input])
+        );
     }
 
     #[test]
@@ -337,25 +411,50 @@ mod tests {
         assert_eq!(inspect(&dir, &md, false, false).unwrap(), FolderState::New);
         md.write(&dir).unwrap();
         // Unfinished: resume only when asked.
-        assert!(inspect(&dir, &md, false, false).unwrap_err().to_string().contains("--resume"));
-        assert!(matches!(inspect(&dir, &md, true, false).unwrap(), FolderState::Resume(_)));
-        md.clone().finish(3.0, &json!({"frames": 10})).unwrap().write(&dir).unwrap();
-        assert!(matches!(inspect(&dir, &md, false, false).unwrap(), FolderState::Complete(_)));
+        assert!(inspect(&dir, &md, false, false)
+            .unwrap_err()
+            .to_string()
+            .contains("--resume"));
+        assert!(matches!(
+            inspect(&dir, &md, true, false).unwrap(),
+            FolderState::Resume(_)
+        ));
+        md.clone()
+            .finish(3.0, &json!({"frames": 10}))
+            .unwrap()
+            .write(&dir)
+            .unwrap();
+        assert!(matches!(
+            inspect(&dir, &md, false, false).unwrap(),
+            FolderState::Complete(_)
+        ));
         // A longer run of the same settings: extend with --resume only.
         let longer = md.clone().with_extent(json!({"steps": 20}));
-        assert!(inspect(&dir, &longer, false, false).unwrap_err().to_string().contains("extend it with --resume"));
-        assert!(matches!(inspect(&dir, &longer, true, false).unwrap(), FolderState::Resume(_)));
+        assert!(inspect(&dir, &longer, false, false)
+            .unwrap_err()
+            .to_string()
+            .contains("extend it with --resume"));
+        assert!(matches!(
+            inspect(&dir, &longer, true, false).unwrap(),
+            FolderState::Resume(_)
+        ));
         // Other settings: refused, naming the change.
         let hot = RunRecord::start("md", json!({"md": {"temperature_k": 400.0}}), vec![]);
         let err = inspect(&dir, &hot, true, false).unwrap_err().to_string();
         assert!(err.contains("md.temperature_k: 310.0 → 400.0"), "{err}");
         // Another command's folder.
         let train = RunRecord::start("train", json!({}), vec![]);
-        assert!(inspect(&dir, &train, true, false).unwrap_err().to_string().contains("holds the output of `timewarp md`"));
+        assert!(inspect(&dir, &train, true, false)
+            .unwrap_err()
+            .to_string()
+            .contains("holds the output of `timewarp md`"));
         // A folder of someone else's files.
         let other = scratch("foreign");
         std::fs::write(other.join("thesis.tex"), "x").unwrap();
-        assert!(inspect(&other, &md, false, false).unwrap_err().to_string().contains("thesis.tex"));
+        assert!(inspect(&other, &md, false, false)
+            .unwrap_err()
+            .to_string()
+            .contains("thesis.tex"));
         std::fs::remove_dir_all(&dir).ok();
         std::fs::remove_dir_all(&other).ok();
     }

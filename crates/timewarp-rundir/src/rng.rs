@@ -16,18 +16,29 @@ pub struct RngState {
 
 impl RngState {
     pub fn capture(rng: &ChaCha8Rng) -> Self {
-        RngState { seed: rng.get_seed().iter().map(|b| format!("{b:02x}")).collect(), stream: rng.get_stream(), word_pos: rng.get_word_pos().to_string() }
+        RngState {
+            seed: rng.get_seed().iter().map(|b| format!("{b:02x}")).collect(),
+            stream: rng.get_stream(),
+            word_pos: rng.get_word_pos().to_string(),
+        }
     }
 
     pub fn restore(&self) -> Result<ChaCha8Rng, String> {
         if self.seed.len() != 64 {
-            return Err(format!("RNG key must be 64 hex digits, got {:?}", self.seed));
+            return Err(format!(
+                "RNG key must be 64 hex digits, got {:?}",
+                self.seed
+            ));
         }
         let mut key = [0u8; 32];
         for (i, k) in key.iter_mut().enumerate() {
-            *k = u8::from_str_radix(&self.seed[2 * i..2 * i + 2], 16).map_err(|_| format!("RNG key is not hexadecimal: {:?}", self.seed))?;
+            *k = u8::from_str_radix(&self.seed[2 * i..2 * i + 2], 16)
+                .map_err(|_| format!("RNG key is not hexadecimal: {:?}", self.seed))?;
         }
-        let pos: u128 = self.word_pos.parse().map_err(|_| format!("bad RNG word position {:?}", self.word_pos))?;
+        let pos: u128 = self
+            .word_pos
+            .parse()
+            .map_err(|_| format!("bad RNG word position {:?}", self.word_pos))?;
         let mut rng = ChaCha8Rng::from_seed(key);
         rng.set_stream(self.stream);
         rng.set_word_pos(pos);
@@ -48,10 +59,19 @@ mod tests {
             a.random::<u64>();
         }
         let saved = serde_json::to_string(&RngState::capture(&a)).unwrap();
-        let mut b = serde_json::from_str::<RngState>(&saved).unwrap().restore().unwrap();
+        let mut b = serde_json::from_str::<RngState>(&saved)
+            .unwrap()
+            .restore()
+            .unwrap();
         for _ in 0..100 {
             assert_eq!(a.random::<u64>(), b.random::<u64>());
         }
-        assert!(RngState { seed: "zz".into(), stream: 0, word_pos: "0".into() }.restore().is_err());
+        assert!(RngState {
+            seed: "zz".into(),
+            stream: 0,
+            word_pos: "0".into()
+        }
+        .restore()
+        .is_err());
     }
 }

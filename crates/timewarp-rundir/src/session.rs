@@ -27,7 +27,12 @@ impl Session {
     /// Locks `dir` for `record.command`, inspects it (see [`inspect`]) and, unless the run there
     /// is already complete, writes the starting record. `checkpointed`: whether the folder holds
     /// the command's own checkpoint (from a run killed before it wrote its record).
-    pub fn open(dir: &Path, record: RunRecord, resume: bool, checkpointed: bool) -> Result<Session, RunDirError> {
+    pub fn open(
+        dir: &Path,
+        record: RunRecord,
+        resume: bool,
+        checkpointed: bool,
+    ) -> Result<Session, RunDirError> {
         let lock = FolderLock::acquire(dir, &format!("timewarp {}", record.command))?;
         let state = inspect(dir, &record, resume, checkpointed)?;
         let record = match &state {
@@ -48,7 +53,14 @@ impl Session {
             FolderState::New => resume && checkpointed,
             FolderState::Complete(_) => false,
         };
-        Ok(Session { dir: dir.to_path_buf(), _lock: lock, record, state, resume, started: Instant::now() })
+        Ok(Session {
+            dir: dir.to_path_buf(),
+            _lock: lock,
+            record,
+            state,
+            resume,
+            started: Instant::now(),
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -71,7 +83,12 @@ impl Session {
     }
 
     /// Opens `dir` as [`Session::open`] does and writes the files of `control` into it.
-    pub fn open_with(dir: &Path, record: RunRecord, control: &crate::RunControl<'_>, checkpointed: bool) -> Result<Session, RunDirError> {
+    pub fn open_with(
+        dir: &Path,
+        record: RunRecord,
+        control: &crate::RunControl<'_>,
+        checkpointed: bool,
+    ) -> Result<Session, RunDirError> {
         let s = Session::open(dir, record, control.resume, checkpointed)?;
         if !s.is_complete() {
             for (name, bytes) in &control.files {

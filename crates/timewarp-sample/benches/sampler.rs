@@ -13,13 +13,24 @@ use timewarp_sample::mh::beta;
 use timewarp_sample::{AcceptanceRule, ChiralityGuard, FlowProposal, Sampler, VelocityRefresh};
 
 fn rule(proposals: usize) -> AcceptanceRule {
-    AcceptanceRule::Metropolis { proposals, adaptive: false, target_at_least_one: 0.9, smoothing: 0.01, velocity_refresh: VelocityRefresh::PerProposal }
+    AcceptanceRule::Metropolis {
+        proposals,
+        adaptive: false,
+        target_at_least_one: 0.9,
+        smoothing: 0.01,
+        velocity_refresh: VelocityRefresh::PerProposal,
+    }
 }
 
 fn flow_iteration(c: &mut Criterion) {
-    let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/ala2.pdb"));
+    let path = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/testdata/ala2.pdb"
+    ));
     let Ok(pdb) = read_pdb(path) else { return };
-    let system = ForceField::amber14().create_system(&pdb.topology, &SystemOptions::default()).unwrap();
+    let system = ForceField::amber14()
+        .create_system(&pdb.topology, &SystemOptions::default())
+        .unwrap();
     let x = pdb.positions();
     let e0 = system.energy(x);
     let mut group = c.benchmark_group("mh_iteration_ala2");
@@ -32,7 +43,10 @@ fn flow_iteration(c: &mut Criterion) {
             let guard = ChiralityGuard::for_topology(&pdb.topology, x);
             let mut s = Sampler::new(x, e0, 1, 0, rule(b), beta(310.0), guard).unwrap();
             group.bench_with_input(BenchmarkId::new(name, b), &b, |bench, _| {
-                bench.iter(|| s.iterate(&mut kernel, &system, u64::MAX, &mut |_| {}).unwrap())
+                bench.iter(|| {
+                    s.iterate(&mut kernel, &system, u64::MAX, &mut |_| {})
+                        .unwrap()
+                })
             });
         }
     }
@@ -56,11 +70,26 @@ impl timewarp_ff::Potential for Quadratic {
 
 fn bookkeeping(c: &mut Criterion) {
     let x = vec![[0.0; 3]; 22];
-    let mut kernel = GaussianRandomWalk { n_atoms: 22, sigma: 0.05 };
+    let mut kernel = GaussianRandomWalk {
+        n_atoms: 22,
+        sigma: 0.05,
+    };
     let energy = timewarp_sample::PotentialBatch(&Quadratic);
-    let mut s = Sampler::new(&x, 0.0, 8, 0, rule(100), beta(310.0), ChiralityGuard::disabled()).unwrap();
+    let mut s = Sampler::new(
+        &x,
+        0.0,
+        8,
+        0,
+        rule(100),
+        beta(310.0),
+        ChiralityGuard::disabled(),
+    )
+    .unwrap();
     c.bench_function("mh_iteration_toy_8x100_proposals_22_atoms", |b| {
-        b.iter(|| s.iterate(&mut kernel, &energy, u64::MAX, &mut |_| {}).unwrap())
+        b.iter(|| {
+            s.iterate(&mut kernel, &energy, u64::MAX, &mut |_| {})
+                .unwrap()
+        })
     });
 }
 

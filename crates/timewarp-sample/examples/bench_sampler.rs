@@ -13,11 +13,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: bench_sampler PRESET PDB [B ...]".into());
     };
     let cfg = preset(name).ok_or_else(|| format!("unknown preset {name}"))?;
-    let proposals: Vec<usize> = if args.len() > 2 { args[2..].iter().map(|a| a.parse()).collect::<Result<_, _>>()? } else { vec![1, 10, 100] };
+    let proposals: Vec<usize> = if args.len() > 2 {
+        args[2..]
+            .iter()
+            .map(|a| a.parse())
+            .collect::<Result<_, _>>()?
+    } else {
+        vec![1, 10, 100]
+    };
     let dir = std::env::temp_dir().join(format!("timewarp-bench-{name}-{}", std::process::id()));
-    save_checkpoint(&dir, &TimewarpFlow::<NdArray<f32>>::new(&cfg, &Default::default()), &cfg)?;
-    let bench = BenchConfig { proposals, iterations: 30, warmup: 1, ..BenchConfig::default() };
-    let table = bench_sampler(&bench, &ProposalSource::Flow { model: dir.clone() }, std::path::Path::new(pdb))?;
+    save_checkpoint(
+        &dir,
+        &TimewarpFlow::<NdArray<f32>>::new(&cfg, &Default::default()),
+        &cfg,
+    )?;
+    let bench = BenchConfig {
+        proposals,
+        iterations: 30,
+        warmup: 1,
+        ..BenchConfig::default()
+    };
+    let table = bench_sampler(
+        &bench,
+        &ProposalSource::Flow { model: dir.clone() },
+        std::path::Path::new(pdb),
+    )?;
     print!("{table}");
     std::fs::remove_dir_all(&dir)?;
     Ok(())

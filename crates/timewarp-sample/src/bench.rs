@@ -81,13 +81,28 @@ pub struct BenchTable {
 
 impl fmt::Display for BenchTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "sampler: {}, {} ({} atoms), {}", self.model, self.molecule, self.n_atoms, self.device)?;
-        writeln!(f, "{:>6} {:>6} {:>10} {:>12} {:>10} {:>10} {:>10} {:>8}", "B", "chains", "iter/s", "proposals/s", "steps/s", "kernel ms", "energy ms", "accept")?;
+        writeln!(
+            f,
+            "sampler: {}, {} ({} atoms), {}",
+            self.model, self.molecule, self.n_atoms, self.device
+        )?;
+        writeln!(
+            f,
+            "{:>6} {:>6} {:>10} {:>12} {:>10} {:>10} {:>10} {:>8}",
+            "B", "chains", "iter/s", "proposals/s", "steps/s", "kernel ms", "energy ms", "accept"
+        )?;
         for r in &self.rows {
             writeln!(
                 f,
                 "{:>6} {:>6} {:>10.2} {:>12.1} {:>10.1} {:>10.2} {:>10.2} {:>8.3}",
-                r.proposals, r.chains, r.iterations_per_second, r.proposals_per_second, r.steps_per_second, r.flow_ms, r.energy_ms, r.acceptance_rate
+                r.proposals,
+                r.chains,
+                r.iterations_per_second,
+                r.proposals_per_second,
+                r.steps_per_second,
+                r.flow_ms,
+                r.energy_ms,
+                r.acceptance_rate
             )?;
         }
         Ok(())
@@ -145,40 +160,86 @@ where
         steps_per_second: steps as f64 / seconds,
         flow_ms: 1e3 * (sampler.timing.proposal_seconds - timing0.proposal_seconds) / it,
         energy_ms: 1e3 * (sampler.timing.energy_seconds - timing0.energy_seconds) / it,
-        acceptance_rate: if steps == 0 { 0.0 } else { accepted as f64 / steps as f64 },
+        acceptance_rate: if steps == 0 {
+            0.0
+        } else {
+            accepted as f64 / steps as f64
+        },
     })
 }
 
 /// One row per batch size of `cfg.proposals` with `kernel` on `molecule`.
-fn rows<K: ProposalKernel + ?Sized>(cfg: &BenchConfig, kernel: &mut K, molecule: &Molecule) -> Result<Vec<BenchRow>, SampleError> {
+fn rows<K: ProposalKernel + ?Sized>(
+    cfg: &BenchConfig,
+    kernel: &mut K,
+    molecule: &Molecule,
+) -> Result<Vec<BenchRow>, SampleError> {
     cfg.proposals
         .iter()
         .map(|&b| {
             let guard = ChiralityGuard::for_topology(&molecule.topology, &molecule.start);
             let iterations = cfg.iterations.div_ceil(b as u64).max(1);
-            bench_kernel(kernel, &molecule.system, &molecule.start, guard, cfg.temperature_k, b, cfg.chains, cfg.warmup, iterations, cfg.seed)
+            bench_kernel(
+                kernel,
+                &molecule.system,
+                &molecule.start,
+                guard,
+                cfg.temperature_k,
+                b,
+                cfg.chains,
+                cfg.warmup,
+                iterations,
+                cfg.seed,
+            )
         })
         .collect()
 }
 
 fn table(what: String, molecule: &Molecule, device: String, rows: Vec<BenchRow>) -> BenchTable {
-    BenchTable { model: what, molecule: molecule.name.clone(), n_atoms: molecule.topology.n_atoms(), device, rows }
+    BenchTable {
+        model: what,
+        molecule: molecule.name.clone(),
+        n_atoms: molecule.topology.n_atoms(),
+        device,
+        rows,
+    }
 }
 
-fn bench_flow_on_backend<B: Backend>(cfg: &BenchConfig, molecule: &Molecule, model: &Path, device: B::Device, device_name: &str) -> Result<BenchTable, SampleError> {
+fn bench_flow_on_backend<B: Backend>(
+    cfg: &BenchConfig,
+    molecule: &Molecule,
+    model: &Path,
+    device: B::Device,
+    device_name: &str,
+) -> Result<BenchTable, SampleError> {
     let mut kernel = flow_kernel::<B>(model, &molecule.topology, device)?;
     let rows = rows(cfg, kernel.as_mut(), molecule)?;
-    Ok(table(format!("flow {}", model.display()), molecule, device_name.to_string(), rows))
+    Ok(table(
+        format!("flow {}", model.display()),
+        molecule,
+        device_name.to_string(),
+        rows,
+    ))
 }
 
 /// Throughput of exact MH sampling with the proposal of `source` on the molecule of `pdb`, one
 /// row per batch size of `cfg.proposals`. `cfg.iterations` is divided by B (at least one
 /// iteration), so each row draws about the same number of proposals.
-pub fn bench_sampler(cfg: &BenchConfig, source: &ProposalSource, pdb: &Path) -> Result<BenchTable, SampleError> {
+pub fn bench_sampler(
+    cfg: &BenchConfig,
+    source: &ProposalSource,
+    pdb: &Path,
+) -> Result<BenchTable, SampleError> {
     if cfg.proposals.is_empty() || cfg.proposals.contains(&0) || cfg.chains == 0 {
-        return Err(SampleError::Config("bench needs batch sizes ≥ 1 and at least one chain".into()));
+        return Err(SampleError::Config(
+            "bench needs batch sizes ≥ 1 and at least one chain".into(),
+        ));
     }
-    let settings = ChainSettings { temperature_k: cfg.temperature_k, forcefield: cfg.forcefield, ..ChainSettings::default() };
+    let settings = ChainSettings {
+        temperature_k: cfg.temperature_k,
+        forcefield: cfg.forcefield,
+        ..ChainSettings::default()
+    };
     let threads = rayon::current_num_threads();
     let model = match source {
         ProposalSource::Fitted { kernel } => {
@@ -187,18 +248,35 @@ pub fn bench_sampler(cfg: &BenchConfig, source: &ProposalSource, pdb: &Path) -> 
             k.check_molecule(&molecule.topology, &pdb.display().to_string())?;
             let mut kernel_ = FittedProposal::new(k)?;
             let rows = rows(cfg, &mut kernel_, &molecule)?;
-            return Ok(table(format!("fitted kernel {}", kernel.display()), &molecule, format!("cpu, {threads} thread(s)"), rows));
+            return Ok(table(
+                format!("fitted kernel {}", kernel.display()),
+                &molecule,
+                format!("cpu, {threads} thread(s)"),
+                rows,
+            ));
         }
         ProposalSource::Flow { model } => model,
     };
     let molecule = load_molecule(&settings, pdb)?;
     match cfg.device {
-        ModelDevice::Cpu => {
-            bench_flow_on_backend::<burn::backend::NdArray<f32>>(cfg, &molecule, model, Default::default(), &format!("cpu (ndarray f32, {threads} threads)"))
-        }
+        ModelDevice::Cpu => bench_flow_on_backend::<burn::backend::NdArray<f32>>(
+            cfg,
+            &molecule,
+            model,
+            Default::default(),
+            &format!("cpu (ndarray f32, {threads} threads)"),
+        ),
         #[cfg(feature = "cuda")]
-        ModelDevice::Cuda => bench_flow_on_backend::<burn::backend::Cuda<f32>>(cfg, &molecule, model, Default::default(), "cuda (f32)"),
+        ModelDevice::Cuda => bench_flow_on_backend::<burn::backend::Cuda<f32>>(
+            cfg,
+            &molecule,
+            model,
+            Default::default(),
+            "cuda (f32)",
+        ),
         #[cfg(not(feature = "cuda"))]
-        ModelDevice::Cuda => Err(SampleError::Config("device = cuda, but timewarp was built without the `cuda` feature".into())),
+        ModelDevice::Cuda => Err(SampleError::Config(
+            "device = cuda, but timewarp was built without the `cuda` feature".into(),
+        )),
     }
 }

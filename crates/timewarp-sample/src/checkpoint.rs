@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::chirality::ChiralityGuard;
 use crate::mh::AdaptiveBatch;
-use timewarp_rundir::RngState;
 use crate::sampler::{AcceptanceRule, ChainState, ChainStats, Sampler, Timing};
 use crate::SampleError;
+use timewarp_rundir::RngState;
 
 /// One chain, serialisable. f64 values survive JSON exactly (shortest round-trip printing).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,13 +53,31 @@ impl Sampler {
 
     /// Rebuilds a sampler from a snapshot; `source` names the file for error messages.
     pub fn from_snapshot(snap: &SamplerSnapshot, source: &Path) -> Result<Sampler, SampleError> {
-        let bad = |message: String| SampleError::Resume { path: source.to_path_buf(), message };
-        let first = snap.chains.first().ok_or_else(|| bad("the checkpoint holds no chain".into()))?;
-        let mut sampler = Sampler::new(&first.x, first.energy, snap.chains.len(), 0, snap.rule, snap.beta, snap.guard.clone())
-            .map_err(|e| bad(e.to_string()))?;
+        let bad = |message: String| SampleError::Resume {
+            path: source.to_path_buf(),
+            message,
+        };
+        let first = snap
+            .chains
+            .first()
+            .ok_or_else(|| bad("the checkpoint holds no chain".into()))?;
+        let mut sampler = Sampler::new(
+            &first.x,
+            first.energy,
+            snap.chains.len(),
+            0,
+            snap.rule,
+            snap.beta,
+            snap.guard.clone(),
+        )
+        .map_err(|e| bad(e.to_string()))?;
         for (c, (state, saved)) in sampler.chains.iter_mut().zip(&snap.chains).enumerate() {
             if saved.x.len() != first.x.len() {
-                return Err(bad(format!("chain {c} has {} atoms, chain 0 has {}", saved.x.len(), first.x.len())));
+                return Err(bad(format!(
+                    "chain {c} has {} atoms, chain 0 has {}",
+                    saved.x.len(),
+                    first.x.len()
+                )));
             }
             *state = ChainState {
                 x: saved.x.clone(),
@@ -67,11 +85,13 @@ impl Sampler {
                 terms: None,
                 stats: saved.stats,
                 adaptive: saved.adaptive,
-                rng: saved.rng.restore().map_err(|m| bad(format!("chain {c}: {m}")))?,
+                rng: saved
+                    .rng
+                    .restore()
+                    .map_err(|m| bad(format!("chain {c}: {m}")))?,
             };
         }
         sampler.timing = snap.timing;
         Ok(sampler)
     }
 }
-

@@ -31,7 +31,11 @@ pub fn signed_volume(x: &[[f64; 3]], s: &StereoCentre) -> f64 {
     let o = x[s.centre];
     let d = |i: usize| [x[i][0] - o[0], x[i][1] - o[1], x[i][2] - o[2]];
     let (a, b, c) = (d(s.neighbours[0]), d(s.neighbours[1]), d(s.neighbours[2]));
-    let cross = [b[1] * c[2] - b[2] * c[1], b[2] * c[0] - b[0] * c[2], b[0] * c[1] - b[1] * c[0]];
+    let cross = [
+        b[1] * c[2] - b[2] * c[1],
+        b[2] * c[0] - b[0] * c[2],
+        b[0] * c[1] - b[1] * c[0],
+    ];
     a[0] * cross[0] + a[1] * cross[1] + a[2] * cross[2]
 }
 
@@ -40,8 +44,13 @@ pub fn find_stereocentres(top: &Topology) -> Vec<StereoCentre> {
     let mut out = Vec::new();
     for (r, res) in top.residues.iter().enumerate() {
         let atom = |name: &str| top.find_atom(r, name);
-        if let (Some(ca), Some(n), Some(c), Some(cb)) = (atom("CA"), atom("N"), atom("C"), atom("CB")) {
-            out.push(StereoCentre { centre: ca, neighbours: [n, c, cb] });
+        if let (Some(ca), Some(n), Some(c), Some(cb)) =
+            (atom("CA"), atom("N"), atom("C"), atom("CB"))
+        {
+            out.push(StereoCentre {
+                centre: ca,
+                neighbours: [n, c, cb],
+            });
         }
         let side = match res.name.as_str() {
             "ILE" => Some(("CG1", "CG2")),
@@ -49,8 +58,13 @@ pub fn find_stereocentres(top: &Topology) -> Vec<StereoCentre> {
             _ => None,
         };
         if let Some((g1, g2)) = side {
-            if let (Some(cb), Some(ca), Some(a), Some(b)) = (atom("CB"), atom("CA"), atom(g1), atom(g2)) {
-                out.push(StereoCentre { centre: cb, neighbours: [ca, a, b] });
+            if let (Some(cb), Some(ca), Some(a), Some(b)) =
+                (atom("CB"), atom("CA"), atom(g1), atom(g2))
+            {
+                out.push(StereoCentre {
+                    centre: cb,
+                    neighbours: [ca, a, b],
+                });
             }
         }
     }
@@ -60,7 +74,10 @@ pub fn find_stereocentres(top: &Topology) -> Vec<StereoCentre> {
 impl ChiralityGuard {
     /// Guard for `centres` with the handedness of `reference` positions.
     pub fn new(centres: Vec<StereoCentre>, reference: &[[f64; 3]]) -> Self {
-        let reference = centres.iter().map(|s| signed_volume(reference, s).signum()).collect();
+        let reference = centres
+            .iter()
+            .map(|s| signed_volume(reference, s).signum())
+            .collect();
         ChiralityGuard { centres, reference }
     }
 

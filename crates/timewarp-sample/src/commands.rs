@@ -11,15 +11,15 @@ use timewarp_flow::{import_official, load_checkpoint, Chart, FlowConfig, Timewar
 use timewarp_mol::{read_pdb, Topology};
 
 use crate::config::{ChainSettings, ExploreConfig, ModelDevice, SampleConfig};
+use crate::equilibrate::equilibrate;
 use crate::fitted::{FittedKernel, FittedProposal, KERNEL_JSON};
+use crate::flow_proposal::FlowProposal;
 use crate::internal_flow::InternalFlowProposal;
 use crate::kernel::ProposalKernel;
-use crate::flow_proposal::FlowProposal;
-use crate::equilibrate::equilibrate;
 use crate::run::{run_chains, Command, RunInput, SampleSummary, CHECKPOINT_JSON};
-use timewarp_rundir::{InputIdentity, RunControl, RunRecord, Session};
 use crate::sampler::AcceptanceRule;
 use crate::SampleError;
+use timewarp_rundir::{InputIdentity, RunControl, RunRecord, Session};
 
 const CHECKPOINT_CONFIG: &str = "config.json";
 const CHECKPOINT_WEIGHTS: &str = "model.safetensors";
@@ -61,10 +61,15 @@ pub enum ModelSource {
 /// `last/` checkpoint, or their `.old` copies left by an interrupted save); or a weights file
 /// with `config.json` beside it.
 pub fn resolve_model(path: &Path) -> Result<ModelSource, SampleError> {
-    let is_checkpoint = |d: &Path| d.join(CHECKPOINT_CONFIG).is_file() && d.join(CHECKPOINT_WEIGHTS).is_file();
+    let is_checkpoint =
+        |d: &Path| d.join(CHECKPOINT_CONFIG).is_file() && d.join(CHECKPOINT_WEIGHTS).is_file();
     if path.is_dir() {
         for sub in ["", "best", "best.old", "last", "last.old"] {
-            let d = if sub.is_empty() { path.to_path_buf() } else { path.join(sub) };
+            let d = if sub.is_empty() {
+                path.to_path_buf()
+            } else {
+                path.join(sub)
+            };
             if is_checkpoint(&d) {
                 return Ok(ModelSource::Checkpoint(d));
             }
@@ -83,9 +88,15 @@ pub fn resolve_model(path: &Path) -> Result<ModelSource, SampleError> {
                 config.display()
             )));
         }
-        return Ok(ModelSource::Official { weights: path.to_path_buf(), config });
+        return Ok(ModelSource::Official {
+            weights: path.to_path_buf(),
+            config,
+        });
     }
-    Err(SampleError::Model(format!("{}: no such file or folder", path.display())))
+    Err(SampleError::Model(format!(
+        "{}: no such file or folder",
+        path.display()
+    )))
 }
 
 /// The message of `e` with `path` in front, unless it already starts with it (or a file in it).
@@ -99,14 +110,19 @@ fn naming(path: &Path, e: impl std::fmt::Display) -> String {
 }
 
 /// Loads the flow behind `path` (see [`resolve_model`]) onto `device`.
-pub fn load_flow<B: Backend>(path: &Path, device: &B::Device) -> Result<TimewarpFlow<B>, SampleError> {
+pub fn load_flow<B: Backend>(
+    path: &Path,
+    device: &B::Device,
+) -> Result<TimewarpFlow<B>, SampleError> {
     match resolve_model(path)? {
         ModelSource::Checkpoint(dir) => {
             load_checkpoint::<B>(&dir, device).map_err(|e| SampleError::Model(naming(&dir, e)))
         }
         ModelSource::Official { weights, config } => {
-            let cfg = FlowConfig::from_json_file(&config).map_err(|e| SampleError::Model(naming(&config, e)))?;
-            import_official::<B>(&weights, &cfg, device).map_err(|e| SampleError::Model(naming(&weights, e)))
+            let cfg = FlowConfig::from_json_file(&config)
+                .map_err(|e| SampleError::Model(naming(&config, e)))?;
+            import_official::<B>(&weights, &cfg, device)
+                .map_err(|e| SampleError::Model(naming(&weights, e)))
         }
     }
 }
@@ -122,38 +138,64 @@ pub struct Molecule {
 /// Reads `pdb`, takes model `settings.start_model` as the start, builds the force field.
 pub fn load_molecule(settings: &ChainSettings, pdb: &Path) -> Result<Molecule, SampleError> {
     let file = read_pdb(pdb)?;
-    let start = file.models.get(settings.start_model).cloned().ok_or_else(|| {
-        SampleError::Config(format!(
-            "{}: start_model {} but the file has {} model(s)",
-            pdb.display(),
-            settings.start_model,
-            file.models.len()
-        ))
-    })?;
+    let start = file
+        .models
+        .get(settings.start_model)
+        .cloned()
+        .ok_or_else(|| {
+            SampleError::Config(format!(
+                "{}: start_model {} but the file has {} model(s)",
+                pdb.display(),
+                settings.start_model,
+                file.models.len()
+            ))
+        })?;
     let system = ForceField::amber14().create_system(&file.topology, &settings.forcefield)?;
     system.check_positions(&start)?;
-    let start = equilibrate(&system, system.masses(), &start, settings.temperature_k, settings.equilibrate_ps, settings.seed)?;
-    let name = settings
-        .name
-        .clone()
-        .unwrap_or_else(|| pdb.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sample".into()));
-    Ok(Molecule { name, topology: file.topology, start, system })
+    let start = equilibrate(
+        &system,
+        system.masses(),
+        &start,
+        settings.temperature_k,
+        settings.equilibrate_ps,
+        settings.seed,
+    )?;
+    let name = settings.name.clone().unwrap_or_else(|| {
+        pdb.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "sample".into())
+    });
+    Ok(Molecule {
+        name,
+        topology: file.topology,
+        start,
+        system,
+    })
 }
 
 /// The proposal kernel of the flow at `model` for `topology`: the Cartesian Timewarp flow, or
 /// for a model of the internal chart the flow with the fitted kernel it refines (`kernel.json`
 /// in the checkpoint folder).
-pub fn flow_kernel<B: Backend>(model: &Path, topology: &Topology, device: B::Device) -> Result<Box<dyn ProposalKernel>, SampleError> {
+pub fn flow_kernel<B: Backend>(
+    model: &Path,
+    topology: &Topology,
+    device: B::Device,
+) -> Result<Box<dyn ProposalKernel>, SampleError> {
     let source = resolve_model(model)?;
     let flow = load_flow::<B>(model, &device)?;
     match flow.config().chart {
         Chart::Cartesian => Ok(Box::new(FlowProposal::new(flow, topology, device)?)),
         Chart::Internal => {
             let ModelSource::Checkpoint(dir) = source else {
-                return Err(SampleError::Model(format!("{}: an internal-chart model must be a checkpoint folder with {KERNEL_JSON}", model.display())));
+                return Err(SampleError::Model(format!(
+                    "{}: an internal-chart model must be a checkpoint folder with {KERNEL_JSON}",
+                    model.display()
+                )));
             };
             let kernel = FittedKernel::load(&dir.join(KERNEL_JSON))?;
-            Ok(Box::new(InternalFlowProposal::new(flow, kernel, topology, device)?))
+            Ok(Box::new(InternalFlowProposal::new(
+                flow, kernel, topology, device,
+            )?))
         }
     }
 }
@@ -170,8 +212,21 @@ fn run_flow_on_backend<B: Backend>(
     device: B::Device,
 ) -> Result<SampleSummary, SampleError> {
     let mut kernel = flow_kernel::<B>(model, &molecule.topology, device)?;
-    let input = RunInput { name: &molecule.name, topology: &molecule.topology, start: &molecule.start };
-    run_chains(command, settings, rule, input, kernel.as_mut(), &molecule.system, session, control)
+    let input = RunInput {
+        name: &molecule.name,
+        topology: &molecule.topology,
+        start: &molecule.start,
+    };
+    run_chains(
+        command,
+        settings,
+        rule,
+        input,
+        kernel.as_mut(),
+        &molecule.system,
+        session,
+        control,
+    )
 }
 
 /// Opens the output folder (lock, inspection: see `timewarp_rundir`), loads the proposal of
@@ -214,28 +269,71 @@ fn run_command(
         }
     }
     let record_settings = serde_json::json!({ name: config, "proposal": to_json(source) });
-    let inputs = vec![InputIdentity::file("pdb", pdb)?, InputIdentity::of("proposal", model)?];
+    let inputs = vec![
+        InputIdentity::file("pdb", pdb)?,
+        InputIdentity::of("proposal", model)?,
+    ];
     let checkpointed = out_dir.join(CHECKPOINT_JSON).is_file();
-    let record = RunRecord::start(name, record_settings, inputs).with_extent(serde_json::Value::Object(extent));
+    let record = RunRecord::start(name, record_settings, inputs)
+        .with_extent(serde_json::Value::Object(extent));
     let session = Session::open_with(out_dir, record, control, checkpointed)?;
     if session.is_complete() {
-        return serde_json::from_value(session.record().summary.clone())
-            .map_err(|e| SampleError::Json { path: out_dir.join(timewarp_rundir::RUN_JSON), message: e.to_string() });
+        return serde_json::from_value(session.record().summary.clone()).map_err(|e| {
+            SampleError::Json {
+                path: out_dir.join(timewarp_rundir::RUN_JSON),
+                message: e.to_string(),
+            }
+        });
     }
     let molecule = load_molecule(settings, pdb)?;
     let summary = match kernel {
         Some(k) => {
             k.check_molecule(&molecule.topology, &pdb.display().to_string())?;
             let mut kernel = FittedProposal::new(k)?;
-            let input = RunInput { name: &molecule.name, topology: &molecule.topology, start: &molecule.start };
-            run_chains(command, settings, rule, input, &mut kernel, &molecule.system, &session, control)?
+            let input = RunInput {
+                name: &molecule.name,
+                topology: &molecule.topology,
+                start: &molecule.start,
+            };
+            run_chains(
+                command,
+                settings,
+                rule,
+                input,
+                &mut kernel,
+                &molecule.system,
+                &session,
+                control,
+            )?
         }
         None => match settings.device {
-            ModelDevice::Cpu => run_flow_on_backend::<burn::backend::NdArray<f32>>(command, settings, rule, model, &molecule, &session, control, Default::default())?,
+            ModelDevice::Cpu => run_flow_on_backend::<burn::backend::NdArray<f32>>(
+                command,
+                settings,
+                rule,
+                model,
+                &molecule,
+                &session,
+                control,
+                Default::default(),
+            )?,
             #[cfg(feature = "cuda")]
-            ModelDevice::Cuda => run_flow_on_backend::<burn::backend::Cuda<f32>>(command, settings, rule, model, &molecule, &session, control, Default::default())?,
+            ModelDevice::Cuda => run_flow_on_backend::<burn::backend::Cuda<f32>>(
+                command,
+                settings,
+                rule,
+                model,
+                &molecule,
+                &session,
+                control,
+                Default::default(),
+            )?,
             #[cfg(not(feature = "cuda"))]
-            ModelDevice::Cuda => return Err(SampleError::Config("device = cuda, but timewarp was built without the `cuda` feature".into())),
+            ModelDevice::Cuda => {
+                return Err(SampleError::Config(
+                    "device = cuda, but timewarp was built without the `cuda` feature".into(),
+                ))
+            }
         },
     };
     if summary.completed {
@@ -250,13 +348,43 @@ fn to_json<T: Serialize>(v: &T) -> serde_json::Value {
 
 /// `timewarp sample`: exact MH-MCMC with proposals from `source` on the molecule of `pdb`,
 /// written into `out_dir` (see [`run_command`] for the folder's life cycle).
-pub fn run_sample(cfg: &SampleConfig, source: &ProposalSource, pdb: &Path, out_dir: &Path, control: &RunControl<'_>) -> Result<SampleSummary, SampleError> {
+pub fn run_sample(
+    cfg: &SampleConfig,
+    source: &ProposalSource,
+    pdb: &Path,
+    out_dir: &Path,
+    control: &RunControl<'_>,
+) -> Result<SampleSummary, SampleError> {
     cfg.validate()?;
-    run_command(Command::Sample, &cfg.chain, cfg.rule(source.default_batch()), to_json(cfg), source, pdb, out_dir, control)
+    run_command(
+        Command::Sample,
+        &cfg.chain,
+        cfg.rule(source.default_batch()),
+        to_json(cfg),
+        source,
+        pdb,
+        out_dir,
+        control,
+    )
 }
 
 /// `timewarp explore`: fast, biased exploration (energy threshold, no density ratio).
-pub fn run_explore(cfg: &ExploreConfig, source: &ProposalSource, pdb: &Path, out_dir: &Path, control: &RunControl<'_>) -> Result<SampleSummary, SampleError> {
+pub fn run_explore(
+    cfg: &ExploreConfig,
+    source: &ProposalSource,
+    pdb: &Path,
+    out_dir: &Path,
+    control: &RunControl<'_>,
+) -> Result<SampleSummary, SampleError> {
     cfg.validate()?;
-    run_command(Command::Explore, &cfg.chain, cfg.rule(), to_json(cfg), source, pdb, out_dir, control)
+    run_command(
+        Command::Explore,
+        &cfg.chain,
+        cfg.rule(),
+        to_json(cfg),
+        source,
+        pdb,
+        out_dir,
+        control,
+    )
 }

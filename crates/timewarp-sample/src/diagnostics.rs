@@ -44,9 +44,14 @@ impl ProposalOutcome {
     }
 
     fn parse(s: &str) -> Option<Self> {
-        [ProposalOutcome::Accepted, ProposalOutcome::Rejected, ProposalOutcome::Chirality, ProposalOutcome::NonFinite]
-            .into_iter()
-            .find(|o| o.key() == s)
+        [
+            ProposalOutcome::Accepted,
+            ProposalOutcome::Rejected,
+            ProposalOutcome::Chirality,
+            ProposalOutcome::NonFinite,
+        ]
+        .into_iter()
+        .find(|o| o.key() == s)
     }
 }
 
@@ -81,7 +86,14 @@ impl ProposalRecord {
         u_y: f64,
         terms_y: EnergyTerms,
     ) -> Self {
-        let tx = terms_x.unwrap_or(EnergyTerms { bond: f64::NAN, angle: f64::NAN, torsion: f64::NAN, nonbonded: f64::NAN, gb: f64::NAN, total: u_x });
+        let tx = terms_x.unwrap_or(EnergyTerms {
+            bond: f64::NAN,
+            angle: f64::NAN,
+            torsion: f64::NAN,
+            nonbonded: f64::NAN,
+            gb: f64::NAN,
+            total: u_x,
+        });
         let du = EnergyTerms {
             bond: terms_y.bond - tx.bond,
             angle: terms_y.angle - tx.angle,
@@ -91,7 +103,15 @@ impl ProposalRecord {
             total: u_y - u_x,
         };
         let energy_part = beta * du.total;
-        ProposalRecord { chain, step, outcome, neg_log_ratio, energy_part, density_part: neg_log_ratio - energy_part, du }
+        ProposalRecord {
+            chain,
+            step,
+            outcome,
+            neg_log_ratio,
+            energy_part,
+            density_part: neg_log_ratio - energy_part,
+            du,
+        }
     }
 
     fn csv_line(&self) -> String {
@@ -126,7 +146,14 @@ impl ProposalRecord {
             neg_log_ratio: num(3)?,
             energy_part: num(4)?,
             density_part: num(5)?,
-            du: EnergyTerms { bond: num(6)?, angle: num(7)?, torsion: num(8)?, nonbonded: num(9)?, gb: num(10)?, total: num(11)? },
+            du: EnergyTerms {
+                bond: num(6)?,
+                angle: num(7)?,
+                torsion: num(8)?,
+                nonbonded: num(9)?,
+                gb: num(10)?,
+                total: num(11)?,
+            },
         })
     }
 }
@@ -145,29 +172,51 @@ impl ProposalLog {
         let path = dir.join(PROPOSALS_CSV);
         let mut out = BufWriter::new(File::create(&path).map_err(|e| SampleError::io(&path, e))?);
         let header = format!("{HEADER}\n");
-        out.write_all(header.as_bytes()).map_err(|e| SampleError::io(&path, e))?;
-        Ok(ProposalLog { path, out, bytes: header.len() as u64 })
+        out.write_all(header.as_bytes())
+            .map_err(|e| SampleError::io(&path, e))?;
+        Ok(ProposalLog {
+            path,
+            out,
+            bytes: header.len() as u64,
+        })
     }
 
     /// Continue the log of an interrupted run, keeping its first `keep_bytes` bytes (those of
     /// the checkpoint).
     pub fn resume(dir: &Path, keep_bytes: u64) -> Result<Self, SampleError> {
         let path = dir.join(PROPOSALS_CSV);
-        let file = OpenOptions::new().write(true).open(&path).map_err(|e| SampleError::io(&path, e))?;
-        let len = file.metadata().map_err(|e| SampleError::io(&path, e))?.len();
+        let file = OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .map_err(|e| SampleError::io(&path, e))?;
+        let len = file
+            .metadata()
+            .map_err(|e| SampleError::io(&path, e))?
+            .len();
         if len < keep_bytes {
-            return Err(SampleError::Resume { path, message: format!("holds {len} bytes but the checkpoint needs {keep_bytes}") });
+            return Err(SampleError::Resume {
+                path,
+                message: format!("holds {len} bytes but the checkpoint needs {keep_bytes}"),
+            });
         }
-        file.set_len(keep_bytes).map_err(|e| SampleError::io(&path, e))?;
+        file.set_len(keep_bytes)
+            .map_err(|e| SampleError::io(&path, e))?;
         let mut out = BufWriter::new(file);
-        std::io::Seek::seek(&mut out, std::io::SeekFrom::End(0)).map_err(|e| SampleError::io(&path, e))?;
-        Ok(ProposalLog { path, out, bytes: keep_bytes })
+        std::io::Seek::seek(&mut out, std::io::SeekFrom::End(0))
+            .map_err(|e| SampleError::io(&path, e))?;
+        Ok(ProposalLog {
+            path,
+            out,
+            bytes: keep_bytes,
+        })
     }
 
     pub fn append(&mut self, records: &[ProposalRecord]) -> Result<(), SampleError> {
         for r in records {
             let line = r.csv_line();
-            self.out.write_all(line.as_bytes()).map_err(|e| SampleError::io(&self.path, e))?;
+            self.out
+                .write_all(line.as_bytes())
+                .map_err(|e| SampleError::io(&self.path, e))?;
             self.bytes += line.len() as u64;
         }
         Ok(())
@@ -175,8 +224,13 @@ impl ProposalLog {
 
     /// Flush to disk; returns the length that a checkpoint records.
     pub fn flush(&mut self) -> Result<u64, SampleError> {
-        self.out.flush().map_err(|e| SampleError::io(&self.path, e))?;
-        self.out.get_ref().sync_data().map_err(|e| SampleError::io(&self.path, e))?;
+        self.out
+            .flush()
+            .map_err(|e| SampleError::io(&self.path, e))?;
+        self.out
+            .get_ref()
+            .sync_data()
+            .map_err(|e| SampleError::io(&self.path, e))?;
         Ok(self.bytes)
     }
 }
@@ -189,14 +243,19 @@ pub fn read_proposal_log(path: &Path) -> Result<Vec<ProposalRecord>, SampleError
         let line = line.map_err(|e| SampleError::io(path, e))?;
         if i == 0 {
             if line.trim_end() != HEADER {
-                return Err(SampleError::Json { path: path.to_path_buf(), message: "not a proposals.csv (unexpected header)".into() });
+                return Err(SampleError::Json {
+                    path: path.to_path_buf(),
+                    message: "not a proposals.csv (unexpected header)".into(),
+                });
             }
             continue;
         }
-        records.push(ProposalRecord::parse(&line).ok_or_else(|| SampleError::Json {
-            path: path.to_path_buf(),
-            message: format!("line {}: not a proposal record", i + 1),
-        })?);
+        records.push(
+            ProposalRecord::parse(&line).ok_or_else(|| SampleError::Json {
+                path: path.to_path_buf(),
+                message: format!("line {}: not a proposal record", i + 1),
+            })?,
+        );
     }
     Ok(records)
 }
@@ -258,8 +317,13 @@ impl RejectionSummary {
     /// The summary of `records` of a chain at 1/kT = `beta` (mol/kJ).
     pub fn of(records: &[ProposalRecord], beta: f64) -> Self {
         let count = |o: ProposalOutcome| records.iter().filter(|r| r.outcome == o).count();
-        let rejected: Vec<&ProposalRecord> = records.iter().filter(|r| r.outcome == ProposalOutcome::Rejected).collect();
-        let median = |f: &dyn Fn(&ProposalRecord) -> f64| quantile(&mut rejected.iter().map(|r| f(r)).collect::<Vec<_>>(), 0.5);
+        let rejected: Vec<&ProposalRecord> = records
+            .iter()
+            .filter(|r| r.outcome == ProposalOutcome::Rejected)
+            .collect();
+        let median = |f: &dyn Fn(&ProposalRecord) -> f64| {
+            quantile(&mut rejected.iter().map(|r| f(r)).collect::<Vec<_>>(), 0.5)
+        };
         let mut shares = DominantShares::default();
         for r in &rejected {
             let parts = [
@@ -270,7 +334,16 @@ impl RejectionSummary {
                 beta * r.du.gb,
                 r.density_part,
             ];
-            let (i, _) = parts.iter().enumerate().fold((5, f64::NEG_INFINITY), |best, (i, &p)| if p > best.1 { (i, p) } else { best });
+            let (i, _) = parts
+                .iter()
+                .enumerate()
+                .fold((5, f64::NEG_INFINITY), |best, (i, &p)| {
+                    if p > best.1 {
+                        (i, p)
+                    } else {
+                        best
+                    }
+                });
             let slot = match i {
                 0 => &mut shares.bond,
                 1 => &mut shares.angle,
@@ -283,10 +356,19 @@ impl RejectionSummary {
         }
         let mut log_alpha: Vec<f64> = records
             .iter()
-            .filter(|r| matches!(r.outcome, ProposalOutcome::Accepted | ProposalOutcome::Rejected))
+            .filter(|r| {
+                matches!(
+                    r.outcome,
+                    ProposalOutcome::Accepted | ProposalOutcome::Rejected
+                )
+            })
             .map(|r| (-r.neg_log_ratio).min(0.0))
             .collect();
-        let log_alpha_quantiles = match (quantile(&mut log_alpha, 0.1), quantile(&mut log_alpha, 0.5), quantile(&mut log_alpha, 0.9)) {
+        let log_alpha_quantiles = match (
+            quantile(&mut log_alpha, 0.1),
+            quantile(&mut log_alpha, 0.5),
+            quantile(&mut log_alpha, 0.9),
+        ) {
             (Some(a), Some(b), Some(c)) => Some([a, b, c]),
             _ => None,
         };
@@ -317,17 +399,42 @@ mod tests {
     use super::*;
 
     fn rec(outcome: ProposalOutcome, bond: f64, gb: f64, density: f64) -> ProposalRecord {
-        let x = EnergyTerms { bond: 10.0, angle: 1.0, torsion: 2.0, nonbonded: 3.0, gb: 4.0, total: 20.0 };
-        let y = EnergyTerms { bond: 10.0 + bond, gb: 4.0 + gb, total: 20.0 + bond + gb, ..x };
+        let x = EnergyTerms {
+            bond: 10.0,
+            angle: 1.0,
+            torsion: 2.0,
+            nonbonded: 3.0,
+            gb: 4.0,
+            total: 20.0,
+        };
+        let y = EnergyTerms {
+            bond: 10.0 + bond,
+            gb: 4.0 + gb,
+            total: 20.0 + bond + gb,
+            ..x
+        };
         let beta = 0.5;
-        ProposalRecord::new(0, 1, outcome, beta, beta * (bond + gb) + density, x.total, Some(x), y.total, y)
+        ProposalRecord::new(
+            0,
+            1,
+            outcome,
+            beta,
+            beta * (bond + gb) + density,
+            x.total,
+            Some(x),
+            y.total,
+            y,
+        )
     }
 
     #[test]
     fn records_round_trip_through_csv_and_resume_cuts_back() {
         let dir = std::env::temp_dir().join(format!("tw-diag-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let rs = [rec(ProposalOutcome::Rejected, 30.0, 1.0, 0.5), rec(ProposalOutcome::Accepted, 0.1, -0.2, -1.0)];
+        let rs = [
+            rec(ProposalOutcome::Rejected, 30.0, 1.0, 0.5),
+            rec(ProposalOutcome::Accepted, 0.1, -0.2, -1.0),
+        ];
         let mut log = ProposalLog::create(&dir).unwrap();
         log.append(&rs[..1]).unwrap();
         let keep = log.flush().unwrap();

@@ -14,10 +14,18 @@ pub trait BatchEnergy: Sync {
 
     /// [`BatchEnergy::energies`] and the same energies split by force-field term into `terms`
     /// (`terms[k].total == energies[k]`). Energies without terms put everything in `total`.
-    fn energy_terms(&self, positions: &[[f64; 3]], energies: &mut [f64], terms: &mut [EnergyTerms]) {
+    fn energy_terms(
+        &self,
+        positions: &[[f64; 3]],
+        energies: &mut [f64],
+        terms: &mut [EnergyTerms],
+    ) {
         self.energies(positions, energies);
         for (t, &e) in terms.iter_mut().zip(energies.iter()) {
-            *t = EnergyTerms { total: e, ..EnergyTerms::default() };
+            *t = EnergyTerms {
+                total: e,
+                ..EnergyTerms::default()
+            };
         }
     }
 }
@@ -33,7 +41,11 @@ impl<P: Potential + ?Sized> BatchEnergy for PotentialBatch<'_, P> {
 
     fn energies(&self, positions: &[[f64; 3]], energies: &mut [f64]) {
         let n = self.0.n_atoms();
-        assert_eq!(positions.len(), n * energies.len(), "positions must hold b × n_atoms entries");
+        assert_eq!(
+            positions.len(),
+            n * energies.len(),
+            "positions must hold b × n_atoms entries"
+        );
         // Small molecules are cheap: only hand work to other threads in chunks worth the cost.
         let min_len = (4096 / n.max(1)).max(1);
         energies
@@ -57,9 +69,18 @@ impl BatchEnergy for System {
         self.energy_forces_batch(positions, None, energies);
     }
 
-    fn energy_terms(&self, positions: &[[f64; 3]], energies: &mut [f64], terms: &mut [EnergyTerms]) {
+    fn energy_terms(
+        &self,
+        positions: &[[f64; 3]],
+        energies: &mut [f64],
+        terms: &mut [EnergyTerms],
+    ) {
         let n = System::n_atoms(self).max(1);
-        assert_eq!(positions.len(), n * energies.len(), "positions must hold b × n_atoms entries");
+        assert_eq!(
+            positions.len(),
+            n * energies.len(),
+            "positions must hold b × n_atoms entries"
+        );
         // One conformation of a small peptide costs ~10 µs: hand out chunks worth the overhead.
         let min_len = (4096 / n).max(1);
         energies

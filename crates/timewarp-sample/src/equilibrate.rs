@@ -10,7 +10,9 @@ use crate::error::SampleError;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use timewarp_ff::Potential;
-use timewarp_md::{velocities::maxwell_boltzmann, LangevinMiddle, LangevinMiddleIntegrator, MdState};
+use timewarp_md::{
+    velocities::maxwell_boltzmann, LangevinMiddle, LangevinMiddleIntegrator, MdState,
+};
 
 /// Time step of the equilibration, ps.
 const DT_PS: f64 = 0.000_5;
@@ -41,7 +43,11 @@ pub fn equilibrate(
     if steps == 0 {
         return Ok(positions.to_vec());
     }
-    let params = LangevinMiddle { temperature_k, friction_per_ps: FRICTION_PER_PS, dt_ps: DT_PS };
+    let params = LangevinMiddle {
+        temperature_k,
+        friction_per_ps: FRICTION_PER_PS,
+        dt_ps: DT_PS,
+    };
     let integrator = LangevinMiddleIntegrator::new(params, masses, true).map_err(md_error)?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ STREAM_SALT);
     let mut velocities = vec![[0.0; 3]; positions.len()];
@@ -70,9 +76,14 @@ mod tests {
     use timewarp_ff::{ForceField, SystemOptions};
 
     fn ala2() -> (timewarp_ff::System, Vec<[f64; 3]>) {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/ala2.pdb");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/testdata/ala2.pdb"
+        );
         let pdb = timewarp_mol::pdb::read_pdb(std::path::Path::new(path)).unwrap();
-        let system = ForceField::amber14().create_system(&pdb.topology, &SystemOptions::default()).unwrap();
+        let system = ForceField::amber14()
+            .create_system(&pdb.topology, &SystemOptions::default())
+            .unwrap();
         (system, pdb.positions().to_vec())
     }
 
@@ -80,14 +91,25 @@ mod tests {
     fn warms_a_minimised_structure_to_equilibrium_energies() {
         let (system, x0) = ala2();
         let mut x_min = x0.clone();
-        timewarp_md::minimize(&system, &mut x_min, &timewarp_md::MinimizeOptions::default()).unwrap();
+        timewarp_md::minimize(
+            &system,
+            &mut x_min,
+            &timewarp_md::MinimizeOptions::default(),
+        )
+        .unwrap();
         let u_min = system.energy(&x_min);
         // Equipartition: ⟨U⟩ − U_min ≈ ½ N_dof k_BT = ½·66·2.58 ≈ 85 kJ/mol for a harmonic basin.
         let x = equilibrate(&system, system.masses(), &x_min, 310.0, 5.0, 1).unwrap();
         let rise = system.energy(&x) - u_min;
         assert!((25.0..250.0).contains(&rise), "U rose by {rise} kJ/mol");
         // Deterministic for a seed; zero duration is the identity.
-        assert_eq!(x, equilibrate(&system, system.masses(), &x_min, 310.0, 5.0, 1).unwrap());
-        assert_eq!(equilibrate(&system, system.masses(), &x_min, 310.0, 0.0, 1).unwrap(), x_min);
+        assert_eq!(
+            x,
+            equilibrate(&system, system.masses(), &x_min, 310.0, 5.0, 1).unwrap()
+        );
+        assert_eq!(
+            equilibrate(&system, system.masses(), &x_min, 310.0, 0.0, 1).unwrap(),
+            x_min
+        );
     }
 }

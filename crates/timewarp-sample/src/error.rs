@@ -30,7 +30,11 @@ pub enum SampleError {
     )]
     NonFiniteStart { energy: f64, what: String },
     #[error("chain {chain}, step {step}: non-finite {what}")]
-    NonFinite { chain: usize, step: u64, what: String },
+    NonFinite {
+        chain: usize,
+        step: u64,
+        what: String,
+    },
     #[error("shape mismatch: {0}")]
     Shape(String),
     /// The output folder is locked, holds something else, or cannot be written.
@@ -42,6 +46,9 @@ pub enum SampleError {
 
 impl SampleError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        SampleError::Io { path: path.into(), source }
+        SampleError::Io {
+            path: path.into(),
+            source,
+        }
     }
 }

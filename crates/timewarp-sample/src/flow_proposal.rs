@@ -28,7 +28,11 @@ pub struct FlowProposal<B: Backend> {
 
 impl<B: Backend> FlowProposal<B> {
     /// Wraps `flow` for the molecule `topology`; every element must be one the model knows.
-    pub fn new(flow: TimewarpFlow<B>, topology: &Topology, device: B::Device) -> Result<Self, SampleError> {
+    pub fn new(
+        flow: TimewarpFlow<B>,
+        topology: &Topology,
+        device: B::Device,
+    ) -> Result<Self, SampleError> {
         let atom_types = topology
             .atoms
             .iter()
@@ -45,9 +49,16 @@ impl<B: Backend> FlowProposal<B> {
             .collect::<Result<Vec<_>, _>>()?;
         let sigma = flow.prior_scales();
         if !(sigma.0.is_finite() && sigma.1.is_finite()) {
-            return Err(SampleError::Model(format!("non-finite prior scales {sigma:?}")));
+            return Err(SampleError::Model(format!(
+                "non-finite prior scales {sigma:?}"
+            )));
         }
-        Ok(FlowProposal { flow, device, atom_types, sigma })
+        Ok(FlowProposal {
+            flow,
+            device,
+            atom_types,
+            sigma,
+        })
     }
 
     pub fn flow(&self) -> &TimewarpFlow<B> {
@@ -56,12 +67,20 @@ impl<B: Backend> FlowProposal<B> {
 
     /// A [b, n, 3] tensor from flat host numbers (3 per atom), each multiplied by `scale`.
     fn vectors(&self, flat: impl Iterator<Item = f64>, b: usize, scale: f64) -> Tensor<B, 3> {
-        vectors_tensor(flat.map(|c| c * scale).collect(), b, self.atom_types.len(), &self.device)
+        vectors_tensor(
+            flat.map(|c| c * scale).collect(),
+            b,
+            self.atom_types.len(),
+            &self.device,
+        )
     }
 }
 
 /// Copies the values of a tensor into host numbers, in row-major order.
-fn read_into<'a, B: Backend, const D: usize>(t: Tensor<B, D>, out: impl IntoIterator<Item = &'a mut f64>) {
+fn read_into<'a, B: Backend, const D: usize>(
+    t: Tensor<B, D>,
+    out: impl IntoIterator<Item = &'a mut f64>,
+) {
     for (o, v) in out.into_iter().zip(to_host_f64(t)) {
         *o = v;
     }
@@ -72,7 +91,11 @@ impl<B: Backend> ProposalKernel for FlowProposal<B> {
         self.atom_types.len()
     }
 
-    fn propose(&mut self, req: &ProposalRequest<'_>, out: &mut Proposals) -> Result<(), SampleError> {
+    fn propose(
+        &mut self,
+        req: &ProposalRequest<'_>,
+        out: &mut Proposals,
+    ) -> Result<(), SampleError> {
         let b = out.len();
         if b == 0 {
             return Ok(());
@@ -80,7 +103,12 @@ impl<B: Backend> ProposalKernel for FlowProposal<B> {
         let (atom_types, mask) = copies_of_molecule::<B>(&self.atom_types, b, &self.device);
         let x = self.vectors(req.x.iter().flatten().copied(), b, 1.0);
         let v = self.vectors(req.v.iter().copied(), b, 1.0);
-        let cond = FlowCondition { atom_types, mask, x_coords: x.clone(), x_velocs: v.clone() };
+        let cond = FlowCondition {
+            atom_types,
+            mask,
+            x_coords: x.clone(),
+            x_velocs: v.clone(),
+        };
         // The base noise of proposal k is (z_x, z_v), 3N normals each.
         let z_x = (0..b).flat_map(|k| req.cartesian_noise(k).0.iter().flatten().copied());
         let z_v = (0..b).flat_map(|k| req.cartesian_noise(k).1.iter().flatten().copied());
@@ -90,7 +118,9 @@ impl<B: Backend> ProposalKernel for FlowProposal<B> {
         read_into(sample.log_prob, &mut out.log_q_forward);
         if req.reverse_density {
             // (x, v) given (y, w): the forward pair with the roles of the states exchanged.
-            let reverse = cond.with_targets(sample.y_coords.clone(), sample.y_velocs.clone()).reversed();
+            let reverse = cond
+                .with_targets(sample.y_coords.clone(), sample.y_velocs.clone())
+                .reversed();
             read_into(self.flow.log_prob(&reverse), &mut out.log_q_reverse);
         } else {
             out.log_q_reverse.fill(f64::NAN);

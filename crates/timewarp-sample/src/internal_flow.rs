@@ -47,7 +47,12 @@ pub struct InternalFlowProposal<B: Backend> {
 impl<B: Backend> InternalFlowProposal<B> {
     /// Wraps `flow` and the fitted `kernel` it refines for the molecule `topology` (checked to
     /// be the kernel's).
-    pub fn new(flow: TimewarpFlow<B>, kernel: FittedKernel, topology: &Topology, device: B::Device) -> Result<Self, SampleError> {
+    pub fn new(
+        flow: TimewarpFlow<B>,
+        kernel: FittedKernel,
+        topology: &Topology,
+        device: B::Device,
+    ) -> Result<Self, SampleError> {
         kernel.check_molecule(topology, "the structure")?;
         if kernel.fit.rest_correlation != 0.0 {
             return Err(SampleError::Kernel(format!(
@@ -61,15 +66,31 @@ impl<B: Backend> InternalFlowProposal<B> {
             .enumerate()
             .map(|(i, a)| {
                 atom_type_of(a.element).ok_or_else(|| {
-                    SampleError::Model(format!("{}: element {} is not in the model's vocabulary (C, H, N, O, S)", topology.atom_label(i), a.element))
+                    SampleError::Model(format!(
+                        "{}: element {} is not in the model's vocabulary (C, H, N, O, S)",
+                        topology.atom_label(i),
+                        a.element
+                    ))
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
         let sigma = flow.prior_scales();
         let moves = ChartMoves::new(kernel)?;
         let n = topology.n_atoms();
-        let shape = KernelShape { aux: 3 * n, normals: 6 * n, uniforms: moves.uniforms() };
-        Ok(InternalFlowProposal { flow, moves, device, atom_types, sigma, shape, plans: Vec::new() })
+        let shape = KernelShape {
+            aux: 3 * n,
+            normals: 6 * n,
+            uniforms: moves.uniforms(),
+        };
+        Ok(InternalFlowProposal {
+            flow,
+            moves,
+            device,
+            atom_types,
+            sigma,
+            shape,
+            plans: Vec::new(),
+        })
     }
 
     pub fn flow(&self) -> &TimewarpFlow<B> {
@@ -98,7 +119,11 @@ impl<B: Backend> ProposalKernel for InternalFlowProposal<B> {
         self.shape
     }
 
-    fn propose(&mut self, req: &ProposalRequest<'_>, out: &mut Proposals) -> Result<(), SampleError> {
+    fn propose(
+        &mut self,
+        req: &ProposalRequest<'_>,
+        out: &mut Proposals,
+    ) -> Result<(), SampleError> {
         let (b, n) = (out.len(), self.atom_types.len());
         if b == 0 {
             return Ok(());
@@ -143,25 +168,50 @@ impl<B: Backend> ProposalKernel for InternalFlowProposal<B> {
         let components = vectors_tensor::<B>(s.components.clone(), b, n, dev);
         let v = vectors_tensor::<B>(req.v.to_vec(), b, n, dev);
         let masked_noise = |offset: usize, scale: f64| -> Vec<f64> {
-            (0..b).flat_map(|k| (0..3 * n).map(move |i| (k, i))).map(|(k, i)| s.components[k * n * 3 + i] * scale * req.z_of(k)[offset + i]).collect()
+            (0..b)
+                .flat_map(|k| (0..3 * n).map(move |i| (k, i)))
+                .map(|(k, i)| s.components[k * n * 3 + i] * scale * req.z_of(k)[offset + i])
+                .collect()
         };
         let z_p = vectors_tensor::<B>(masked_noise(0, self.sigma.0), b, n, dev);
         let z_v = vectors_tensor::<B>(masked_noise(3 * n, self.sigma.1), b, n, dev);
-        let cond = FlowCondition { atom_types, mask, x_coords: vectors_tensor::<B>(s.skeleton_forward, b, n, dev), x_velocs: v.clone() };
-        let sample = self.flow.sample_with_latents_masked(&cond, components.clone(), z_p, z_v);
+        let cond = FlowCondition {
+            atom_types,
+            mask,
+            x_coords: vectors_tensor::<B>(s.skeleton_forward, b, n, dev),
+            x_velocs: v.clone(),
+        };
+        let sample = self
+            .flow
+            .sample_with_latents_masked(&cond, components.clone(), z_p, z_v);
         let log_p_forward = to_host_f64(sample.log_prob);
         let eps_new = to_host_f64(sample.y_coords);
         let w_flow = to_host_f64(sample.y_velocs);
         // The auxiliary variables: the flow's in the block's slots, unchanged elsewhere.
         for (i, o) in out.w.iter_mut().enumerate() {
-            *o = if s.components[i] > 0.0 { w_flow[i] } else { req.v[i] };
+            *o = if s.components[i] > 0.0 {
+                w_flow[i]
+            } else {
+                req.v[i]
+            };
         }
         let log_p_reverse: Vec<f64> = if req.reverse_density {
             let w = vectors_tensor::<B>(out.w.clone(), b, n, dev);
             // Condition on the reverse skeleton and w; target the current ε and v.
-            let back = FlowCondition { x_coords: vectors_tensor::<B>(s.skeleton_reverse, b, n, dev), x_velocs: w, ..cond };
-            let reverse = back.with_targets(vectors_tensor::<B>(s.eps_reverse, b, n, dev), v * components.clone());
-            to_host_f64(self.flow.data_to_latent_masked(&reverse, components).log_prob())
+            let back = FlowCondition {
+                x_coords: vectors_tensor::<B>(s.skeleton_reverse, b, n, dev),
+                x_velocs: w,
+                ..cond
+            };
+            let reverse = back.with_targets(
+                vectors_tensor::<B>(s.eps_reverse, b, n, dev),
+                v * components.clone(),
+            );
+            to_host_f64(
+                self.flow
+                    .data_to_latent_masked(&reverse, components)
+                    .log_prob(),
+            )
         } else {
             vec![f64::NAN; b]
         };
@@ -173,17 +223,24 @@ impl<B: Backend> ProposalKernel for InternalFlowProposal<B> {
                 eps[i] = eps_new[(k * n + atom) * 3 + c];
             }
             let y = &mut out.y[k * n..(k + 1) * n];
-            let finite = log_p_forward[k].is_finite() && eps[..slot_lists[k].len()].iter().all(|e| e.is_finite());
+            let finite = log_p_forward[k].is_finite()
+                && eps[..slot_lists[k].len()].iter().all(|e| e.is_finite());
             if !finite || !self.moves.complete(mv, &eps, &mut work) {
                 y.copy_from_slice(&req.x[k * n..(k + 1) * n]);
                 out.log_q_forward[k] = 0.0;
-                out.log_q_reverse[k] = if req.reverse_density { f64::NEG_INFINITY } else { f64::NAN };
+                out.log_q_reverse[k] = if req.reverse_density {
+                    f64::NEG_INFINITY
+                } else {
+                    f64::NAN
+                };
                 continue;
             }
             zm.to_cartesian(&mv.q_new, &mv.pose, y);
             let log_l = -self.moves.conditional(mv.block).log_det();
-            out.log_q_forward[k] = mv.log_hist_forward + log_p_forward[k] + log_l - zm.log_jacobian(&mv.q_new);
-            out.log_q_reverse[k] = mv.log_hist_reverse + log_p_reverse[k] + log_gauss_rev[k] - zm.log_jacobian(&mv.q);
+            out.log_q_forward[k] =
+                mv.log_hist_forward + log_p_forward[k] + log_l - zm.log_jacobian(&mv.q_new);
+            out.log_q_reverse[k] =
+                mv.log_hist_reverse + log_p_reverse[k] + log_gauss_rev[k] - zm.log_jacobian(&mv.q);
         }
         Ok(())
     }

@@ -55,18 +55,23 @@ pub mod sampler;
 
 pub use bench::{bench_kernel, bench_sampler, BenchConfig, BenchRow, BenchTable};
 pub use checkpoint::{ChainSnapshot, SamplerSnapshot};
-pub use commands::{flow_kernel, load_flow, load_molecule, Molecule, resolve_model, run_explore, run_sample, ModelSource, ProposalSource};
-pub use config::{ChainSettings, ExploreConfig, MhSettings, ModelDevice, SampleConfig, ThresholdSettings};
-pub use diagnostics::{ProposalOutcome, ProposalRecord, RejectionSummary, PROPOSALS_CSV};
-pub use fitted::{FittedKernel, FittedProposal};
 pub use chirality::{ChiralityGuard, StereoCentre};
+pub use commands::{
+    flow_kernel, load_flow, load_molecule, resolve_model, run_explore, run_sample, ModelSource,
+    Molecule, ProposalSource,
+};
+pub use config::{
+    ChainSettings, ExploreConfig, MhSettings, ModelDevice, SampleConfig, ThresholdSettings,
+};
+pub use diagnostics::{ProposalOutcome, ProposalRecord, RejectionSummary, PROPOSALS_CSV};
 pub use energy::{BatchEnergy, PotentialBatch};
 pub use equilibrate::equilibrate;
 pub use error::SampleError;
+pub use fitted::{FittedKernel, FittedProposal};
 pub use flow_proposal::FlowProposal;
 pub use internal_flow::InternalFlowProposal;
 pub use kernel::{KernelShape, ProposalKernel, ProposalRequest, Proposals};
 pub use mh::{AdaptiveBatch, VelocityRefresh};
-pub use sampler::{AcceptanceRule, ChainState, ChainStats, Recorded, Sampler, Timing};
 pub use run::{run_chains, ChainSummary, Command, RunInput, SampleSummary, CHECKPOINT_JSON};
+pub use sampler::{AcceptanceRule, ChainState, ChainStats, Recorded, Sampler, Timing};
 pub use timewarp_rundir::{RunControl, RUN_JSON};

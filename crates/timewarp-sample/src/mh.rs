@@ -24,7 +24,15 @@ pub fn beta(kelvin: f64) -> f64 {
 ///
 /// `u_x`, `u_y` in kJ/mol; `v_sq` = ‖v‖², `w_sq` = ‖w‖²; log-densities in nats.
 #[inline]
-pub fn neg_log_mh_ratio(beta: f64, u_x: f64, u_y: f64, v_sq: f64, w_sq: f64, log_q_forward: f64, log_q_reverse: f64) -> f64 {
+pub fn neg_log_mh_ratio(
+    beta: f64,
+    u_x: f64,
+    u_y: f64,
+    v_sq: f64,
+    w_sq: f64,
+    log_q_forward: f64,
+    log_q_reverse: f64,
+) -> f64 {
     beta * (u_y - u_x) + 0.5 * (w_sq - v_sq) + log_q_forward - log_q_reverse
 }
 
@@ -71,7 +79,12 @@ pub struct AdaptiveBatch {
 
 impl AdaptiveBatch {
     pub fn new(max: usize, target: f64, smoothing: f64) -> Self {
-        AdaptiveBatch { max: max.max(1), target, smoothing, acceptance_estimate: 1e-3 }
+        AdaptiveBatch {
+            max: max.max(1),
+            target,
+            smoothing,
+            acceptance_estimate: 1e-3,
+        }
     }
 
     /// Number of proposals for the next iteration.
@@ -102,7 +115,10 @@ mod tests {
     #[test]
     fn ratio_signs() {
         // Downhill in energy, no kinetic change, symmetric proposal: always accepted.
-        assert_eq!(acceptance_probability(neg_log_mh_ratio(1.0, 5.0, 3.0, 1.0, 1.0, -2.0, -2.0)), 1.0);
+        assert_eq!(
+            acceptance_probability(neg_log_mh_ratio(1.0, 5.0, 3.0, 1.0, 1.0, -2.0, -2.0)),
+            1.0
+        );
         // Uphill by 1 kT: exp(−1).
         let a = acceptance_probability(neg_log_mh_ratio(1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0));
         assert!((a - (-1.0f64).exp()).abs() < 1e-15);
@@ -114,7 +130,18 @@ mod tests {
         let a = acceptance_probability(neg_log_mh_ratio(1.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0));
         assert!((a - (-1.0f64).exp()).abs() < 1e-15);
         assert_eq!(acceptance_probability(f64::NAN), 0.0);
-        assert_eq!(acceptance_probability(neg_log_mh_ratio(1.0, 0.0, f64::INFINITY, 0.0, 0.0, 0.0, 0.0)), 0.0);
+        assert_eq!(
+            acceptance_probability(neg_log_mh_ratio(
+                1.0,
+                0.0,
+                f64::INFINITY,
+                0.0,
+                0.0,
+                0.0,
+                0.0
+            )),
+            0.0
+        );
     }
 
     #[test]

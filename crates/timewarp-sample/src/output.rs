@@ -36,7 +36,12 @@ pub struct ChainWriter {
 
 impl ChainWriter {
     /// New files in `dir` (created if needed), with `start` as the state-0 structure.
-    pub fn create(dir: &Path, name: &str, topology: &Topology, start: &[[f64; 3]]) -> Result<Self, SampleError> {
+    pub fn create(
+        dir: &Path,
+        name: &str,
+        topology: &Topology,
+        start: &[[f64; 3]],
+    ) -> Result<Self, SampleError> {
         std::fs::create_dir_all(dir).map_err(|e| SampleError::io(dir, e))?;
         write_pdb_file(&state0_path(dir, name), topology, start)?;
         Ok(ChainWriter {
@@ -48,19 +53,37 @@ impl ChainWriter {
 
     /// Continue the files of an interrupted run, keeping their first `keep_frames` frames (those
     /// of the checkpoint; later frames are written again, identically, by the resumed run).
-    pub fn resume(dir: &Path, name: &str, n_atoms: usize, keep_frames: usize) -> Result<Self, SampleError> {
+    pub fn resume(
+        dir: &Path,
+        name: &str,
+        n_atoms: usize,
+        keep_frames: usize,
+    ) -> Result<Self, SampleError> {
         let npz_path = arrays_path(dir, name);
         let mut frames = TrajArrays::read_npz(&npz_path)?;
-        let bad = |message: String| SampleError::Resume { path: npz_path.clone(), message };
+        let bad = |message: String| SampleError::Resume {
+            path: npz_path.clone(),
+            message,
+        };
         if frames.n_atoms != n_atoms {
-            return Err(bad(format!("trajectory has {} atoms, the molecule {n_atoms}", frames.n_atoms)));
+            return Err(bad(format!(
+                "trajectory has {} atoms, the molecule {n_atoms}",
+                frames.n_atoms
+            )));
         }
         if frames.n_frames() < keep_frames {
-            return Err(bad(format!("holds {} frames but the checkpoint needs {keep_frames}", frames.n_frames())));
+            return Err(bad(format!(
+                "holds {} frames but the checkpoint needs {keep_frames}",
+                frames.n_frames()
+            )));
         }
         frames.truncate_frames(keep_frames);
         let xtc = XtcWriter::resume(&xtc_path(dir, name), keep_frames)?;
-        Ok(ChainWriter { npz_path, frames, xtc })
+        Ok(ChainWriter {
+            npz_path,
+            frames,
+            xtc,
+        })
     }
 
     pub fn n_frames(&self) -> usize {
@@ -72,8 +95,15 @@ impl ChainWriter {
     }
 
     /// Append the state of chain step `step`.
-    pub fn record(&mut self, step: u64, time: f64, energy: f64, x: &[[f64; 3]]) -> Result<(), SampleError> {
-        self.frames.push_frame(step as i64, time, [energy, 0.0], x, None, None);
+    pub fn record(
+        &mut self,
+        step: u64,
+        time: f64,
+        energy: f64,
+        x: &[[f64; 3]],
+    ) -> Result<(), SampleError> {
+        self.frames
+            .push_frame(step as i64, time, [energy, 0.0], x, None, None);
         // XTC stores the step in 32 bits; viewers use it only as a label.
         self.xtc.append_frame((step % (1 << 31)) as i64, time, x)?;
         Ok(())

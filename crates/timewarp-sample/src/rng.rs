@@ -24,10 +24,16 @@ mod tests {
             a.random::<u32>();
         }
         let json = serde_json::to_string(&timewarp_rundir::RngState::capture(&a)).unwrap();
-        let mut b = serde_json::from_str::<timewarp_rundir::RngState>(&json).unwrap().restore().unwrap();
+        let mut b = serde_json::from_str::<timewarp_rundir::RngState>(&json)
+            .unwrap()
+            .restore()
+            .unwrap();
         for _ in 0..100 {
             assert_eq!(a.random::<u64>(), b.random::<u64>());
         }
-        assert_ne!(chain_rng(7, 0).random::<u64>(), chain_rng(7, 1).random::<u64>());
+        assert_ne!(
+            chain_rng(7, 0).random::<u64>(),
+            chain_rng(7, 1).random::<u64>()
+        );
     }
 }

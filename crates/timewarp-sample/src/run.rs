@@ -18,7 +18,6 @@ use serde::{Deserialize, Serialize};
 use timewarp_mol::Topology;
 
 use crate::checkpoint::SamplerSnapshot;
-use timewarp_rundir::{read_json, write_json_atomic, RunControl, Session};
 use crate::chirality::ChiralityGuard;
 use crate::config::ChainSettings;
 use crate::diagnostics::{read_proposal_log, ProposalLog, RejectionSummary, PROPOSALS_CSV};
@@ -28,6 +27,7 @@ use crate::mh::beta;
 use crate::output::{chain_dir, ChainWriter};
 use crate::sampler::{AcceptanceRule, ChainStats, Recorded, Sampler, Timing};
 use crate::SampleError;
+use timewarp_rundir::{read_json, write_json_atomic, RunControl, Session};
 
 /// File name of the checkpoint.
 pub const CHECKPOINT_JSON: &str = "checkpoint.json";
@@ -127,10 +127,25 @@ fn checkpoint_path(out_dir: &Path) -> PathBuf {
 }
 
 /// Checks that a checkpoint can be continued with the settings of this invocation.
-fn check_resumable(ck: &RunCheckpoint, command: Command, name: &str, s: &ChainSettings, rule: &AcceptanceRule, path: &Path) -> Result<(), SampleError> {
-    let bad = |message: String| Err(SampleError::Resume { path: path.to_path_buf(), message });
+fn check_resumable(
+    ck: &RunCheckpoint,
+    command: Command,
+    name: &str,
+    s: &ChainSettings,
+    rule: &AcceptanceRule,
+    path: &Path,
+) -> Result<(), SampleError> {
+    let bad = |message: String| {
+        Err(SampleError::Resume {
+            path: path.to_path_buf(),
+            message,
+        })
+    };
     if ck.format != CHECKPOINT_FORMAT || ck.version != CHECKPOINT_VERSION {
-        return bad(format!("unknown checkpoint format {} v{}", ck.format, ck.version));
+        return bad(format!(
+            "unknown checkpoint format {} v{}",
+            ck.format, ck.version
+        ));
     }
     if ck.command != command {
         return bad(format!("it was written by `timewarp {:?}`", ck.command).to_lowercase());
@@ -157,7 +172,11 @@ fn check_resumable(ck: &RunCheckpoint, command: Command, name: &str, s: &ChainSe
             .into());
     }
     if ck.frames.len() != s.chains {
-        return bad(format!("{} chains' frame counts for {} chains", ck.frames.len(), s.chains));
+        return bad(format!(
+            "{} chains' frame counts for {} chains",
+            ck.frames.len(),
+            s.chains
+        ));
     }
     Ok(())
 }
@@ -194,10 +213,13 @@ where
     let out_dir = session.dir();
     let ck_path = checkpoint_path(out_dir);
     let has_checkpoint = session.resuming() && ck_path.is_file();
-    let dirs: Vec<PathBuf> = (0..settings.chains).map(|c| chain_dir(out_dir, settings.chains, c)).collect();
+    let dirs: Vec<PathBuf> = (0..settings.chains)
+        .map(|c| chain_dir(out_dir, settings.chains, c))
+        .collect();
 
     // 1. Fresh start or resume.
-    let (mut sampler, mut writers, mut log, wall_before, mut driver_iterations) = if has_checkpoint {
+    let (mut sampler, mut writers, mut log, wall_before, mut driver_iterations) = if has_checkpoint
+    {
         let ck: RunCheckpoint = read_json(&ck_path)?;
         check_resumable(&ck, command, input.name, settings, &rule, &ck_path)?;
         let sampler = Sampler::from_snapshot(&ck.sampler, &ck_path)?;
@@ -208,10 +230,19 @@ where
             .collect::<Result<Vec<_>, _>>()?;
         let log = match (settings.record_proposals, ck.proposal_log_bytes) {
             (true, Some(bytes)) => Some(ProposalLog::resume(out_dir, bytes)?),
-            (true, None) => return Err(SampleError::Resume { path: ck_path.clone(), message: "the checkpoint has no proposal log".into() }),
+            (true, None) => {
+                return Err(SampleError::Resume {
+                    path: ck_path.clone(),
+                    message: "the checkpoint has no proposal log".into(),
+                })
+            }
             (false, _) => None,
         };
-        tracing::info!("resuming {} from {} steps per chain", out_dir.display(), sampler.chains[0].stats.steps);
+        tracing::info!(
+            "resuming {} from {} steps per chain",
+            out_dir.display(),
+            sampler.chains[0].stats.steps
+        );
         (sampler, writers, log, ck.wall_seconds, ck.driver_iterations)
     } else {
         let mut e0 = [0.0];
@@ -221,14 +252,26 @@ where
         } else {
             ChiralityGuard::disabled()
         };
-        let sampler = Sampler::new(input.start, e0[0], settings.chains, settings.seed, rule, beta(settings.temperature_k), guard)?;
+        let sampler = Sampler::new(
+            input.start,
+            e0[0],
+            settings.chains,
+            settings.seed,
+            rule,
+            beta(settings.temperature_k),
+            guard,
+        )?;
         let mut writers = Vec::with_capacity(dirs.len());
         for d in &dirs {
             let mut w = ChainWriter::create(d, input.name, input.topology, input.start)?;
             w.record(0, 0.0, e0[0], input.start)?;
             writers.push(w);
         }
-        let log = if settings.record_proposals { Some(ProposalLog::create(out_dir)?) } else { None };
+        let log = if settings.record_proposals {
+            Some(ProposalLog::create(out_dir)?)
+        } else {
+            None
+        };
         (sampler, writers, log, 0.0, 0)
     };
     sampler.record_proposals = settings.record_proposals;
@@ -241,7 +284,11 @@ where
     let mut last_checkpoint = Instant::now();
     let mut since_checkpoint = 0u64;
     let mut completed = true;
-    let write_checkpoint = |sampler: &Sampler, writers: &mut [ChainWriter], log: &mut Option<ProposalLog>, driver_iterations: u64| -> Result<(), SampleError> {
+    let write_checkpoint = |sampler: &Sampler,
+                            writers: &mut [ChainWriter],
+                            log: &mut Option<ProposalLog>,
+                            driver_iterations: u64|
+     -> Result<(), SampleError> {
         for w in writers.iter_mut() {
             w.flush()?;
         }
@@ -263,7 +310,10 @@ where
     (control.progress)(sampler.total_stats().steps, total);
     loop {
         if control.stop_after.is_some_and(|s| iterations_this_run >= s) {
-            completed = sampler.chains.iter().all(|c| c.stats.steps >= settings.steps);
+            completed = sampler
+                .chains
+                .iter()
+                .all(|c| c.stats.steps >= settings.steps);
             break;
         }
         let mut sink = |r: Recorded<'_>| {
@@ -288,8 +338,10 @@ where
         let stats = sampler.total_stats();
         (control.progress)(stats.steps, total);
         (control.status)("acceptance", stats.acceptance_rate());
-        let due_by_count = settings.checkpoint_every > 0 && since_checkpoint >= settings.checkpoint_every;
-        let due_by_time = settings.checkpoint_seconds > 0.0 && last_checkpoint.elapsed().as_secs_f64() >= settings.checkpoint_seconds;
+        let due_by_count =
+            settings.checkpoint_every > 0 && since_checkpoint >= settings.checkpoint_every;
+        let due_by_time = settings.checkpoint_seconds > 0.0
+            && last_checkpoint.elapsed().as_secs_f64() >= settings.checkpoint_seconds;
         if due_by_count || due_by_time {
             write_checkpoint(&sampler, &mut writers, &mut log, driver_iterations)?;
             last_checkpoint = Instant::now();
@@ -300,7 +352,10 @@ where
     // 3. Final files and run.json.
     write_checkpoint(&sampler, &mut writers, &mut log, driver_iterations)?;
     let diagnostics = match log {
-        Some(_) => Some(RejectionSummary::of(&read_proposal_log(&out_dir.join(PROPOSALS_CSV))?, sampler.beta)),
+        Some(_) => Some(RejectionSummary::of(
+            &read_proposal_log(&out_dir.join(PROPOSALS_CSV))?,
+            sampler.beta,
+        )),
         None => None,
     };
     let wall_seconds = wall_before + t0.elapsed().as_secs_f64();

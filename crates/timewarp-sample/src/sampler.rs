@@ -9,13 +9,13 @@ use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
 use crate::chirality::ChiralityGuard;
-use crate::energy::BatchEnergy;
 use crate::diagnostics::{ProposalOutcome, ProposalRecord};
+use crate::energy::BatchEnergy;
 use crate::kernel::{squared_norm, ProposalKernel, ProposalRequest, Proposals};
-use timewarp_ff::EnergyTerms;
 use crate::mh::{neg_log_mh_ratio, AdaptiveBatch, VelocityRefresh};
 use crate::rng::chain_rng;
 use crate::SampleError;
+use timewarp_ff::EnergyTerms;
 
 /// How a proposal is accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -42,7 +42,12 @@ impl AcceptanceRule {
     pub fn validate(&self) -> Result<(), SampleError> {
         let bad = |s: String| Err(SampleError::Config(s));
         match *self {
-            AcceptanceRule::Metropolis { proposals, target_at_least_one, smoothing, .. } => {
+            AcceptanceRule::Metropolis {
+                proposals,
+                target_at_least_one,
+                smoothing,
+                ..
+            } => {
                 if proposals == 0 {
                     return bad("proposals per iteration must be at least 1".into());
                 }
@@ -190,19 +195,28 @@ impl Sampler {
         guard: ChiralityGuard,
     ) -> Result<Self, SampleError> {
         if !start_energy.is_finite() {
-            return Err(SampleError::NonFiniteStart { energy: start_energy, what: "the starting coordinates".into() });
+            return Err(SampleError::NonFiniteStart {
+                energy: start_energy,
+                what: "the starting coordinates".into(),
+            });
         }
         if let Some(i) = start.iter().position(|a| a.iter().any(|c| !c.is_finite())) {
-            return Err(SampleError::NonFiniteStart { energy: start_energy, what: format!("atom index {i}") });
+            return Err(SampleError::NonFiniteStart {
+                energy: start_energy,
+                what: format!("atom index {i}"),
+            });
         }
         if n_chains == 0 {
             return Err(SampleError::Config("at least one chain is needed".into()));
         }
         rule.validate()?;
         let adaptive = match rule {
-            AcceptanceRule::Metropolis { proposals, target_at_least_one, smoothing, .. } => {
-                AdaptiveBatch::new(proposals, target_at_least_one, smoothing)
-            }
+            AcceptanceRule::Metropolis {
+                proposals,
+                target_at_least_one,
+                smoothing,
+                ..
+            } => AdaptiveBatch::new(proposals, target_at_least_one, smoothing),
             AcceptanceRule::Threshold { .. } => AdaptiveBatch::new(1, 0.5, 0.01),
         };
         let chains = (0..n_chains)
@@ -249,8 +263,14 @@ impl Sampler {
     /// Number of proposals chain `c` draws in its next iteration, given `remaining` steps.
     fn batch_size(&self, c: usize, remaining: u64) -> usize {
         let b = match self.rule {
-            AcceptanceRule::Metropolis { proposals, adaptive: false, .. } => proposals,
-            AcceptanceRule::Metropolis { adaptive: true, .. } => self.chains[c].adaptive.batch_size(),
+            AcceptanceRule::Metropolis {
+                proposals,
+                adaptive: false,
+                ..
+            } => proposals,
+            AcceptanceRule::Metropolis { adaptive: true, .. } => {
+                self.chains[c].adaptive.batch_size()
+            }
             AcceptanceRule::Threshold { .. } => 1,
         };
         // More proposals than remaining steps could never enter the chain.
@@ -307,8 +327,13 @@ impl Sampler {
         s.energies.resize(total, 0.0);
         s.terms.resize(total, EnergyTerms::default());
         let metropolis = matches!(self.rule, AcceptanceRule::Metropolis { .. });
-        let shared_velocity =
-            matches!(self.rule, AcceptanceRule::Metropolis { velocity_refresh: VelocityRefresh::PerIteration, .. });
+        let shared_velocity = matches!(
+            self.rule,
+            AcceptanceRule::Metropolis {
+                velocity_refresh: VelocityRefresh::PerIteration,
+                ..
+            }
+        );
         let a = shape.aux;
         for &(c, first, b) in &slots {
             let chain = &mut self.chains[c];
@@ -339,7 +364,14 @@ impl Sampler {
         }
         // 3. One kernel call and one energy call for all proposals of all chains.
         s.proposals.resize(n, shape.aux, total);
-        let req = ProposalRequest { shape, x: &s.x, v: &s.v, z: &s.z, u: &s.u, reverse_density: metropolis };
+        let req = ProposalRequest {
+            shape,
+            x: &s.x,
+            v: &s.v,
+            z: &s.z,
+            u: &s.u,
+            reverse_density: metropolis,
+        };
         let t_prop = Instant::now();
         kernel.propose(&req, &mut s.proposals)?;
         self.timing.proposal_seconds += t_prop.elapsed().as_secs_f64();
@@ -363,11 +395,22 @@ impl Sampler {
             let chain = &mut self.chains[c];
             chain.stats.iterations += 1;
             chain.stats.proposals += b as u64;
-            let mut note = |chain: &ChainState, k: usize, step: u64, e: f64, outcome: ProposalOutcome| {
-                if record {
-                    records.push(ProposalRecord::new(c, step, outcome, self.beta, e, chain.energy, chain.terms, s.energies[k], s.terms[k]));
-                }
-            };
+            let mut note =
+                |chain: &ChainState, k: usize, step: u64, e: f64, outcome: ProposalOutcome| {
+                    if record {
+                        records.push(ProposalRecord::new(
+                            c,
+                            step,
+                            outcome,
+                            self.beta,
+                            e,
+                            chain.energy,
+                            chain.terms,
+                            s.energies[k],
+                            s.terms[k],
+                        ));
+                    }
+                };
             match self.rule {
                 AcceptanceRule::Metropolis { adaptive, .. } => {
                     let mut accepted_at = None;
@@ -410,7 +453,13 @@ impl Sampler {
                     let rejected = accepted_at.map_or(b, |k| k - first);
                     for _ in 0..rejected {
                         chain.stats.steps += 1;
-                        sink(Recorded { chain: c, step: chain.stats.steps, x: &chain.x, energy: chain.energy, moved: false });
+                        sink(Recorded {
+                            chain: c,
+                            step: chain.stats.steps,
+                            x: &chain.x,
+                            energy: chain.energy,
+                            moved: false,
+                        });
                     }
                     if let Some(k) = accepted_at {
                         chain.x.copy_from_slice(s.proposals.y_of(k));
@@ -418,7 +467,13 @@ impl Sampler {
                         chain.terms = Some(s.terms[k]);
                         chain.stats.steps += 1;
                         chain.stats.accepted += 1;
-                        sink(Recorded { chain: c, step: chain.stats.steps, x: &chain.x, energy: chain.energy, moved: true });
+                        sink(Recorded {
+                            chain: c,
+                            step: chain.stats.steps,
+                            x: &chain.x,
+                            energy: chain.energy,
+                            moved: true,
+                        });
                     }
                     if adaptive {
                         chain.adaptive.update(rejected, accepted_at.is_some());
@@ -428,7 +483,8 @@ impl Sampler {
                     let k = first;
                     let y = s.proposals.y_of(k);
                     let u_y = s.energies[k];
-                    let finite = u_y.is_finite() && y.iter().all(|a| a.iter().all(|v| v.is_finite()));
+                    let finite =
+                        u_y.is_finite() && y.iter().all(|a| a.iter().all(|v| v.is_finite()));
                     let flipped = finite && self.guard.flipped(y);
                     if !finite {
                         chain.stats.nonfinite_proposals += 1;
@@ -442,7 +498,13 @@ impl Sampler {
                         (_, _, true) => ProposalOutcome::Chirality,
                         _ => ProposalOutcome::Rejected,
                     };
-                    note(chain, k, chain.stats.steps + 1, self.beta * (u_y - chain.energy), outcome);
+                    note(
+                        chain,
+                        k,
+                        chain.stats.steps + 1,
+                        self.beta * (u_y - chain.energy),
+                        outcome,
+                    );
                     if moved {
                         chain.x.copy_from_slice(y);
                         chain.energy = u_y;
@@ -450,7 +512,13 @@ impl Sampler {
                         chain.stats.accepted += 1;
                     }
                     chain.stats.steps += 1;
-                    sink(Recorded { chain: c, step: chain.stats.steps, x: &chain.x, energy: chain.energy, moved });
+                    sink(Recorded {
+                        chain: c,
+                        step: chain.stats.steps,
+                        x: &chain.x,
+                        energy: chain.energy,
+                        moved,
+                    });
                 }
             }
         }

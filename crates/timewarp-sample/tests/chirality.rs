@@ -6,12 +6,16 @@ use timewarp_mol::read_pdb;
 use timewarp_sample::chirality::{find_stereocentres, signed_volume};
 use timewarp_sample::mh::beta;
 use timewarp_sample::{
-    AcceptanceRule, BatchEnergy, ChiralityGuard, ProposalKernel, ProposalRequest, Proposals, SampleError, Sampler,
-    VelocityRefresh,
+    AcceptanceRule, BatchEnergy, ChiralityGuard, ProposalKernel, ProposalRequest, Proposals,
+    SampleError, Sampler, VelocityRefresh,
 };
 
 fn testdata(name: &str) -> std::path::PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata")).join(name)
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/testdata"
+    ))
+    .join(name)
 }
 
 fn mirror(x: &[[f64; 3]]) -> Vec<[f64; 3]> {
@@ -20,18 +24,31 @@ fn mirror(x: &[[f64; 3]]) -> Vec<[f64; 3]> {
 
 #[test]
 fn stereocentres_of_capped_peptides() {
-    for (file, expected) in [("ala2.pdb", 1), ("dip_gly.pdb", 0), ("dip_ile.pdb", 2), ("dip_thr.pdb", 2), ("ace_ala3_nme.pdb", 3)] {
+    for (file, expected) in [
+        ("ala2.pdb", 1),
+        ("dip_gly.pdb", 0),
+        ("dip_ile.pdb", 2),
+        ("dip_thr.pdb", 2),
+        ("ace_ala3_nme.pdb", 3),
+    ] {
         let pdb = read_pdb(&testdata(file)).unwrap();
         let x = pdb.positions();
         let centres = find_stereocentres(&pdb.topology);
         assert_eq!(centres.len(), expected, "{file}");
         for s in &centres {
             let top = &pdb.topology;
-            let names: Vec<&str> = std::iter::once(s.centre).chain(s.neighbours).map(|i| top.atoms[i].name.as_str()).collect();
+            let names: Vec<&str> = std::iter::once(s.centre)
+                .chain(s.neighbours)
+                .map(|i| top.atoms[i].name.as_str())
+                .collect();
             // L-amino acids: (N − CA) · ((C − CA) × (CB − CA)) has one sign for every residue.
             if names[0] == "CA" {
                 assert_eq!(&names[1..], ["N", "C", "CB"], "{file}");
-                assert!(signed_volume(x, s) > 0.0, "{file}: {} is not L", top.atom_label(s.centre));
+                assert!(
+                    signed_volume(x, s) > 0.0,
+                    "{file}: {} is not L",
+                    top.atom_label(s.centre)
+                );
             }
             // |V| of a tetrahedral centre with ~0.15 nm bonds is ~3e-3 nm³: never degenerate.
             assert!(signed_volume(x, s).abs() > 1e-3);
@@ -51,7 +68,11 @@ impl ProposalKernel for MirrorKernel {
     fn n_atoms(&self) -> usize {
         self.0
     }
-    fn propose(&mut self, req: &ProposalRequest<'_>, out: &mut Proposals) -> Result<(), SampleError> {
+    fn propose(
+        &mut self,
+        req: &ProposalRequest<'_>,
+        out: &mut Proposals,
+    ) -> Result<(), SampleError> {
         let n = self.0;
         for k in 0..out.len() {
             let m = mirror(&req.x[k * n..(k + 1) * n]);
@@ -80,13 +101,28 @@ fn mirror_image_proposals_are_rejected() {
     let pdb = read_pdb(&testdata("ala2.pdb")).unwrap();
     let (x, n) = (pdb.positions(), pdb.topology.n_atoms());
     for rule in [
-        AcceptanceRule::Metropolis { proposals: 4, adaptive: false, target_at_least_one: 0.9, smoothing: 0.01, velocity_refresh: VelocityRefresh::PerProposal },
-        AcceptanceRule::Threshold { max_increase: 300.0 },
+        AcceptanceRule::Metropolis {
+            proposals: 4,
+            adaptive: false,
+            target_at_least_one: 0.9,
+            smoothing: 0.01,
+            velocity_refresh: VelocityRefresh::PerProposal,
+        },
+        AcceptanceRule::Threshold {
+            max_increase: 300.0,
+        },
     ] {
         for guarded in [false, true] {
-            let guard = if guarded { ChiralityGuard::for_topology(&pdb.topology, x) } else { ChiralityGuard::disabled() };
+            let guard = if guarded {
+                ChiralityGuard::for_topology(&pdb.topology, x)
+            } else {
+                ChiralityGuard::disabled()
+            };
             let mut s = Sampler::new(x, 0.0, 2, 3, rule, beta(310.0), guard).unwrap();
-            while s.iterate(&mut MirrorKernel(n), &Flat(n), 20, &mut |_| {}).unwrap() {}
+            while s
+                .iterate(&mut MirrorKernel(n), &Flat(n), 20, &mut |_| {})
+                .unwrap()
+            {}
             let st = s.total_stats();
             assert_eq!(st.steps, 40);
             if guarded {

@@ -15,8 +15,8 @@ use timewarp_mol::traj::{arrays_path, TrajArrays};
 use timewarp_sample::diagnostics::read_proposal_log;
 use timewarp_sample::fitted::{run_fit, FitConfig, FittedKernel};
 use timewarp_sample::{
-    run_sample, ChiralityGuard, FittedProposal, ProposalKernel, ProposalRequest, ProposalSource, Proposals, RunControl, SampleConfig,
-    PROPOSALS_CSV,
+    run_sample, ChiralityGuard, FittedProposal, ProposalKernel, ProposalRequest, ProposalSource,
+    Proposals, RunControl, SampleConfig, PROPOSALS_CSV,
 };
 
 fn shared(p: &str) -> PathBuf {
@@ -36,7 +36,9 @@ fn fixture() -> &'static (PathBuf, PathBuf) {
     FIXTURE.get_or_init(|| {
         let root = scratch("fixture");
         let pdb = timewarp_mol::read_pdb(&shared("testdata/ala2.pdb")).unwrap();
-        let system = ForceField::amber14().create_system(&pdb.topology, &SystemOptions::default()).unwrap();
+        let system = ForceField::amber14()
+            .create_system(&pdb.topology, &SystemOptions::default())
+            .unwrap();
         let cfg = MdConfig {
             name: Some("ala2".into()),
             steps: 80_000,
@@ -49,22 +51,54 @@ fn fixture() -> &'static (PathBuf, PathBuf) {
         let md = root.join("md");
         run_md(&cfg, &pdb, &system, system.masses(), &md, false, &|_, _| {}).unwrap();
         let kernel = root.join("kernel");
-        run_fit(&FitConfig { lag_ps: 1.0, ..FitConfig::default() }, std::slice::from_ref(&md), &kernel, &RunControl::default()).unwrap();
+        run_fit(
+            &FitConfig {
+                lag_ps: 1.0,
+                ..FitConfig::default()
+            },
+            std::slice::from_ref(&md),
+            &kernel,
+            &RunControl::default(),
+        )
+        .unwrap();
         (md, kernel)
     })
 }
 
 /// `b` proposals from the MD frames with noise from `seed`.
-fn propose(kernel: &mut FittedProposal, frames: &TrajArrays, b: usize, seed: u64) -> (Vec<[f64; 3]>, Proposals) {
+fn propose(
+    kernel: &mut FittedProposal,
+    frames: &TrajArrays,
+    b: usize,
+    seed: u64,
+) -> (Vec<[f64; 3]>, Proposals) {
     let n = frames.n_atoms;
     let shape = kernel.shape();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let x: Vec<[f64; 3]> = (0..b).flat_map(|k| frames.frame_positions_f64(k % frames.n_frames())).collect();
-    let z: Vec<f64> = (0..b * shape.normals).map(|_| rng.sample(StandardNormal)).collect();
-    let u: Vec<f64> = (0..b * shape.uniforms).map(|_| rng.random::<f64>()).collect();
+    let x: Vec<[f64; 3]> = (0..b)
+        .flat_map(|k| frames.frame_positions_f64(k % frames.n_frames()))
+        .collect();
+    let z: Vec<f64> = (0..b * shape.normals)
+        .map(|_| rng.sample(StandardNormal))
+        .collect();
+    let u: Vec<f64> = (0..b * shape.uniforms)
+        .map(|_| rng.random::<f64>())
+        .collect();
     let mut out = Proposals::default();
     out.resize(n, shape.aux, b);
-    kernel.propose(&ProposalRequest { shape, x: &x, v: &[], z: &z, u: &u, reverse_density: true }, &mut out).unwrap();
+    kernel
+        .propose(
+            &ProposalRequest {
+                shape,
+                x: &x,
+                v: &[],
+                z: &z,
+                u: &u,
+                reverse_density: true,
+            },
+            &mut out,
+        )
+        .unwrap();
     (x, out)
 }
 
@@ -104,7 +138,10 @@ fn proposals_keep_every_stereocentre() {
                 continue;
             }
             proposed += 1;
-            assert!(!guard.flipped(out.y_of(j)), "proposal {j} of round {round} inverted a stereocentre");
+            assert!(
+                !guard.flipped(out.y_of(j)),
+                "proposal {j} of round {round} inverted a stereocentre"
+            );
             assert!(out.log_q_forward[j].is_finite() && out.log_q_reverse[j].is_finite());
         }
     }
@@ -117,22 +154,58 @@ fn bad_inputs_are_refused_with_clear_errors() {
     let kernel = FittedKernel::load(&fixture().1).unwrap();
     // Another peptide.
     let (other, _) = timewarp_mol::builder::build_peptide("AA").unwrap();
-    let err = kernel.check_molecule(&other, "AA.pdb").unwrap_err().to_string();
-    assert!(err.contains("ACE-ALA-NME") && err.contains("AA.pdb"), "{err}");
+    let err = kernel
+        .check_molecule(&other, "AA.pdb")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("ACE-ALA-NME") && err.contains("AA.pdb"),
+        "{err}"
+    );
     // MD too short for the lag.
-    let err = run_fit(&FitConfig { lag_ps: 39.0, ..FitConfig::default() }, std::slice::from_ref(&fixture().0), &scratch("short"), &RunControl::default()).unwrap_err().to_string();
+    let err = run_fit(
+        &FitConfig {
+            lag_ps: 39.0,
+            ..FitConfig::default()
+        },
+        std::slice::from_ref(&fixture().0),
+        &scratch("short"),
+        &RunControl::default(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("too short") && err.contains("39"), "{err}");
     // A lag that is not a multiple of the frame spacing.
-    let err = run_fit(&FitConfig { lag_ps: 0.07, ..FitConfig::default() }, std::slice::from_ref(&fixture().0), &scratch("lag"), &RunControl::default()).unwrap_err().to_string();
+    let err = run_fit(
+        &FitConfig {
+            lag_ps: 0.07,
+            ..FitConfig::default()
+        },
+        std::slice::from_ref(&fixture().0),
+        &scratch("lag"),
+        &RunControl::default(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("multiple"), "{err}");
     // Not an MD folder.
-    let err = run_fit(&FitConfig::default(), &[scratch("nothing")], &scratch("nothing-out"), &RunControl::default()).unwrap_err().to_string();
+    let err = run_fit(
+        &FitConfig::default(),
+        &[scratch("nothing")],
+        &scratch("nothing-out"),
+        &RunControl::default(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("nothing"), "{err}");
     // A kernel file that is not one.
     let bad = scratch("badkernel");
     std::fs::create_dir_all(&bad).unwrap();
     std::fs::write(bad.join("kernel.json"), r#"{"format": "x"}"#).unwrap();
-    assert!(FittedKernel::load(&bad).unwrap_err().to_string().contains("kernel.json"));
+    assert!(FittedKernel::load(&bad)
+        .unwrap_err()
+        .to_string()
+        .contains("kernel.json"));
     // Sampling another molecule with it.
     let mut cfg = SampleConfig::default();
     cfg.chain.steps = 5;
@@ -140,48 +213,101 @@ fn bad_inputs_are_refused_with_clear_errors() {
     std::fs::create_dir_all(&pdb).unwrap();
     let (top, x) = timewarp_mol::builder::build_peptide("AA").unwrap();
     timewarp_mol::pdb::write_pdb_file(&pdb.join("aa.pdb"), &top, &x).unwrap();
-    let source = ProposalSource::Fitted { kernel: fixture().1.clone() };
-    let err = run_sample(&cfg, &source, &pdb.join("aa.pdb"), &scratch("aa-out"), &RunControl::default()).unwrap_err().to_string();
+    let source = ProposalSource::Fitted {
+        kernel: fixture().1.clone(),
+    };
+    let err = run_sample(
+        &cfg,
+        &source,
+        &pdb.join("aa.pdb"),
+        &scratch("aa-out"),
+        &RunControl::default(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("fitted on ACE-ALA-NME"), "{err}");
 }
 
 fn sample_cfg(steps: u64) -> SampleConfig {
     let mut cfg = SampleConfig::default();
-    (cfg.chain.steps, cfg.chain.chains, cfg.chain.seed, cfg.chain.equilibrate_ps, cfg.chain.checkpoint_seconds) = (steps, 2, 7, 1.0, 0.0);
+    (
+        cfg.chain.steps,
+        cfg.chain.chains,
+        cfg.chain.seed,
+        cfg.chain.equilibrate_ps,
+        cfg.chain.checkpoint_seconds,
+    ) = (steps, 2, 7, 1.0, 0.0);
     cfg
 }
 
 #[test]
 fn sampling_writes_diagnostics_and_resumes_bit_for_bit() {
-    let source = ProposalSource::Fitted { kernel: fixture().1.clone() };
+    let source = ProposalSource::Fitted {
+        kernel: fixture().1.clone(),
+    };
     let pdb = shared("testdata/ala2.pdb");
     let whole = scratch("whole");
-    let s = run_sample(&sample_cfg(300), &source, &pdb, &whole, &RunControl::default()).unwrap();
+    let s = run_sample(
+        &sample_cfg(300),
+        &source,
+        &pdb,
+        &whole,
+        &RunControl::default(),
+    )
+    .unwrap();
     assert!(s.acceptance_rate > 0.05, "acceptance {}", s.acceptance_rate);
     assert_eq!(s.n_proposals, 600, "B = 1 by default for a fitted kernel");
     let d = s.diagnostics.as_ref().unwrap();
     assert_eq!(d.considered, 600);
     assert_eq!(d.accepted + d.rejected + d.chirality + d.nonfinite, 600);
     let shares = d.dominant_share;
-    let total = shares.bond + shares.angle + shares.torsion + shares.nonbonded + shares.gb + shares.proposal_density;
+    let total = shares.bond
+        + shares.angle
+        + shares.torsion
+        + shares.nonbonded
+        + shares.gb
+        + shares.proposal_density;
     assert!((total - 1.0).abs() < 1e-9 || d.rejected == 0);
     let records = read_proposal_log(&whole.join(PROPOSALS_CSV)).unwrap();
     assert_eq!(records.len(), 600);
     // ΔU by term adds up to the total.
     for r in &records {
         let sum = r.du.bond + r.du.angle + r.du.torsion + r.du.nonbonded + r.du.gb;
-        assert!((sum - r.du.total).abs() < 1e-4 * (1.0 + r.du.total.abs()), "{r:?}");
+        assert!(
+            (sum - r.du.total).abs() < 1e-4 * (1.0 + r.du.total.abs()),
+            "{r:?}"
+        );
     }
     // Stop after 100 iterations, resume, and compare every file with the uninterrupted run.
     let parts = scratch("parts");
-    let stopped = RunControl { stop_after: Some(100), ..RunControl::default() };
-    assert!(!run_sample(&sample_cfg(300), &source, &pdb, &parts, &stopped).unwrap().completed);
-    let resumed = RunControl { resume: true, ..RunControl::default() };
+    let stopped = RunControl {
+        stop_after: Some(100),
+        ..RunControl::default()
+    };
+    assert!(
+        !run_sample(&sample_cfg(300), &source, &pdb, &parts, &stopped)
+            .unwrap()
+            .completed
+    );
+    let resumed = RunControl {
+        resume: true,
+        ..RunControl::default()
+    };
     let r = run_sample(&sample_cfg(300), &source, &pdb, &parts, &resumed).unwrap();
-    assert_eq!((r.acceptance_rate, r.n_proposals), (s.acceptance_rate, s.n_proposals));
+    assert_eq!(
+        (r.acceptance_rate, r.n_proposals),
+        (s.acceptance_rate, s.n_proposals)
+    );
     for c in 0..2 {
         let name = format!("chain-{c:03}/ala2-traj-arrays.npz");
-        assert_eq!(std::fs::read(whole.join(&name)).unwrap(), std::fs::read(parts.join(&name)).unwrap(), "{name}");
+        assert_eq!(
+            std::fs::read(whole.join(&name)).unwrap(),
+            std::fs::read(parts.join(&name)).unwrap(),
+            "{name}"
+        );
     }
-    assert_eq!(std::fs::read(whole.join(PROPOSALS_CSV)).unwrap(), std::fs::read(parts.join(PROPOSALS_CSV)).unwrap());
+    assert_eq!(
+        std::fs::read(whole.join(PROPOSALS_CSV)).unwrap(),
+        std::fs::read(parts.join(PROPOSALS_CSV)).unwrap()
+    );
 }

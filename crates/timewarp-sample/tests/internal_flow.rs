@@ -13,12 +13,16 @@ use rand_distr::StandardNormal;
 use timewarp_flow::{preset, save_checkpoint, TimewarpFlow};
 use timewarp_mol::internal::ZMatrix;
 use timewarp_sample::fitted::FittedKernel;
-use timewarp_sample::{flow_kernel, FittedProposal, InternalFlowProposal, KernelShape, ProposalKernel, ProposalRequest, Proposals};
+use timewarp_sample::{
+    flow_kernel, FittedProposal, InternalFlowProposal, KernelShape, ProposalKernel,
+    ProposalRequest, Proposals,
+};
 
 type B = NdArray<f64>;
 
 fn flow(seed: u64, identity: bool) -> TimewarpFlow<B> {
-    let f = TimewarpFlow::<B>::try_new(&preset("ic-tiny").unwrap(), seed, &Default::default()).unwrap();
+    let f =
+        TimewarpFlow::<B>::try_new(&preset("ic-tiny").unwrap(), seed, &Default::default()).unwrap();
     if identity {
         f.with_identity_couplings()
     } else {
@@ -31,23 +35,55 @@ fn ic_kernel(seed: u64, identity: bool) -> InternalFlowProposal<B> {
 }
 
 /// A start conformation of the chain and `b` proposals' noise for a kernel of `shape`.
-fn request_data(shape: KernelShape, b: usize, seed: u64) -> (Vec<[f64; 3]>, Vec<f64>, Vec<f64>, Vec<f64>) {
+fn request_data(
+    shape: KernelShape,
+    b: usize,
+    seed: u64,
+) -> (Vec<[f64; 3]>, Vec<f64>, Vec<f64>, Vec<f64>) {
     let zm = ZMatrix::from_topology(&chain()).unwrap();
     let mut x = vec![[0.0; 3]; 4];
-    zm.to_cartesian(&[0.152, 0.147, 2.25, 0.149, 2.35, 0.9], &Default::default(), &mut x);
+    zm.to_cartesian(
+        &[0.152, 0.147, 2.25, 0.149, 2.35, 0.9],
+        &Default::default(),
+        &mut x,
+    );
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let xs: Vec<[f64; 3]> = (0..b).flat_map(|_| x.iter().copied()).collect();
-    let mut normal = |n: usize| (0..n).map(|_| rng.sample::<f64, _>(StandardNormal)).collect::<Vec<f64>>();
+    let mut normal = |n: usize| {
+        (0..n)
+            .map(|_| rng.sample::<f64, _>(StandardNormal))
+            .collect::<Vec<f64>>()
+    };
     let (v, z) = (normal(b * shape.aux), normal(b * shape.normals));
-    let u: Vec<f64> = (0..b * shape.uniforms).map(|_| rng.random::<f64>()).collect();
+    let u: Vec<f64> = (0..b * shape.uniforms)
+        .map(|_| rng.random::<f64>())
+        .collect();
     (xs, v, z, u)
 }
 
-fn propose(k: &mut dyn ProposalKernel, x: &[[f64; 3]], v: &[f64], z: &[f64], u: &[f64], b: usize) -> Proposals {
+fn propose(
+    k: &mut dyn ProposalKernel,
+    x: &[[f64; 3]],
+    v: &[f64],
+    z: &[f64],
+    u: &[f64],
+    b: usize,
+) -> Proposals {
     let shape = k.shape();
     let mut out = Proposals::default();
     out.resize(4, shape.aux, b);
-    k.propose(&ProposalRequest { shape, x, v, z, u, reverse_density: true }, &mut out).unwrap();
+    k.propose(
+        &ProposalRequest {
+            shape,
+            x,
+            v,
+            z,
+            u,
+            reverse_density: true,
+        },
+        &mut out,
+    )
+    .unwrap();
     out
 }
 
@@ -59,7 +95,11 @@ fn random_internal_flow_samples_the_exact_marginals() {
     eprintln!("flow: {} samples, acceptance {:.3}, chi2 bond {:.1} angle {:.1} torsion {:.1} (critical {:.1})", s.bond.len(), s.acceptance, c[0], c[1], c[2], critical());
     assert!(s.acceptance > 0.02, "acceptance {}", s.acceptance);
     for (what, v) in ["bond", "angle", "torsion"].iter().zip(c) {
-        assert!(v < critical(), "{what}: chi-square {v:.1} ≥ {:.1}", critical());
+        assert!(
+            v < critical(),
+            "{what}: chi-square {v:.1} ≥ {:.1}",
+            critical()
+        );
     }
 }
 
@@ -85,8 +125,13 @@ fn identity_flow_is_exactly_the_fitted_kernel() {
         .collect();
     let mut fitted = FittedProposal::new(k).unwrap();
     let shape = fitted.shape();
-    let z_fit: Vec<f64> = (0..b).flat_map(|j| slots.iter().map(move |&s| (j, s))).map(|(j, s)| z[j * 24 + s]).collect();
-    let u_fit: Vec<f64> = (0..b).flat_map(|j| u[j * shape.uniforms..(j + 1) * shape.uniforms].to_vec()).collect();
+    let z_fit: Vec<f64> = (0..b)
+        .flat_map(|j| slots.iter().map(move |&s| (j, s)))
+        .map(|(j, s)| z[j * 24 + s])
+        .collect();
+    let u_fit: Vec<f64> = (0..b)
+        .flat_map(|j| u[j * shape.uniforms..(j + 1) * shape.uniforms].to_vec())
+        .collect();
     let out_fit = propose(&mut fitted, &x, &[], &z_fit, &u_fit, b);
     for j in 0..b {
         for (a, c) in out_ic.y_of(j).iter().zip(out_fit.y_of(j)) {
@@ -94,10 +139,15 @@ fn identity_flow_is_exactly_the_fitted_kernel() {
                 assert!((a[d] - c[d]).abs() < 1e-12, "proposal {j}: {a:?} vs {c:?}");
             }
         }
-        let kinetic = 0.5 * (out_ic.w_of(j).iter().map(|w| w * w).sum::<f64>() - v[j * 12..(j + 1) * 12].iter().map(|w| w * w).sum::<f64>());
+        let kinetic = 0.5
+            * (out_ic.w_of(j).iter().map(|w| w * w).sum::<f64>()
+                - v[j * 12..(j + 1) * 12].iter().map(|w| w * w).sum::<f64>());
         let e_ic = out_ic.log_q_forward[j] - out_ic.log_q_reverse[j] + kinetic;
         let e_fit = out_fit.log_q_forward[j] - out_fit.log_q_reverse[j];
-        assert!((e_ic - e_fit).abs() < 1e-9, "proposal {j}: exponent {e_ic} vs fitted {e_fit}");
+        assert!(
+            (e_ic - e_fit).abs() < 1e-9,
+            "proposal {j}: exponent {e_ic} vs fitted {e_fit}"
+        );
     }
 }
 
@@ -113,18 +163,32 @@ fn proposals_do_not_depend_on_the_orientation() {
     let axis = [1.0 / 3.0, 2.0 / 3.0, 2.0 / 3.0];
     let (s, c) = 1.1f64.sin_cos();
     let rot = |p: [f64; 3]| -> [f64; 3] {
-        let kxp = [axis[1] * p[2] - axis[2] * p[1], axis[2] * p[0] - axis[0] * p[2], axis[0] * p[1] - axis[1] * p[0]];
+        let kxp = [
+            axis[1] * p[2] - axis[2] * p[1],
+            axis[2] * p[0] - axis[0] * p[2],
+            axis[0] * p[1] - axis[1] * p[0],
+        ];
         let kp = axis[0] * p[0] + axis[1] * p[1] + axis[2] * p[2];
-        std::array::from_fn(|i| p[i] * c + kxp[i] * s + axis[i] * kp * (1.0 - c) + [0.3, -1.0, 2.0][i])
+        std::array::from_fn(|i| {
+            p[i] * c + kxp[i] * s + axis[i] * kp * (1.0 - c) + [0.3, -1.0, 2.0][i]
+        })
     };
     let xr: Vec<[f64; 3]> = x.iter().map(|p| rot(*p)).collect();
     let r = propose(&mut k, &xr, &v, &z, &u, b);
     for j in 0..b {
-        assert!((a.log_q_forward[j] - r.log_q_forward[j]).abs() < 1e-9, "{} vs {}", a.log_q_forward[j], r.log_q_forward[j]);
+        assert!(
+            (a.log_q_forward[j] - r.log_q_forward[j]).abs() < 1e-9,
+            "{} vs {}",
+            a.log_q_forward[j],
+            r.log_q_forward[j]
+        );
         assert!((a.log_q_reverse[j] - r.log_q_reverse[j]).abs() < 1e-9);
         for (p, q) in a.y_of(j).iter().zip(r.y_of(j)) {
             let pr = rot(*p);
-            assert!((0..3).all(|d| (pr[d] - q[d]).abs() < 1e-10), "{pr:?} vs {q:?}");
+            assert!(
+                (0..3).all(|d| (pr[d] - q[d]).abs() < 1e-10),
+                "{pr:?} vs {q:?}"
+            );
         }
     }
 }

@@ -9,7 +9,10 @@ mod common;
 use common::chain::*;
 use timewarp_ff::EnergyTerms;
 use timewarp_mol::internal::ZMatrix;
-use timewarp_sample::{BatchEnergy, FittedProposal, KernelShape, ProposalKernel, ProposalRequest, Proposals, SampleError};
+use timewarp_sample::{
+    BatchEnergy, FittedProposal, KernelShape, ProposalKernel, ProposalRequest, Proposals,
+    SampleError,
+};
 
 /// Adds log J back into both densities: the kernel then claims Q(q'|q) is a Cartesian density,
 /// i.e. MH would sample exp(−βU(X(q))) in q instead of exp(−βU)·J.
@@ -21,7 +24,11 @@ impl ProposalKernel for WithoutJacobian {
     fn shape(&self) -> KernelShape {
         self.0.shape()
     }
-    fn propose(&mut self, req: &ProposalRequest<'_>, out: &mut Proposals) -> Result<(), SampleError> {
+    fn propose(
+        &mut self,
+        req: &ProposalRequest<'_>,
+        out: &mut Proposals,
+    ) -> Result<(), SampleError> {
         self.0.propose(req, out)?;
         let n = self.n_atoms();
         let mut q = vec![0.0; self.1.n_dofs()];
@@ -44,7 +51,11 @@ impl ProposalKernel for WithoutDensities {
     fn shape(&self) -> KernelShape {
         self.0.shape()
     }
-    fn propose(&mut self, req: &ProposalRequest<'_>, out: &mut Proposals) -> Result<(), SampleError> {
+    fn propose(
+        &mut self,
+        req: &ProposalRequest<'_>,
+        out: &mut Proposals,
+    ) -> Result<(), SampleError> {
         self.0.propose(req, out)?;
         for k in 0..out.len() {
             if out.log_q_reverse[k].is_finite() {
@@ -62,9 +73,17 @@ fn fitted_kernel_samples_the_exact_marginals() {
     let s = run(&mut k, 4000, 20, 21);
     let c = chi2s(&s);
     eprintln!("exact: {} samples, acceptance {:.3}, chi2 bond {:.1} angle {:.1} torsion {:.1} (critical {:.1})", s.bond.len(), s.acceptance, c[0], c[1], c[2], critical());
-    assert!(s.acceptance > 0.1 && s.acceptance < 0.9, "acceptance {}", s.acceptance);
+    assert!(
+        s.acceptance > 0.1 && s.acceptance < 0.9,
+        "acceptance {}",
+        s.acceptance
+    );
     for (what, v) in ["bond", "angle", "torsion"].iter().zip(c) {
-        assert!(v < critical(), "{what}: chi-square {v:.1} ≥ {:.1}", critical());
+        assert!(
+            v < critical(),
+            "{what}: chi-square {v:.1} ≥ {:.1}",
+            critical()
+        );
     }
 }
 
@@ -74,8 +93,14 @@ fn dropping_the_jacobian_is_detected() {
     let mut k = WithoutJacobian(FittedProposal::new(kernel()).unwrap(), zm);
     let s = run(&mut k, 4000, 4, 21);
     let c = chi2s(&s);
-    eprintln!("no J: acceptance {:.3}, chi2 bond {:.1} angle {:.1} torsion {:.1}", s.acceptance, c[0], c[1], c[2]);
-    assert!(c[0] > 2.0 * critical() && c[1] > 2.0 * critical(), "the Jacobian-free sampler passed: the test has no teeth ({c:?})");
+    eprintln!(
+        "no J: acceptance {:.3}, chi2 bond {:.1} angle {:.1} torsion {:.1}",
+        s.acceptance, c[0], c[1], c[2]
+    );
+    assert!(
+        c[0] > 2.0 * critical() && c[1] > 2.0 * critical(),
+        "the Jacobian-free sampler passed: the test has no teeth ({c:?})"
+    );
 }
 
 #[test]
@@ -83,13 +108,24 @@ fn dropping_the_proposal_densities_is_detected() {
     let mut k = WithoutDensities(FittedProposal::new(kernel()).unwrap());
     let s = run(&mut k, 4000, 4, 21);
     let c = chi2s(&s);
-    eprintln!("no densities: acceptance {:.3}, chi2 bond {:.1} angle {:.1} torsion {:.1}", s.acceptance, c[0], c[1], c[2]);
-    assert!(c.iter().any(|&v| v > 2.0 * critical()), "the density-free sampler passed: the test has no teeth ({c:?})");
+    eprintln!(
+        "no densities: acceptance {:.3}, chi2 bond {:.1} angle {:.1} torsion {:.1}",
+        s.acceptance, c[0], c[1], c[2]
+    );
+    assert!(
+        c.iter().any(|&v| v > 2.0 * critical()),
+        "the density-free sampler passed: the test has no teeth ({c:?})"
+    );
 }
 
 #[test]
 fn energy_terms_default_to_the_total() {
-    let x = [[0.0, 0.0, 0.0], [0.15, 0.0, 0.0], [0.2, 0.14, 0.0], [0.3, 0.2, 0.1]];
+    let x = [
+        [0.0, 0.0, 0.0],
+        [0.15, 0.0, 0.0],
+        [0.2, 0.14, 0.0],
+        [0.3, 0.2, 0.1],
+    ];
     let (mut e, mut t) = ([0.0], [EnergyTerms::default()]);
     ChainEnergy.energy_terms(&x, &mut e, &mut t);
     assert_eq!(t[0].total, e[0]);

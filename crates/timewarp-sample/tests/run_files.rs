@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 use common::*;
 use timewarp_mol::traj::{arrays_path, read_xtc, state0_path, TrajArrays};
 use timewarp_mol::Topology;
+use timewarp_rundir::{RunRecord, Session};
 use timewarp_sample::kernel::gaussian::{GaussianRandomWalk, VelocityCoupledGaussian};
 use timewarp_sample::output::xtc_path;
-use timewarp_rundir::{RunRecord, Session};
 use timewarp_sample::{
-    run_chains, AcceptanceRule, ChainSettings, Command, PotentialBatch, ProposalKernel, RunControl, RunInput,
-    SampleSummary, VelocityRefresh, CHECKPOINT_JSON, RUN_JSON,
+    run_chains, AcceptanceRule, ChainSettings, Command, PotentialBatch, ProposalKernel, RunControl,
+    RunInput, SampleSummary, VelocityRefresh, CHECKPOINT_JSON, RUN_JSON,
 };
 
 const WELL: DoubleWell = DoubleWell { h: 2.0, s: 0.5 };
@@ -29,11 +29,26 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn settings(chains: usize, steps: u64) -> ChainSettings {
-    ChainSettings { steps, chains, seed: 42, save_every: 3, tau_ps: Some(0.5), chirality_guard: false, checkpoint_seconds: 0.0, ..ChainSettings::default() }
+    ChainSettings {
+        steps,
+        chains,
+        seed: 42,
+        save_every: 3,
+        tau_ps: Some(0.5),
+        chirality_guard: false,
+        checkpoint_seconds: 0.0,
+        ..ChainSettings::default()
+    }
 }
 
 fn sample_rule() -> AcceptanceRule {
-    AcceptanceRule::Metropolis { proposals: 5, adaptive: true, target_at_least_one: 0.9, smoothing: 0.05, velocity_refresh: VelocityRefresh::PerProposal }
+    AcceptanceRule::Metropolis {
+        proposals: 5,
+        adaptive: true,
+        target_at_least_one: 0.9,
+        smoothing: 0.05,
+        velocity_refresh: VelocityRefresh::PerProposal,
+    }
 }
 
 fn run(
@@ -60,15 +75,40 @@ fn try_run(
     stop: Option<u64>,
 ) -> Result<SampleSummary, timewarp_sample::SampleError> {
     let top = one_atom();
-    let input = RunInput { name: "toy", topology: &top, start: &[[1.0, 0.0, 0.0]] };
-    let control = RunControl { resume, stop_after: stop, ..RunControl::default() };
-    let settings = ChainSettings { steps: 0, ..s.clone() };
-    let record = RunRecord::start("toy", serde_json::json!({"chain": settings, "rule": rule}), vec![]).with_extent(serde_json::json!(s.steps));
+    let input = RunInput {
+        name: "toy",
+        topology: &top,
+        start: &[[1.0, 0.0, 0.0]],
+    };
+    let control = RunControl {
+        resume,
+        stop_after: stop,
+        ..RunControl::default()
+    };
+    let settings = ChainSettings {
+        steps: 0,
+        ..s.clone()
+    };
+    let record = RunRecord::start(
+        "toy",
+        serde_json::json!({"chain": settings, "rule": rule}),
+        vec![],
+    )
+    .with_extent(serde_json::json!(s.steps));
     let session = Session::open_with(out, record, &control, out.join(CHECKPOINT_JSON).is_file())?;
     if session.is_complete() {
         return Ok(serde_json::from_value(session.record().summary.clone()).unwrap());
     }
-    let summary = run_chains(command, s, rule, input, kernel, &PotentialBatch(&WELL), &session, &control)?;
+    let summary = run_chains(
+        command,
+        s,
+        rule,
+        input,
+        kernel,
+        &PotentialBatch(&WELL),
+        &session,
+        &control,
+    )?;
     if summary.completed {
         session.finish(&summary)?;
     }
@@ -76,16 +116,31 @@ fn try_run(
 }
 
 fn vc() -> VelocityCoupledGaussian {
-    VelocityCoupledGaussian { n_atoms: 1, drift: 0.5, sigma: 0.3, carry: -0.8, sigma_w: 0.6 }
+    VelocityCoupledGaussian {
+        n_atoms: 1,
+        drift: 0.5,
+        sigma: 0.3,
+        carry: -0.8,
+        sigma_w: 0.6,
+    }
 }
 
 #[test]
 fn files_and_run_json() {
     let out = scratch("files");
     let s = settings(3, 300);
-    let summary = run(Command::Sample, &s, sample_rule(), &mut vc(), &out, false, None);
+    let summary = run(
+        Command::Sample,
+        &s,
+        sample_rule(),
+        &mut vc(),
+        &out,
+        false,
+        None,
+    );
     assert!(summary.completed);
-    let run_json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join(RUN_JSON)).unwrap()).unwrap();
+    let run_json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join(RUN_JSON)).unwrap()).unwrap();
     assert_eq!(run_json["command"], "toy");
     assert_eq!(run_json["completed"], true);
     let run_json = &run_json["summary"];
@@ -109,11 +164,32 @@ fn files_and_run_json() {
         assert_eq!(read_xtc(&xtc_path(&dir, "toy")).unwrap().len(), 101);
     }
     // The same run again is complete: nothing is run, the recorded summary comes back.
-    let again = run(Command::Sample, &s, sample_rule(), &mut vc(), &out, false, None);
+    let again = run(
+        Command::Sample,
+        &s,
+        sample_rule(),
+        &mut vc(),
+        &out,
+        false,
+        None,
+    );
     assert_eq!(again, summary);
     // Another run (other seed) into the same folder is refused, naming the difference.
-    let other = ChainSettings { seed: 43, ..s.clone() };
-    let err = try_run(Command::Sample, &other, sample_rule(), &mut vc(), &out, true, None).unwrap_err().to_string();
+    let other = ChainSettings {
+        seed: 43,
+        ..s.clone()
+    };
+    let err = try_run(
+        Command::Sample,
+        &other,
+        sample_rule(),
+        &mut vc(),
+        &out,
+        true,
+        None,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("chain.seed: 42 → 43"), "{err}");
     std::fs::remove_dir_all(&out).unwrap();
 }
@@ -128,9 +204,15 @@ fn read_chain(dir: &Path) -> TrajArrays {
 fn resume_equals_uninterrupted() {
     for (command, rule) in [
         (Command::Sample, sample_rule()),
-        (Command::Explore, AcceptanceRule::Threshold { max_increase: 2.0 }),
+        (
+            Command::Explore,
+            AcceptanceRule::Threshold { max_increase: 2.0 },
+        ),
     ] {
-        let s = ChainSettings { checkpoint_every: 60, ..settings(2, 400) };
+        let s = ChainSettings {
+            checkpoint_every: 60,
+            ..settings(2, 400)
+        };
         let whole = scratch("whole");
         let a = run(command, &s, rule, &mut vc(), &whole, false, None);
         let parts = scratch("parts");
@@ -150,11 +232,17 @@ fn resume_equals_uninterrupted() {
             let dir = |o: &Path| o.join(format!("chain-{c:03}"));
             let (ta, tb) = (read_chain(&dir(&whole)), read_chain(&dir(&parts)));
             assert_eq!(ta, tb, "{command:?} chain {c}");
-            assert_eq!(read_xtc(&xtc_path(&dir(&parts), "toy")).unwrap().len(), ta.n_frames());
+            assert_eq!(
+                read_xtc(&xtc_path(&dir(&parts), "toy")).unwrap().len(),
+                ta.n_frames()
+            );
             assert_eq!(a.per_chain[c].final_energy, b.per_chain[c].final_energy);
         }
         // Longer run on resume: continues from the end.
-        let s2 = ChainSettings { steps: 500, ..s.clone() };
+        let s2 = ChainSettings {
+            steps: 500,
+            ..s.clone()
+        };
         let c2 = run(command, &s2, rule, &mut vc(), &parts, true, None);
         assert_eq!(c2.per_chain[0].stats.steps, 500);
         assert_eq!(read_chain(&parts.join("chain-000")).n_frames(), 1 + 500 / 3);
@@ -172,13 +260,34 @@ fn resume_equals_uninterrupted() {
 #[test]
 fn exploration_threshold_rule() {
     let kt = kt();
-    for (threshold, check) in [(0.0, "descent"), (0.5 * kt, "bounded rise"), (f64::INFINITY, "all")] {
+    for (threshold, check) in [
+        (0.0, "descent"),
+        (0.5 * kt, "bounded rise"),
+        (f64::INFINITY, "all"),
+    ] {
         let out = scratch("explore");
-        let s = ChainSettings { save_every: 1, ..settings(4, 200) };
-        let mut k = GaussianRandomWalk { n_atoms: 1, sigma: 0.3 };
-        let summary = run(Command::Explore, &s, AcceptanceRule::Threshold { max_increase: threshold }, &mut k, &out, false, None);
+        let s = ChainSettings {
+            save_every: 1,
+            ..settings(4, 200)
+        };
+        let mut k = GaussianRandomWalk {
+            n_atoms: 1,
+            sigma: 0.3,
+        };
+        let summary = run(
+            Command::Explore,
+            &s,
+            AcceptanceRule::Threshold {
+                max_increase: threshold,
+            },
+            &mut k,
+            &out,
+            false,
+            None,
+        );
         assert!(summary.biased);
-        let rj: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join(RUN_JSON)).unwrap()).unwrap();
+        let rj: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join(RUN_JSON)).unwrap()).unwrap();
         assert_eq!(rj["summary"]["command"], "explore");
         assert_eq!(summary.n_proposals, 4 * 200);
         let mut finals = Vec::new();

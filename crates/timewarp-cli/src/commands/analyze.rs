@@ -2,12 +2,12 @@
 //! Timewarp samples.
 
 use crate::config::load_section;
-use timewarp_rundir::{InputIdentity, RunControl, RunRecord, Session};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use timewarp_analysis::dataset::find_trajectories;
 use timewarp_analysis::{analyze, AnalyzeOptions, Metrics, SampleSet};
+use timewarp_rundir::{InputIdentity, RunControl, RunRecord, Session};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -75,7 +75,12 @@ pub fn run(s: &AnalyzeSettings, md: &Path, samples: &Path, out: &Path) -> Result
 /// `LABEL=DIR` of a sample set, or `DIR` where the label is the folder name.
 fn describe_set(set: &SampleSet) -> String {
     let dir = set.dir.display().to_string();
-    if set.label == dir || set.dir.file_name().is_some_and(|n| n.to_string_lossy() == set.label) {
+    if set.label == dir
+        || set
+            .dir
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy() == set.label)
+    {
         dir
     } else {
         format!("{}={dir}", set.label)
@@ -91,7 +96,11 @@ pub fn run_sets(s: &AnalyzeSettings, md: &Path, sets: &[SampleSet], out: &Path) 
         find_trajectories(&set.dir).with_context(|| {
             let dir = set.dir.display().to_string();
             let given = describe_set(set);
-            let flag = if given == dir { "--samples".to_string() } else { format!("--samples {given}") };
+            let flag = if given == dir {
+                "--samples".to_string()
+            } else {
+                format!("--samples {given}")
+            };
             format!("{flag}: not a folder with trajectories")
         })?;
     }
@@ -111,21 +120,35 @@ pub fn run_sets(s: &AnalyzeSettings, md: &Path, sets: &[SampleSet], out: &Path) 
     let settings = serde_json::json!({ "analyze": s, "labels": labels });
     let mut inputs = vec![InputIdentity::folder("md", md)?];
     for set in sets {
-        inputs.push(InputIdentity::folder(&format!("samples {}", set.label), &set.dir)?);
+        inputs.push(InputIdentity::folder(
+            &format!("samples {}", set.label),
+            &set.dir,
+        )?);
     }
     // An analysis has no checkpoint: an interrupted one is simply done again (resume).
-    let control = RunControl { resume: true, ..RunControl::default() }.with_file("config.toml", toml::to_string_pretty(&Effective { analyze: s })?);
-    let session = Session::open_with(out, RunRecord::start("analyze", settings, inputs), &control, false)?;
+    let control = RunControl {
+        resume: true,
+        ..RunControl::default()
+    }
+    .with_file(
+        "config.toml",
+        toml::to_string_pretty(&Effective { analyze: s })?,
+    );
+    let session = Session::open_with(
+        out,
+        RunRecord::start("analyze", settings, inputs),
+        &control,
+        false,
+    )?;
     let metrics_path = out.join("metrics.json");
     if session.is_complete() && metrics_path.is_file() {
-        let text = std::fs::read_to_string(&metrics_path).with_context(|| format!("cannot read {}", metrics_path.display()))?;
-        return serde_json::from_str(&text).with_context(|| format!("invalid {}", metrics_path.display()));
+        let text = std::fs::read_to_string(&metrics_path)
+            .with_context(|| format!("cannot read {}", metrics_path.display()))?;
+        return serde_json::from_str(&text)
+            .with_context(|| format!("invalid {}", metrics_path.display()));
     }
     let metrics = analyze(&opts).with_context(|| {
-        let names: Vec<String> = sets
-            .iter()
-            .map(describe_set)
-            .collect();
+        let names: Vec<String> = sets.iter().map(describe_set).collect();
         format!(
             "cannot analyse {} against {}",
             names.join(", "),

@@ -59,23 +59,40 @@ pub fn main(args: Args, _quiet: bool) -> Result<()> {
     let system = ForceFieldSettings::default().system(&pdb.topology, &args.pdb)?;
     let n = system.n_atoms();
     let threads = rayon::current_num_threads();
-    println!("timewarp bench: {} ({n} atoms), amber14-obc1 + 2.0 nm cutoff, {threads} threads", args.pdb.display());
+    println!(
+        "timewarp bench: {} ({n} atoms), amber14-obc1 + 2.0 nm cutoff, {threads} threads",
+        args.pdb.display()
+    );
     println!("{:<44} {:>14} {:>12}", "what", "rate", "unit");
 
     let mut forces = vec![[0.0; 3]; n];
     let r = rate(args.seconds, || {
         system.energy_forces(&x0, &mut forces);
     });
-    println!("{:<44} {:>14.0} {:>12}", "energy+forces, one conformation, 1 thread", r, "evals/s");
+    println!(
+        "{:<44} {:>14.0} {:>12}",
+        "energy+forces, one conformation, 1 thread", r, "evals/s"
+    );
 
     let batch = 256;
     let confs: Vec<[f64; 3]> = (0..batch).flat_map(|_| x0.iter().copied()).collect();
     let mut bforces = vec![[0.0; 3]; batch * n];
     let mut energies = vec![0.0; batch];
-    let r = rate(args.seconds, || system.energy_forces_batch(&confs, Some(&mut bforces), &mut energies));
-    println!("{:<44} {:>14.0} {:>12}", format!("energy+forces, batch of {batch}, {threads} threads"), r * batch as f64, "evals/s");
+    let r = rate(args.seconds, || {
+        system.energy_forces_batch(&confs, Some(&mut bforces), &mut energies)
+    });
+    println!(
+        "{:<44} {:>14.0} {:>12}",
+        format!("energy+forces, batch of {batch}, {threads} threads"),
+        r * batch as f64,
+        "evals/s"
+    );
 
-    let params = LangevinMiddle { temperature_k: 310.0, friction_per_ps: 0.3, dt_ps: 0.0005 };
+    let params = LangevinMiddle {
+        temperature_k: 310.0,
+        friction_per_ps: 0.3,
+        dt_ps: 0.0005,
+    };
     let integrator = LangevinMiddleIntegrator::new(params, system.masses(), true)?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
     let mut v0 = vec![[0.0; 3]; n];
@@ -86,20 +103,39 @@ pub fn main(args: Args, _quiet: bool) -> Result<()> {
             integrator.step(&system, &mut state, &mut rng);
         }
     });
-    println!("{:<44} {:>14.0} {:>12}", "LangevinMiddle MD, 1 thread", r * 100.0, "steps/s");
+    println!(
+        "{:<44} {:>14.0} {:>12}",
+        "LangevinMiddle MD, 1 thread",
+        r * 100.0,
+        "steps/s"
+    );
 
     if args.preset != "none" {
-        let cfg = timewarp_train::TrainConfig { preset: args.preset.clone(), batch: args.batch, ..Default::default() };
+        let cfg = timewarp_train::TrainConfig {
+            preset: args.preset.clone(),
+            batch: args.batch,
+            ..Default::default()
+        };
         let device = super::sample::device(&args.device)?;
-        let (warmup, timed) = if device == timewarp_train::ModelDevice::Cuda { (5, 20) } else { (2, 5) };
+        let (warmup, timed) = if device == timewarp_train::ModelDevice::Cuda {
+            (5, 20)
+        } else {
+            (2, 5)
+        };
         let b = timewarp_train::bench_train_on_device(&cfg, &args.data, warmup, timed, device)?;
         println!(
             "{:<44} {:>14.1} {:>12}",
-            format!("training, preset {} ({} params), batch {}", b.preset, b.num_params, b.batch),
+            format!(
+                "training, preset {} ({} params), batch {}",
+                b.preset, b.num_params, b.batch
+            ),
             b.pairs_per_s,
             "pairs/s"
         );
-        println!("{:<44} {:>14.2} {:>12}", "  first training step", b.first_step_s, "s");
+        println!(
+            "{:<44} {:>14.2} {:>12}",
+            "  first training step", b.first_step_s, "s"
+        );
     }
 
     if let Some(model) = &args.model {
@@ -108,19 +144,32 @@ pub fn main(args: Args, _quiet: bool) -> Result<()> {
             device: super::sample::device(&args.device)?,
             ..Default::default()
         };
-        let source = timewarp_sample::ProposalSource::Flow { model: model.clone() };
+        let source = timewarp_sample::ProposalSource::Flow {
+            model: model.clone(),
+        };
         let table = timewarp_sample::bench_sampler(&cfg, &source, &args.pdb)
             .with_context(|| format!("cannot benchmark the sampler with {}", model.display()))?;
         println!("\nMCMC proposals (flow + batched force field):\n{table}");
     }
     if let Some(kernel) = &args.kernel {
         // B = 1 and one chain (the fitted kernel's default), then as many chains as threads.
-        let source = timewarp_sample::ProposalSource::Fitted { kernel: kernel.clone() };
-        let run = |chains: usize| {
-            let cfg = timewarp_sample::BenchConfig { proposals: vec![1], chains, iterations: 20_000 / chains as u64, ..Default::default() };
-            timewarp_sample::bench_sampler(&cfg, &source, &args.pdb).with_context(|| format!("cannot benchmark the sampler with {}", kernel.display()))
+        let source = timewarp_sample::ProposalSource::Fitted {
+            kernel: kernel.clone(),
         };
-        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build()?.install(|| run(1))?;
+        let run = |chains: usize| {
+            let cfg = timewarp_sample::BenchConfig {
+                proposals: vec![1],
+                chains,
+                iterations: 20_000 / chains as u64,
+                ..Default::default()
+            };
+            timewarp_sample::bench_sampler(&cfg, &source, &args.pdb)
+                .with_context(|| format!("cannot benchmark the sampler with {}", kernel.display()))
+        };
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()?
+            .install(|| run(1))?;
         println!("\nMCMC proposals (fitted internal-coordinate kernel + force field), one thread:\n{one}");
         let all = run(threads)?;
         println!("MCMC proposals, {threads} chains on {threads} threads:\n{all}");

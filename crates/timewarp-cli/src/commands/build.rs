@@ -34,15 +34,25 @@ pub fn main(args: Args, _quiet: bool) -> Result<()> {
     // Checked before the build: a zero tolerance can never be met and runs the minimiser to its
     // iteration limit, and NaN compares false and stops it at once.
     if !(args.tolerance.is_finite() && args.tolerance > 0.0) {
-        bail!("--tolerance {} must be a finite RMS force > 0 kJ/mol/nm", args.tolerance);
+        bail!(
+            "--tolerance {} must be a finite RMS force > 0 kJ/mol/nm",
+            args.tolerance
+        );
     }
     let (topology, mut positions) = timewarp_mol::builder::build_peptide(&args.sequence)?;
-    let out = args.out.unwrap_or_else(|| PathBuf::from(format!("{}.pdb", args.sequence.trim())));
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from(format!("{}.pdb", args.sequence.trim())));
     let mut ff: ForceFieldSettings = load_section(args.config.as_deref(), "forcefield")?;
-    if let Some(v) = args.forcefield { ff.forcefield = v; }
+    if let Some(v) = args.forcefield {
+        ff.forcefield = v;
+    }
     let system = ff.system(&topology, &out)?;
     if !args.no_minimize {
-        let opts = MinimizeOptions { tolerance: args.tolerance, ..Default::default() };
+        let opts = MinimizeOptions {
+            tolerance: args.tolerance,
+            ..Default::default()
+        };
         let report = minimize(&system, &mut positions, &opts)
             .with_context(|| format!("cannot minimise peptide {}", args.sequence))?;
         if !report.final_energy.is_finite() {
@@ -55,7 +65,11 @@ pub fn main(args: Args, _quiet: bool) -> Result<()> {
             report.final_energy,
             report.rms_force,
             report.iterations,
-            if report.converged { "" } else { " (tolerance not reached)" }
+            if report.converged {
+                ""
+            } else {
+                " (tolerance not reached)"
+            }
         );
     }
     timewarp_mol::pdb::write_pdb_file(&out, &topology, &positions)

@@ -32,8 +32,15 @@ pub struct Args {
 /// Parses `--forcefield` and `--cutoff` (or the `[forcefield]` keys of the same names) into
 /// system options; the names are timewarp-ff's.
 pub fn system_options(forcefield: &str, cutoff: &str) -> Result<SystemOptions> {
-    let nonbonded: NonbondedMethod = cutoff.parse().map_err(|e| anyhow::anyhow!("--cutoff {e}"))?;
-    SystemOptions { nonbonded, ..SystemOptions::default() }.with_forcefield(forcefield).map_err(anyhow::Error::msg)
+    let nonbonded: NonbondedMethod = cutoff
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--cutoff {e}"))?;
+    SystemOptions {
+        nonbonded,
+        ..SystemOptions::default()
+    }
+    .with_forcefield(forcefield)
+    .map_err(anyhow::Error::msg)
 }
 
 #[derive(serde::Serialize)]
@@ -50,12 +57,21 @@ struct Output<'a> {
 pub fn main(args: Args) -> Result<()> {
     let pdb = timewarp_mol::pdb::read_pdb(&args.pdb)?;
     let Some(positions) = pdb.models.get(args.model) else {
-        bail!("{} has {} model(s); --model {} does not exist", args.pdb.display(), pdb.models.len(), args.model);
+        bail!(
+            "{} has {} model(s); --model {} does not exist",
+            args.pdb.display(),
+            pdb.models.len(),
+            args.model
+        );
     };
     timewarp_ff::check_finite(positions)?;
     let mut ff: ForceFieldSettings = load_section(args.config.as_deref(), "forcefield")?;
-    if let Some(v) = args.forcefield { ff.forcefield = v; }
-    if let Some(v) = args.cutoff { ff.cutoff = v; }
+    if let Some(v) = args.forcefield {
+        ff.forcefield = v;
+    }
+    if let Some(v) = args.cutoff {
+        ff.cutoff = v;
+    }
     let opts = ff.options()?;
     let system = ForceField::amber14()
         .create_system(&pdb.topology, &opts)
@@ -63,7 +79,11 @@ pub fn main(args: Args) -> Result<()> {
     let mut forces = vec![[0.0; 3]; system.n_atoms()];
     let terms = system.energy_terms(positions, &mut forces);
     if !terms.total.is_finite() {
-        bail!("the potential energy of {} is not finite ({})", args.pdb.display(), terms.total);
+        bail!(
+            "the potential energy of {} is not finite ({})",
+            args.pdb.display(),
+            terms.total
+        );
     }
     if args.json {
         let out = Output {
@@ -76,8 +96,14 @@ pub fn main(args: Args) -> Result<()> {
         };
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!("{}: {} atoms, {} residues, {} / cutoff {}", args.pdb.display(), system.n_atoms(),
-            pdb.topology.residues.len(), ff.forcefield, ff.cutoff);
+        println!(
+            "{}: {} atoms, {} residues, {} / cutoff {}",
+            args.pdb.display(),
+            system.n_atoms(),
+            pdb.topology.residues.len(),
+            ff.forcefield,
+            ff.cutoff
+        );
         println!("{:<10} {:>16}", "term", "kJ/mol");
         for (name, value) in [
             ("bond", terms.bond),

@@ -3,9 +3,9 @@
 //! `timewarp sample --proposal fitted --kernel OUT` samples with it.
 
 use crate::config::load_section;
-use timewarp_rundir::RunControl;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
+use timewarp_rundir::RunControl;
 use timewarp_sample::fitted::{run_fit, FitConfig, FitSummary};
 
 #[derive(clap::Args)]
@@ -48,9 +48,14 @@ pub fn run(cfg: &FitConfig, md: &[PathBuf], out: &Path) -> Result<FitSummary> {
     let mut effective = toml::Table::new();
     effective.insert("fit".into(), toml::Value::try_from(cfg)?);
     // A fit has no checkpoint: an interrupted one is simply done again (resume).
-    let control = RunControl { resume: true, ..RunControl::default() }.with_file("config.toml", toml::to_string_pretty(&effective)?);
+    let control = RunControl {
+        resume: true,
+        ..RunControl::default()
+    }
+    .with_file("config.toml", toml::to_string_pretty(&effective)?);
     let dirs: Vec<String> = md.iter().map(|d| d.display().to_string()).collect();
-    run_fit(cfg, md, out, &control).with_context(|| format!("fitting a kernel to {} failed", dirs.join(", ")))
+    run_fit(cfg, md, out, &control)
+        .with_context(|| format!("fitting a kernel to {} failed", dirs.join(", ")))
 }
 
 pub fn print_summary(s: &FitSummary) {

@@ -6,16 +6,16 @@
 
 use crate::config::{load_section, write_toml_atomic, ForceFieldSettings};
 use crate::progress::Progress;
-use timewarp_rundir::RunControl;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use timewarp_md::dataset::{
-    all_dipeptides, run_md_dataset, DatasetConfig, DatasetObserver, PeptideEntry, PeptideOutcome, PeptideReport,
-    PeptideSource, SplitFractions, SplitName, MANIFEST_FILE,
+    all_dipeptides, run_md_dataset, DatasetConfig, DatasetObserver, PeptideEntry, PeptideOutcome,
+    PeptideReport, PeptideSource, SplitFractions, SplitName, MANIFEST_FILE,
 };
 use timewarp_md::{MdConfig, SpacingKind};
+use timewarp_rundir::RunControl;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -110,7 +110,8 @@ struct Effective<'a> {
 
 /// Parses `--spacing` (`regular` or `log`).
 pub fn spacing_kind(s: &str) -> Result<SpacingKind> {
-    s.parse().map_err(|e: String| anyhow::anyhow!("--spacing: {e}"))
+    s.parse()
+        .map_err(|e: String| anyhow::anyhow!("--spacing: {e}"))
 }
 
 /// The flags of `timewarp md` and the `[md]` keys they set: an invalid value is refused naming
@@ -129,25 +130,58 @@ const FLAG_KEYS: [(&str, &str); 8] = [
 pub fn main(args: Args, quiet: bool) -> Result<()> {
     // Step counts are checked here too, so that the error names the flag (MdConfig::validate
     // names the TOML key of the same limit).
-    for (flag, value) in [("--steps", args.steps), ("--burn-in-steps", args.burn_in_steps), ("--save-every", args.save_every)] {
+    for (flag, value) in [
+        ("--steps", args.steps),
+        ("--burn-in-steps", args.burn_in_steps),
+        ("--save-every", args.save_every),
+    ] {
         if let Some(v) = value.filter(|&v| v > timewarp_md::config::MAX_STEPS) {
-            bail!("{flag} {v} is more than the limit of {:e} steps", timewarp_md::config::MAX_STEPS);
+            bail!(
+                "{flag} {v} is more than the limit of {:e} steps",
+                timewarp_md::config::MAX_STEPS
+            );
         }
     }
     let mut cfg: MdConfig = load_section(args.config.as_deref(), "md")?;
     let mut ff: ForceFieldSettings = load_section(args.config.as_deref(), "forcefield")?;
-    if let Some(v) = args.forcefield { ff.forcefield = v; }
-    if let Some(v) = args.cutoff { ff.cutoff = v; }
-    if let Some(v) = args.temperature { cfg.temperature_k = v; }
-    if let Some(v) = args.friction { cfg.friction_per_ps = v; }
-    if let Some(v) = args.dt_fs { cfg.dt_fs = v; }
-    if let Some(v) = args.steps { cfg.steps = v; }
-    if let Some(ns) = args.ns { cfg.steps = cfg.steps_for_ns(ns).with_context(|| format!("invalid --ns {ns}"))?; }
-    if let Some(v) = args.burn_in_steps { cfg.burn_in_steps = v; }
-    if let Some(v) = args.save_every { cfg.save_every = v; }
-    if let Some(v) = args.spacing { cfg.spacing = v; }
-    if let Some(v) = args.replicas { cfg.replicas = v; }
-    if let Some(v) = args.threads { cfg.threads = v; }
+    if let Some(v) = args.forcefield {
+        ff.forcefield = v;
+    }
+    if let Some(v) = args.cutoff {
+        ff.cutoff = v;
+    }
+    if let Some(v) = args.temperature {
+        cfg.temperature_k = v;
+    }
+    if let Some(v) = args.friction {
+        cfg.friction_per_ps = v;
+    }
+    if let Some(v) = args.dt_fs {
+        cfg.dt_fs = v;
+    }
+    if let Some(v) = args.steps {
+        cfg.steps = v;
+    }
+    if let Some(ns) = args.ns {
+        cfg.steps = cfg
+            .steps_for_ns(ns)
+            .with_context(|| format!("invalid --ns {ns}"))?;
+    }
+    if let Some(v) = args.burn_in_steps {
+        cfg.burn_in_steps = v;
+    }
+    if let Some(v) = args.save_every {
+        cfg.save_every = v;
+    }
+    if let Some(v) = args.spacing {
+        cfg.spacing = v;
+    }
+    if let Some(v) = args.replicas {
+        cfg.replicas = v;
+    }
+    if let Some(v) = args.threads {
+        cfg.threads = v;
+    }
     if let Some(v) = args.seed {
         // config.toml (TOML) holds signed 64-bit integers only: a larger seed could not be written back.
         if v > i64::MAX as u64 {
@@ -155,7 +189,9 @@ pub fn main(args: Args, quiet: bool) -> Result<()> {
         }
         cfg.seed = v;
     }
-    if args.no_minimize { cfg.minimize = false; }
+    if args.no_minimize {
+        cfg.minimize = false;
+    }
     if let Err(e) = cfg.validate() {
         let message = match &e {
             timewarp_md::MdError::Config(m) => m.clone(),
@@ -172,10 +208,18 @@ pub fn main(args: Args, quiet: bool) -> Result<()> {
             "--threads" => args.threads.is_some(),
             _ => false,
         };
-        let key_of = |m: &str| FLAG_KEYS.iter().find(|(_, key)| m.strip_prefix(key).is_some_and(|rest| rest.starts_with(' ')));
+        let key_of = |m: &str| {
+            FLAG_KEYS.iter().find(|(_, key)| {
+                m.strip_prefix(key)
+                    .is_some_and(|rest| rest.starts_with(' '))
+            })
+        };
         match key_of(&message) {
             Some((flag, _)) if given(flag) => bail!("invalid {flag}: {message}"),
-            _ => return Err(anyhow::Error::new(e).context("invalid MD settings (the flags, or [md] of --config)")),
+            _ => {
+                return Err(anyhow::Error::new(e)
+                    .context("invalid MD settings (the flags, or [md] of --config)"))
+            }
         }
     }
     let dataset = !args.sequences.is_empty()
@@ -193,24 +237,43 @@ pub fn main(args: Args, quiet: bool) -> Result<()> {
             Some(s) => s.parse::<SplitFractions>().context("invalid split")?,
             None => SplitFractions::default(),
         };
-        let peptides = collect_peptides(&args.sequences, args.sequence_file.as_deref(), args.all_dipeptides, &args.pdb)?;
+        let peptides = collect_peptides(
+            &args.sequences,
+            args.sequence_file.as_deref(),
+            args.all_dipeptides,
+            &args.pdb,
+        )?;
         return run_dataset(&cfg, &ff, split, &peptides, &args.out, quiet);
     }
     let pdb = match args.pdb.as_slice() {
         [one] => PathBuf::from(one),
         _ => bail!("give --pdb FILE, or peptides for a data set (--sequences, --sequence-file, --all-dipeptides)"),
     };
-    cfg.name = args.name.or(cfg.name).or_else(|| Some(timewarp_md::name_from_path(&pdb)));
+    cfg.name = args
+        .name
+        .or(cfg.name)
+        .or_else(|| Some(timewarp_md::name_from_path(&pdb)));
     run(&cfg, &ff, &pdb, &args.out, args.resume, quiet)
 }
 
 /// Runs MD with an effective configuration (also used by `timewarp run`): the output folder is
 /// locked and inspected before anything is written (see `timewarp_rundir`); `config.toml` goes
 /// in only once the folder is accepted.
-pub fn run(cfg: &MdConfig, ff: &ForceFieldSettings, pdb_path: &Path, out: &Path, resume: bool, quiet: bool) -> Result<()> {
+pub fn run(
+    cfg: &MdConfig,
+    ff: &ForceFieldSettings,
+    pdb_path: &Path,
+    out: &Path,
+    resume: bool,
+    quiet: bool,
+) -> Result<()> {
     cfg.validate()?;
     let options = ff.options()?;
-    let config = toml::to_string_pretty(&Effective { forcefield: ff, md: cfg }).context("cannot serialise the configuration")?;
+    let config = toml::to_string_pretty(&Effective {
+        forcefield: ff,
+        md: cfg,
+    })
+    .context("cannot serialise the configuration")?;
     let bar = Progress::new("", "steps", quiet);
     let (burn_in, steps, replicas) = (cfg.burn_in_steps, cfg.steps, cfg.replicas as u64);
     let show_phase = |done: u64| {
@@ -255,9 +318,23 @@ pub fn md_phase(burn_in: u64, steps: u64, replicas: u64, done: u64) -> (&'static
         );
     }
     if done < burn_in {
-        ("burn-in", format!("burn-in: {} steps, not saved; then {} production steps", format_count(burn_in), format_count(steps)))
+        (
+            "burn-in",
+            format!(
+                "burn-in: {} steps, not saved; then {} production steps",
+                format_count(burn_in),
+                format_count(steps)
+            ),
+        )
     } else {
-        ("md", format!("production: {} steps saved as frames (after {} burn-in steps)", format_count(steps), format_count(burn_in)))
+        (
+            "md",
+            format!(
+                "production: {} steps saved as frames (after {} burn-in steps)",
+                format_count(steps),
+                format_count(burn_in)
+            ),
+        )
     }
 }
 
@@ -276,7 +353,12 @@ fn is_glob(pattern: &str) -> bool {
 
 /// The peptides of a data set, in the order: `--sequences`, `--sequence-file`,
 /// `--all-dipeptides`, `--pdb` (globs expanded in name order).
-fn collect_peptides(sequences: &[String], file: Option<&Path>, dipeptides: bool, pdbs: &[String]) -> Result<Vec<PeptideSource>> {
+fn collect_peptides(
+    sequences: &[String],
+    file: Option<&Path>,
+    dipeptides: bool,
+    pdbs: &[String],
+) -> Result<Vec<PeptideSource>> {
     let mut out: Vec<PeptideSource> = Vec::new();
     for s in sequences {
         let s = s.trim();
@@ -286,7 +368,11 @@ fn collect_peptides(sequences: &[String], file: Option<&Path>, dipeptides: bool,
         out.push(PeptideSource::Sequence(s.to_string()));
     }
     if let Some(path) = file {
-        out.extend(read_sequence_file(path)?.into_iter().map(PeptideSource::Sequence));
+        out.extend(
+            read_sequence_file(path)?
+                .into_iter()
+                .map(PeptideSource::Sequence),
+        );
     }
     if dipeptides {
         out.extend(all_dipeptides().into_iter().map(PeptideSource::Sequence));
@@ -315,7 +401,8 @@ fn collect_peptides(sequences: &[String], file: Option<&Path>, dipeptides: bool,
 /// Sequences of a sequence file: one per line, `#` comments, blank lines ignored; each is
 /// checked, and a bad one is reported with the file and line.
 pub fn read_sequence_file(path: &Path) -> Result<Vec<String>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read sequence file {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read sequence file {}", path.display()))?;
     parse_sequence_list(&text, &path.display().to_string())
 }
 
@@ -327,7 +414,10 @@ fn parse_sequence_list(text: &str, origin: &str) -> Result<Vec<String>> {
             continue;
         }
         if entry.contains(char::is_whitespace) || entry.contains(',') {
-            bail!("{origin}:{}: '{entry}' is not one sequence (give one sequence per line)", i + 1);
+            bail!(
+                "{origin}:{}: '{entry}' is not one sequence (give one sequence per line)",
+                i + 1
+            );
         }
         if let Err(e) = timewarp_mol::builder::parse_sequence(entry) {
             bail!("{origin}:{}: bad sequence '{entry}': {e}", i + 1);
@@ -371,7 +461,12 @@ impl DatasetPrinter {
             format_count(cfg.burn_in_steps),
             format_count(cfg.steps)
         );
-        DatasetPrinter { quiet, message, out: out.to_path_buf(), state: Mutex::new(PrinterState::default()) }
+        DatasetPrinter {
+            quiet,
+            message,
+            out: out.to_path_buf(),
+            state: Mutex::new(PrinterState::default()),
+        }
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, PrinterState> {
@@ -438,14 +533,28 @@ impl DatasetObserver for DatasetPrinter {
 }
 
 /// MD of every peptide into the data-set layout under `out`.
-fn run_dataset(cfg: &MdConfig, ff: &ForceFieldSettings, split: SplitFractions, peptides: &[PeptideSource], out: &Path, quiet: bool) -> Result<()> {
+fn run_dataset(
+    cfg: &MdConfig,
+    ff: &ForceFieldSettings,
+    split: SplitFractions,
+    peptides: &[PeptideSource],
+    out: &Path,
+    quiet: bool,
+) -> Result<()> {
     #[derive(Serialize)]
     struct Effective<'a> {
         forcefield: &'a ForceFieldSettings,
         md: &'a MdConfig,
         dataset: DatasetSettings,
     }
-    let dataset = DatasetConfig { md: MdConfig { name: None, ..cfg.clone() }, forcefield: ff.options()?, split };
+    let dataset = DatasetConfig {
+        md: MdConfig {
+            name: None,
+            ..cfg.clone()
+        },
+        forcefield: ff.options()?,
+        split,
+    };
     // The data-set folder is one writer's for the whole command.
     let _lock = timewarp_rundir::FolderLock::acquire(out, "timewarp md (data set)")?;
     let printer = DatasetPrinter::new(quiet, out, cfg);
@@ -453,9 +562,16 @@ fn run_dataset(cfg: &MdConfig, ff: &ForceFieldSettings, split: SplitFractions, p
         .with_context(|| format!("MD data set in {} failed", out.display()))?;
     write_toml_atomic(
         &out.join("config.toml"),
-        &Effective { forcefield: ff, md: &dataset.md, dataset: DatasetSettings { split: Some(split.to_string()) } },
+        &Effective {
+            forcefield: ff,
+            md: &dataset.md,
+            dataset: DatasetSettings {
+                split: Some(split.to_string()),
+            },
+        },
     )?;
-    let count = |o: fn(&PeptideOutcome) -> bool| summary.reports.iter().filter(|r| o(&r.outcome)).count();
+    let count =
+        |o: fn(&PeptideOutcome) -> bool| summary.reports.iter().filter(|r| o(&r.outcome)).count();
     let ran = count(|o| matches!(o, PeptideOutcome::Ran(_)));
     let skipped = count(|o| matches!(o, PeptideOutcome::AlreadyComplete));
     let failed: Vec<&str> = summary.failed().map(|r| r.name.as_str()).collect();
@@ -491,22 +607,44 @@ mod tests {
     fn md_progress_names_burn_in_and_production() {
         let (label, message) = md_phase(2_000_000, 2000, 1, 10);
         assert_eq!(label, "burn-in");
-        assert!(message.contains("2,000,000") && message.contains("not saved"), "{message}");
+        assert!(
+            message.contains("2,000,000") && message.contains("not saved"),
+            "{message}"
+        );
         let (label, message) = md_phase(2_000_000, 2000, 1, 2_000_500);
         assert_eq!(label, "md");
-        assert!(message.starts_with("production") && message.contains("2,000,000 burn-in"), "{message}");
+        assert!(
+            message.starts_with("production") && message.contains("2,000,000 burn-in"),
+            "{message}"
+        );
         let (_, message) = md_phase(100, 50, 4, 0);
-        assert!(message.contains("4 replicas × (100 burn-in + 50 production steps)"), "{message}");
-        assert!(spacing_kind("logg").unwrap_err().to_string().contains("--spacing"));
+        assert!(
+            message.contains("4 replicas × (100 burn-in + 50 production steps)"),
+            "{message}"
+        );
+        assert!(spacing_kind("logg")
+            .unwrap_err()
+            .to_string()
+            .contains("--spacing"));
     }
 
     #[test]
     fn sequence_lists_skip_comments_and_name_the_bad_line() {
         let text = "# dipeptides\nAK\n\n  GW  # tryptophan\nAH(HID)E\n";
-        assert_eq!(parse_sequence_list(text, "seqs.txt").unwrap(), ["AK", "GW", "AH(HID)E"]);
-        let e = parse_sequence_list("AK\n# x\nAZ\n", "seqs.txt").unwrap_err().to_string();
-        assert!(e.starts_with("seqs.txt:3: bad sequence 'AZ'") && e.contains("'Z'"), "{e}");
-        let e = parse_sequence_list("AK GW\n", "seqs.txt").unwrap_err().to_string();
+        assert_eq!(
+            parse_sequence_list(text, "seqs.txt").unwrap(),
+            ["AK", "GW", "AH(HID)E"]
+        );
+        let e = parse_sequence_list("AK\n# x\nAZ\n", "seqs.txt")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("seqs.txt:3: bad sequence 'AZ'") && e.contains("'Z'"),
+            "{e}"
+        );
+        let e = parse_sequence_list("AK GW\n", "seqs.txt")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("seqs.txt:1:"), "{e}");
         assert!(parse_sequence_list("# nothing\n\n", "seqs.txt").is_err());
     }
@@ -519,12 +657,21 @@ mod tests {
             std::fs::write(dir.join(f), "").unwrap();
         }
         let pattern = format!("{}/*.pdb", dir.display());
-        let p = collect_peptides(&["GW".into()], None, false, &[pattern.clone(), "x/ala2.pdb".into()]).unwrap();
+        let p = collect_peptides(
+            &["GW".into()],
+            None,
+            false,
+            &[pattern.clone(), "x/ala2.pdb".into()],
+        )
+        .unwrap();
         let names: Vec<String> = p.iter().map(|s| s.name()).collect();
         assert_eq!(names, ["GW", "a", "b", "ala2"]);
         assert_eq!(collect_peptides(&[], None, true, &[]).unwrap().len(), 400);
         let none = format!("{}/*.xyz", dir.display());
-        assert!(collect_peptides(&[], None, false, &[none]).unwrap_err().to_string().contains("matches no file"));
+        assert!(collect_peptides(&[], None, false, &[none])
+            .unwrap_err()
+            .to_string()
+            .contains("matches no file"));
         assert!(collect_peptides(&["AK".into(), " ".into()], None, false, &[]).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }

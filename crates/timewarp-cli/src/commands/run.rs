@@ -26,8 +26,14 @@ pub struct Args {
 
 pub fn main(args: Args, quiet: bool) -> Result<()> {
     let (text, source) = match &args.config {
-        Some(p) => (std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?, p.display().to_string()),
-        None => (DEFAULT_CONFIG.to_string(), "(bundled alanine-dipeptide default)".to_string()),
+        Some(p) => (
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
+            p.display().to_string(),
+        ),
+        None => (
+            DEFAULT_CONFIG.to_string(),
+            "(bundled alanine-dipeptide default)".to_string(),
+        ),
     };
     let mut cfg = PipelineConfig::parse(&text, &source)?;
     if args.print_config {

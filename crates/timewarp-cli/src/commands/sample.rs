@@ -2,11 +2,11 @@
 //! proposals.
 
 use crate::config::{load_section, ForceFieldSettings};
-use timewarp_rundir::RunControl;
 use crate::progress::Progress;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use timewarp_rundir::RunControl;
 use timewarp_sample::{ChainSettings, ModelDevice, ProposalSource, SampleConfig, SampleSummary};
 
 /// Which proposal kernel a chain uses.
@@ -60,11 +60,21 @@ pub struct ChainArgs {
 impl ChainArgs {
     /// Overrides the chain settings of a `[sample]` / `[explore]` config that were given as flags.
     pub fn apply(&self, s: &mut ChainSettings) -> Result<()> {
-        if let Some(v) = self.steps { s.steps = v; }
-        if let Some(v) = self.chains { s.chains = v; }
-        if let Some(v) = self.seed { s.seed = v; }
-        if let Some(v) = self.equilibrate_ps { s.equilibrate_ps = v; }
-        if let Some(v) = &self.device { s.device = device(v)?; }
+        if let Some(v) = self.steps {
+            s.steps = v;
+        }
+        if let Some(v) = self.chains {
+            s.chains = v;
+        }
+        if let Some(v) = self.seed {
+            s.seed = v;
+        }
+        if let Some(v) = self.equilibrate_ps {
+            s.equilibrate_ps = v;
+        }
+        if let Some(v) = &self.device {
+            s.device = device(v)?;
+        }
         Ok(())
     }
 
@@ -112,19 +122,37 @@ pub fn main(args: Args, quiet: bool) -> Result<()> {
     let ff: ForceFieldSettings = load_section(args.config.as_deref(), "forcefield")?;
     let c = &args.chain;
     c.apply(&mut cfg.chain)?;
-    if let Some(v) = args.proposals { cfg.mh.proposals = Some(v); }
+    if let Some(v) = args.proposals {
+        cfg.mh.proposals = Some(v);
+    }
     let s = run(cfg, &ff, &c.source()?, &c.pdb, &c.out, c.resume, quiet)?;
     print_summary(&s);
     Ok(())
 }
 
 /// Samples with an effective configuration (also used by `timewarp run`).
-pub fn run(mut cfg: SampleConfig, ff: &ForceFieldSettings, source: &ProposalSource, pdb: &Path, out: &Path, resume: bool, quiet: bool) -> Result<SampleSummary> {
+pub fn run(
+    mut cfg: SampleConfig,
+    ff: &ForceFieldSettings,
+    source: &ProposalSource,
+    pdb: &Path,
+    out: &Path,
+    resume: bool,
+    quiet: bool,
+) -> Result<SampleSummary> {
     cfg.chain.forcefield = ff.options()?;
-    cfg.chain.name.get_or_insert_with(|| timewarp_md::name_from_path(pdb));
+    cfg.chain
+        .name
+        .get_or_insert_with(|| timewarp_md::name_from_path(pdb));
     run_chain_command("sample", &cfg, ff, quiet, |control| {
         timewarp_sample::run_sample(&cfg, source, pdb, out, &RunControl { resume, ..control })
-            .with_context(|| format!("MCMC from {} with {} failed", pdb.display(), describe(source)))
+            .with_context(|| {
+                format!(
+                    "MCMC from {} with {} failed",
+                    pdb.display(),
+                    describe(source)
+                )
+            })
     })
 }
 
@@ -168,7 +196,11 @@ pub fn print_summary(s: &SampleSummary) {
         s.steps,
         s.n_proposals,
         s.acceptance_rate,
-        if s.biased { " (biased exploration: not Boltzmann samples)" } else { "" },
+        if s.biased {
+            " (biased exploration: not Boltzmann samples)"
+        } else {
+            ""
+        },
         s.wall_seconds_this_run,
         s.out_dir.display()
     );

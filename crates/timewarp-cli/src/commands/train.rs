@@ -1,11 +1,11 @@
 //! `timewarp train`: fit the Timewarp flow to MD pairs (x(t), x(t+τ)).
 
 use crate::config::load_section;
-use timewarp_rundir::RunControl;
 use crate::progress::Progress;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use timewarp_rundir::RunControl;
 use timewarp_train::{TrainConfig, TrainSummary};
 
 #[derive(clap::Args)]
@@ -54,8 +54,12 @@ pub struct Args {
 
 pub fn main(args: Args, quiet: bool) -> Result<()> {
     let mut cfg: TrainConfig = load_section(args.config.as_deref(), "train")?;
-    if let Some(v) = args.preset { cfg.preset = v; }
-    if let Some(v) = args.kernel { cfg.kernel = Some(v); }
+    if let Some(v) = args.preset {
+        cfg.preset = v;
+    }
+    if let Some(v) = args.kernel {
+        cfg.kernel = Some(v);
+    }
     if let Some(v) = args.loss {
         cfg.loss = match v.as_str() {
             "nll" => timewarp_train::LossKind::Nll,
@@ -63,28 +67,55 @@ pub fn main(args: Args, quiet: bool) -> Result<()> {
             other => bail!("--loss must be nll or acceptance, got '{other}'"),
         };
     }
-    if let Some(v) = args.lag_steps { cfg.lag_steps = v; }
-    if let Some(v) = args.steps { cfg.steps = v; }
-    if let Some(v) = args.batch { cfg.batch = v; }
-    if let Some(v) = args.lr { cfg.lr = v; }
-    if let Some(v) = args.seed { cfg.seed = v; }
-    let summary = run(&cfg, &args.data, &args.out, &args.device, args.resume, quiet)?;
+    if let Some(v) = args.lag_steps {
+        cfg.lag_steps = v;
+    }
+    if let Some(v) = args.steps {
+        cfg.steps = v;
+    }
+    if let Some(v) = args.batch {
+        cfg.batch = v;
+    }
+    if let Some(v) = args.lr {
+        cfg.lr = v;
+    }
+    if let Some(v) = args.seed {
+        cfg.seed = v;
+    }
+    let summary = run(
+        &cfg,
+        &args.data,
+        &args.out,
+        &args.device,
+        args.resume,
+        quiet,
+    )?;
     print_summary(&summary);
     Ok(())
 }
 
 /// Trains with an effective configuration (also used by `timewarp run`).
-pub fn run(cfg: &TrainConfig, data: &[PathBuf], out: &Path, device: &str, resume: bool, quiet: bool) -> Result<TrainSummary> {
+pub fn run(
+    cfg: &TrainConfig,
+    data: &[PathBuf],
+    out: &Path,
+    device: &str,
+    resume: bool,
+    quiet: bool,
+) -> Result<TrainSummary> {
     #[derive(Serialize)]
     struct Effective<'a> {
         train: &'a TrainConfig,
     }
-    let config = toml::to_string_pretty(&Effective { train: cfg }).context("cannot serialise the configuration")?;
+    let config = toml::to_string_pretty(&Effective { train: cfg })
+        .context("cannot serialise the configuration")?;
     print_md_datasets(data);
     let bar = Progress::new("train", "steps", quiet);
     let progress = bar.callback();
     let status = bar.status_callback();
-    let control = RunControl::new(resume, &progress).with_status(&status).with_file("config.toml", config);
+    let control = RunControl::new(resume, &progress)
+        .with_status(&status)
+        .with_file("config.toml", config);
     let device = super::sample::device(device)?;
     let summary = timewarp_train::train_on_device(cfg, data, out, &control, device)
         .with_context(|| format!("training into {} failed", out.display()))?;
@@ -96,7 +127,11 @@ pub fn run(cfg: &TrainConfig, data: &[PathBuf], out: &Path, device: &str, resume
 /// split that training uses. Unreadable ones are left to the trainer, whose error names them.
 fn print_md_datasets(data: &[PathBuf]) {
     use timewarp_train::dataset::{is_md_dataset, read_md_dataset};
-    for s in data.iter().filter(|d| is_md_dataset(d)).filter_map(|d| read_md_dataset(d).ok()) {
+    for s in data
+        .iter()
+        .filter(|d| is_md_dataset(d))
+        .filter_map(|d| read_md_dataset(d).ok())
+    {
         let left_out = if s.incomplete.is_empty() {
             String::new()
         } else {
@@ -116,7 +151,11 @@ pub fn print_summary(s: &TrainSummary) {
     let fmt = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.4}"));
     println!(
         "train: {} steps, {} parameters, {:.0} pairs/s, {:.0} s → {}",
-        s.steps, s.num_params, s.pairs_per_s, s.wall_seconds, s.run_dir.display()
+        s.steps,
+        s.num_params,
+        s.pairs_per_s,
+        s.wall_seconds,
+        s.run_dir.display()
     );
     if let (Some(a0), Some(a1)) = (s.initial_val_acceptance, s.final_val_acceptance) {
         println!(

@@ -50,7 +50,11 @@ pub struct RunSettings {
 
 impl Default for RunSettings {
     fn default() -> Self {
-        Self { pdb: None, out: PathBuf::from("timewarp-run"), device: "cpu".into() }
+        Self {
+            pdb: None,
+            out: PathBuf::from("timewarp-run"),
+            device: "cpu".into(),
+        }
     }
 }
 
@@ -140,7 +144,10 @@ pub fn proposal_model(cfg: &PipelineConfig, layout: &Layout) -> PathBuf {
 
 /// The `[finetune]` settings as the pipeline runs them: from the best `[train]` model, on the
 /// same fitted kernel, at the MD temperature.
-pub fn finetune_settings(cfg: &PipelineConfig, layout: &Layout) -> Option<timewarp_train::TrainConfig> {
+pub fn finetune_settings(
+    cfg: &PipelineConfig,
+    layout: &Layout,
+) -> Option<timewarp_train::TrainConfig> {
     let mut ft = cfg.finetune.clone()?;
     ft.init_from = Some(layout.model.join("best"));
     ft.acceptance.temperature_k = cfg.md.temperature_k;
@@ -153,7 +160,10 @@ pub fn chain_tau_ps(cfg: &PipelineConfig, chart: Chart) -> f64 {
     match chart {
         Chart::Internal => cfg.fit.lag_ps,
         Chart::Cartesian => {
-            let lag_steps = cfg.finetune.as_ref().map_or(cfg.train.lag_steps, |f| f.lag_steps);
+            let lag_steps = cfg
+                .finetune
+                .as_ref()
+                .map_or(cfg.train.lag_steps, |f| f.lag_steps);
             lag_steps as f64 * cfg.md.dt_ps()
         }
     }
@@ -163,7 +173,8 @@ pub fn chain_tau_ps(cfg: &PipelineConfig, chart: Chart) -> f64 {
 pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<Metrics> {
     let layout = Layout::new(&cfg.run.out);
     let chart = cfg.chart()?;
-    std::fs::create_dir_all(&layout.out).with_context(|| format!("cannot create {}", layout.out.display()))?;
+    std::fs::create_dir_all(&layout.out)
+        .with_context(|| format!("cannot create {}", layout.out.display()))?;
     let pdb = match &cfg.run.pdb {
         Some(p) => p.clone(),
         None => {
@@ -186,7 +197,9 @@ pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<Metrics> {
     let device = cfg.run.device.clone();
 
     cfg.md.name.get_or_insert_with(|| name.clone());
-    stage("md", &layout.md, || commands::md::run(&cfg.md, &cfg.forcefield, &pdb, &layout.md, true, quiet))?;
+    stage("md", &layout.md, || {
+        commands::md::run(&cfg.md, &cfg.forcefield, &pdb, &layout.md, true, quiet)
+    })?;
     stage("fit", &layout.kernel, || {
         let s = commands::fit::run(&cfg.fit, std::slice::from_ref(&layout.md), &layout.kernel)?;
         commands::fit::print_summary(&s);
@@ -198,13 +211,27 @@ pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<Metrics> {
         train.acceptance.temperature_k = cfg.md.temperature_k;
     }
     stage("train", &layout.model, || {
-        let s = commands::train::run(&train, std::slice::from_ref(&layout.md), &layout.model, &device, true, quiet)?;
+        let s = commands::train::run(
+            &train,
+            std::slice::from_ref(&layout.md),
+            &layout.model,
+            &device,
+            true,
+            quiet,
+        )?;
         commands::train::print_summary(&s);
         Ok(())
     })?;
     if let Some(ft) = finetune_settings(&cfg, &layout) {
         stage("finetune", &layout.finetune, || {
-            let s = commands::train::run(&ft, std::slice::from_ref(&layout.md), &layout.finetune, &device, true, quiet)?;
+            let s = commands::train::run(
+                &ft,
+                std::slice::from_ref(&layout.md),
+                &layout.finetune,
+                &device,
+                true,
+                quiet,
+            )?;
             commands::train::print_summary(&s);
             Ok(())
         })?;
@@ -218,28 +245,59 @@ pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<Metrics> {
         chain.name.get_or_insert_with(|| name.clone());
         chain.tau_ps.get_or_insert(tau);
     }
-    let flow = ProposalSource::Flow { model: proposal_model(&cfg, &layout) };
-    let fitted = ProposalSource::Fitted { kernel: layout.kernel.clone() };
+    let flow = ProposalSource::Flow {
+        model: proposal_model(&cfg, &layout),
+    };
+    let fitted = ProposalSource::Fitted {
+        kernel: layout.kernel.clone(),
+    };
     let mut fitted_cfg = cfg.sample.clone();
     fitted_cfg.chain.tau_ps = Some(cfg.fit.lag_ps);
-    for (label, dir, source, sample_cfg) in [("sample", &layout.sample, &flow, &cfg.sample), ("sample-fitted", &layout.sample_fitted, &fitted, &fitted_cfg)] {
+    for (label, dir, source, sample_cfg) in [
+        ("sample", &layout.sample, &flow, &cfg.sample),
+        ("sample-fitted", &layout.sample_fitted, &fitted, &fitted_cfg),
+    ] {
         stage(label, dir, || {
-            let s = commands::sample::run(sample_cfg.clone(), &cfg.forcefield, source, &start, dir, true, quiet)?;
+            let s = commands::sample::run(
+                sample_cfg.clone(),
+                &cfg.forcefield,
+                source,
+                &start,
+                dir,
+                true,
+                quiet,
+            )?;
             commands::sample::print_summary(&s);
             Ok(())
         })?;
     }
     stage("explore", &layout.explore, || {
-        let s = commands::explore::run(cfg.explore.clone(), &cfg.forcefield, &flow, &start, &layout.explore, true, quiet)?;
+        let s = commands::explore::run(
+            cfg.explore.clone(),
+            &cfg.forcefield,
+            &flow,
+            &start,
+            &layout.explore,
+            true,
+            quiet,
+        )?;
         commands::sample::print_summary(&s);
         Ok(())
     })?;
-    let sets = [SampleSet::new("flow", &layout.sample), SampleSet::new("fitted", &layout.sample_fitted)];
+    let sets = [
+        SampleSet::new("flow", &layout.sample),
+        SampleSet::new("fitted", &layout.sample_fitted),
+    ];
     stage("report", &layout.report, || {
         commands::analyze::run_sets(&cfg.analyze, &layout.md, &sets, &layout.report)?;
         // The exploration gets its own report: which basins it reached (it is biased, so its
         // populations are not Boltzmann populations).
-        let e = commands::analyze::run(&cfg.analyze, &layout.md, &layout.explore, &layout.report.join("explore"))?;
+        let e = commands::analyze::run(
+            &cfg.analyze,
+            &layout.md,
+            &layout.explore,
+            &layout.report.join("explore"),
+        )?;
         println!(
             "exploration visited: αL {:.3}, αR {:.3}, β/C7eq {:.3} (fractions of its frames; biased)",
             e.samples.populations.alpha_l, e.samples.populations.alpha_r, e.samples.populations.beta_c7eq
@@ -247,17 +305,30 @@ pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<Metrics> {
         Ok(())
     })?;
     write_toml_atomic(&layout.out.join("config.toml"), &cfg)?;
-    let text = std::fs::read_to_string(layout.report.join("metrics.json")).with_context(|| format!("cannot read {}", layout.report.join("metrics.json").display()))?;
-    let m: Metrics = serde_json::from_str(&text).with_context(|| format!("invalid {}", layout.report.join("metrics.json").display()))?;
-    println!("\nsummary ({:.0} s this invocation):", t0.elapsed().as_secs_f64());
+    let text = std::fs::read_to_string(layout.report.join("metrics.json")).with_context(|| {
+        format!(
+            "cannot read {}",
+            layout.report.join("metrics.json").display()
+        )
+    })?;
+    let m: Metrics = serde_json::from_str(&text)
+        .with_context(|| format!("invalid {}", layout.report.join("metrics.json").display()))?;
+    println!(
+        "\nsummary ({:.0} s this invocation):",
+        t0.elapsed().as_secs_f64()
+    );
     commands::analyze::print_summary(&m, &layout.report);
     Ok(m)
 }
 
 /// The state-0 PDB of the MD stage (replica 0 when there are replicas).
 pub fn first_state0(md_dir: &Path) -> Result<PathBuf> {
-    let found = timewarp_mol::traj::find_trajectories(md_dir).with_context(|| format!("no MD trajectory in {}", md_dir.display()))?;
-    let (dir, name) = found.into_iter().next().expect("find_trajectories returns at least one");
+    let found = timewarp_mol::traj::find_trajectories(md_dir)
+        .with_context(|| format!("no MD trajectory in {}", md_dir.display()))?;
+    let (dir, name) = found
+        .into_iter()
+        .next()
+        .expect("find_trajectories returns at least one");
     Ok(timewarp_mol::traj::state0_path(&dir, &name))
 }
 
@@ -284,8 +355,15 @@ mod tests {
         cfg.train.preset = "demo".into();
         cfg.finetune = None;
         assert_eq!(cfg.chart().unwrap(), Chart::Cartesian);
-        assert!((chain_tau_ps(&cfg, Chart::Cartesian) - cfg.train.lag_steps as f64 * cfg.md.dt_ps()).abs() < 1e-12);
-        assert_eq!(proposal_model(&cfg, &Layout::new(Path::new("o"))), Path::new("o/model/best"));
+        assert!(
+            (chain_tau_ps(&cfg, Chart::Cartesian) - cfg.train.lag_steps as f64 * cfg.md.dt_ps())
+                .abs()
+                < 1e-12
+        );
+        assert_eq!(
+            proposal_model(&cfg, &Layout::new(Path::new("o"))),
+            Path::new("o/model/best")
+        );
     }
 
     #[test]

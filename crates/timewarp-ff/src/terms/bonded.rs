@@ -84,9 +84,15 @@ impl TorsionSet {
                 _ => groups.push((term.atoms, t, t + 1)),
             }
         }
-        let fourier =
-            terms.iter().map(|t| (t.periodicity, t.k, t.k * t.phase.cos(), t.k * t.phase.sin())).collect();
-        TorsionSet { terms, groups, fourier }
+        let fourier = terms
+            .iter()
+            .map(|t| (t.periodicity, t.k, t.k * t.phase.cos(), t.k * t.phase.sin()))
+            .collect();
+        TorsionSet {
+            terms,
+            groups,
+            fourier,
+        }
     }
 }
 

@@ -45,7 +45,9 @@ pub(crate) struct GbParams {
 /// The smallest r² whose rounded square root is ≥ r_c, so that `r2 >= t` is exactly OpenMM's
 /// `r >= cutoff` test (`r = sqrt(r2)`) without taking the square root.
 pub(crate) fn skip_threshold(cutoff: Option<f64>) -> f64 {
-    let Some(rc) = cutoff else { return f64::INFINITY };
+    let Some(rc) = cutoff else {
+        return f64::INFINITY;
+    };
     let mut t = rc * rc;
     while t.sqrt() < rc {
         t = t.next_up();
@@ -73,7 +75,12 @@ pub(crate) struct GbScratch {
 
 impl GbScratch {
     fn prepare(&mut self, n: usize, forces: bool) {
-        for v in [&mut self.integral, &mut self.born, &mut self.db_di, &mut self.de_db] {
+        for v in [
+            &mut self.integral,
+            &mut self.born,
+            &mut self.db_di,
+            &mut self.de_db,
+        ] {
             v.clear();
             v.resize(n, 0.0);
         }
@@ -116,7 +123,8 @@ fn descreening<const DERIV: bool>(r: f64, inv_r: f64, or_i: f64, sr_j: f64) -> (
     // dL/dr = sign(r − sr) where |r − sr| > or, else 0
     let dl = if d > or_i { (r - sr_j).signum() } else { 0.0 };
     let dg = 0.5
-        * (-dl * inv_l2 + inv_u2
+        * (-dl * inv_l2
+            + inv_u2
             + 0.25 * (1.0 + sr2 * inv_r * inv_r) * (inv_u2 - inv_l2)
             + 0.25 * a * (-2.0 * inv_u2 * inv_u + 2.0 * dl * inv_l2 * inv_l)
             + 0.5 * (dl * inv_l - inv_u) * inv_r
@@ -163,8 +171,11 @@ fn born_radii_pass<const FORCES: bool>(p: &GbParams, pos: &[[f64; 3]], s: &mut G
         let b = 1.0 / (1.0 / or - th / p.radius[i]);
         s.born[i] = b;
         if FORCES {
-            s.db_di[i] =
-                b * b * (or / p.radius[i]) * (1.0 - th * th) * (alpha + psi * (-2.0 * beta + 3.0 * gamma * psi));
+            s.db_di[i] = b
+                * b
+                * (or / p.radius[i])
+                * (1.0 - th * th)
+                * (alpha + psi * (-2.0 * beta + 3.0 * gamma * psi));
         }
     }
 }
@@ -261,7 +272,11 @@ pub(crate) fn gbsa_obc<const FORCES: bool>(
             add_scaled(&mut forces[i], fi, 1.0);
         }
     }
-    GbEnergy { self_energy: e_self, pair: e_pair, surface: e_sa }
+    GbEnergy {
+        self_energy: e_self,
+        pair: e_pair,
+        surface: e_sa,
+    }
 }
 
 #[cfg(test)]
@@ -281,12 +296,20 @@ mod tests {
     /// of L = max(or_i, |r − sr_j|) and the engulfed case.
     #[test]
     fn descreening_derivative() {
-        for (r, or_i, sr_j) in [(0.3, 0.15, 0.1), (0.12, 0.15, 0.1), (0.05, 0.15, 0.3), (0.1, 0.3, 0.05)] {
+        for (r, or_i, sr_j) in [
+            (0.3, 0.15, 0.1),
+            (0.12, 0.15, 0.1),
+            (0.05, 0.15, 0.3),
+            (0.1, 0.3, 0.05),
+        ] {
             let h = 1e-6;
             let (g, dg) = descreening::<true>(r, 1.0 / r, or_i, sr_j);
             let gp = descreening::<false>(r + h, 1.0 / (r + h), or_i, sr_j).0;
             let gm = descreening::<false>(r - h, 1.0 / (r - h), or_i, sr_j).0;
-            assert!(((gp - gm) / (2.0 * h) - dg).abs() < 1e-6 * dg.abs().max(1.0), "{r} {or_i} {sr_j}: {g} {dg}");
+            assert!(
+                ((gp - gm) / (2.0 * h) - dg).abs() < 1e-6 * dg.abs().max(1.0),
+                "{r} {or_i} {sr_j}: {g} {dg}"
+            );
         }
     }
 }

@@ -96,7 +96,8 @@ pub(crate) fn nonbonded<const FORCES: bool>(
             e_lj += eps4 * (sr6 * sr6 - sr6);
             if FORCES {
                 // r dE/dr
-                let r_de_dr = qq * (-inv_r + 2.0 * krf * r2) + eps4 * (6.0 * sr6 - 12.0 * sr6 * sr6);
+                let r_de_dr =
+                    qq * (-inv_r + 2.0 * krf * r2) + eps4 * (6.0 * sr6 - 12.0 * sr6 * sr6);
                 let f = -r_de_dr * inv_r2;
                 add_scaled(&mut fi, d, f);
                 add_scaled(&mut forces[j], d, -f);
@@ -127,5 +128,10 @@ pub(crate) fn nonbonded<const FORCES: bool>(
             add_scaled(&mut forces[j], d, -f);
         }
     }
-    NonbondedEnergy { coulomb: e_coul, lj: e_lj, coulomb14: e_coul14, lj14: e_lj14 }
+    NonbondedEnergy {
+        coulomb: e_coul,
+        lj: e_lj,
+        coulomb14: e_coul14,
+        lj14: e_lj14,
+    }
 }

@@ -13,10 +13,16 @@ pub fn shared_dir() -> PathBuf {
 /// All oracle files `shared/oracle/oracle_*.json`, sorted.
 pub fn oracle_files() -> Vec<PathBuf> {
     let pattern = shared_dir().join("oracle/oracle_*.json");
-    let mut files: Vec<PathBuf> =
-        glob::glob(pattern.to_str().unwrap()).unwrap().map(|p| p.unwrap()).collect();
+    let mut files: Vec<PathBuf> = glob::glob(pattern.to_str().unwrap())
+        .unwrap()
+        .map(|p| p.unwrap())
+        .collect();
     files.sort();
-    assert!(!files.is_empty(), "no oracle files at {}", pattern.display());
+    assert!(
+        !files.is_empty(),
+        "no oracle files at {}",
+        pattern.display()
+    );
     files
 }
 
@@ -27,8 +33,12 @@ pub fn read_json(path: &Path) -> Value {
 
 /// Options of the OpenMM System the oracle was computed with, from its `meta` block.
 pub fn options_from_meta(meta: &Value) -> SystemOptions {
-    let files: Vec<&str> =
-        meta["forcefield_files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    let files: Vec<&str> = meta["forcefield_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
     let gb = if files.iter().any(|f| f.ends_with("obc1.xml")) {
         Some(GbModel::Obc1)
     } else if files.iter().any(|f| f.ends_with("obc2.xml")) {
@@ -39,9 +49,9 @@ pub fn options_from_meta(meta: &Value) -> SystemOptions {
     let cs = &meta["createSystem"];
     let nonbonded = match cs["nonbondedMethod"].as_str().unwrap() {
         "NoCutoff" => NonbondedMethod::NoCutoff,
-        "CutoffNonPeriodic" => {
-            NonbondedMethod::CutoffNonPeriodic { cutoff_nm: cs["nonbondedCutoff_nm"].as_f64().unwrap() }
-        }
+        "CutoffNonPeriodic" => NonbondedMethod::CutoffNonPeriodic {
+            cutoff_nm: cs["nonbondedCutoff_nm"].as_f64().unwrap(),
+        },
         other => panic!("unsupported nonbonded method {other}"),
     };
     SystemOptions { gb, nonbonded }
@@ -72,7 +82,10 @@ pub fn topology_from_oracle(oracle: &Value) -> Topology {
         });
     }
     for b in p["topology_bonds"].as_array().unwrap() {
-        let (i, j) = (b[0].as_u64().unwrap() as usize, b[1].as_u64().unwrap() as usize);
+        let (i, j) = (
+            b[0].as_u64().unwrap() as usize,
+            b[1].as_u64().unwrap() as usize,
+        );
         top.bonds.push((i.min(j), i.max(j)));
     }
     top
@@ -86,7 +99,13 @@ pub fn vec3s(v: &Value) -> Vec<[f64; 3]> {
     v.as_array()
         .unwrap()
         .iter()
-        .map(|x| [x[0].as_f64().unwrap(), x[1].as_f64().unwrap(), x[2].as_f64().unwrap()])
+        .map(|x| {
+            [
+                x[0].as_f64().unwrap(),
+                x[1].as_f64().unwrap(),
+                x[2].as_f64().unwrap(),
+            ]
+        })
         .collect()
 }
 

@@ -128,7 +128,8 @@ impl Manifest {
     /// Writes the manifest to `path` atomically.
     pub fn write(&self, path: &Path) -> Result<(), MdError> {
         timewarp_rundir::write_atomic_with(path, |w| {
-            serde_json::to_writer_pretty(&mut *w, self).map_err(|e| MdError::io(path, std::io::Error::other(e)))?;
+            serde_json::to_writer_pretty(&mut *w, self)
+                .map_err(|e| MdError::io(path, std::io::Error::other(e)))?;
             std::io::Write::write_all(w, b"\n").map_err(|e| MdError::io(path, e))
         })
     }

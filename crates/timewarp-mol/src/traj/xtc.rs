@@ -5,11 +5,11 @@
 //! the step as an unsigned 32-bit integer. The molecules here are not periodic; the box is
 //! written as zero (no unit cell).
 
-use timewarp_rundir::atomic::sync_parent as sync_parent_dir;
 use crate::MolError;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use timewarp_rundir::atomic::sync_parent as sync_parent_dir;
 
 /// Positions are stored as round(x × PRECISION) (nm), i.e. to 0.001 nm like GROMACS.
 pub const PRECISION: f32 = 1000.0;

@@ -14,8 +14,11 @@ use timewarp_mol::internal::{Dof, TorsionRole, ZMatrix};
 use timewarp_mol::traj::{find_trajectories, read_traj};
 use timewarp_mol::Topology;
 
-use super::{BackboneMove, Block, FitSource, FittedKernel, GaussianModel, MoleculeIdentity, RotorMove, TransitionHistogram, KERNEL_FORMAT, KERNEL_VERSION};
 use super::gaussian::Features;
+use super::{
+    BackboneMove, Block, FitSource, FittedKernel, GaussianModel, MoleculeIdentity, RotorMove,
+    TransitionHistogram, KERNEL_FORMAT, KERNEL_VERSION,
+};
 use crate::SampleError;
 use timewarp_rundir::{InputIdentity, RunControl, RunRecord, Session};
 
@@ -50,7 +53,14 @@ pub struct FitConfig {
 
 impl Default for FitConfig {
     fn default() -> Self {
-        FitConfig { lag_ps: 50.0, bins: 36, rotor_bins: 36, uniform_mix: 0.01, max_gaussian_torsion_std: 0.6, rest_correlation: 0.0 }
+        FitConfig {
+            lag_ps: 50.0,
+            bins: 36,
+            rotor_bins: 36,
+            uniform_mix: 0.01,
+            max_gaussian_torsion_std: 0.6,
+            rest_correlation: 0.0,
+        }
     }
 }
 
@@ -61,16 +71,28 @@ impl FitConfig {
             return bad(format!("lag_ps must be positive, got {}", self.lag_ps));
         }
         if !(2..=360).contains(&self.bins) || !(2..=360).contains(&self.rotor_bins) {
-            return bad(format!("bins and rotor_bins must lie in 2..=360, got {} and {}", self.bins, self.rotor_bins));
+            return bad(format!(
+                "bins and rotor_bins must lie in 2..=360, got {} and {}",
+                self.bins, self.rotor_bins
+            ));
         }
         if !(self.uniform_mix > 0.0 && self.uniform_mix < 1.0) {
-            return bad(format!("uniform_mix must lie in (0, 1), got {}", self.uniform_mix));
+            return bad(format!(
+                "uniform_mix must lie in (0, 1), got {}",
+                self.uniform_mix
+            ));
         }
         if !(0.0..1.0).contains(&self.rest_correlation) {
-            return bad(format!("rest_correlation must lie in [0, 1), got {}", self.rest_correlation));
+            return bad(format!(
+                "rest_correlation must lie in [0, 1), got {}",
+                self.rest_correlation
+            ));
         }
         if !(self.max_gaussian_torsion_std > 0.0) {
-            return bad(format!("max_gaussian_torsion_std must be positive, got {}", self.max_gaussian_torsion_std));
+            return bad(format!(
+                "max_gaussian_torsion_std must be positive, got {}",
+                self.max_gaussian_torsion_std
+            ));
         }
         Ok(())
     }
@@ -93,7 +115,10 @@ fn lag_frames(t: &FitTrajectory<'_>, lag_ps: f64) -> Result<usize, SampleError> 
         return Ok(usize::MAX);
     }
     let dt = t.time[1] - t.time[0];
-    let uneven = t.time.windows(2).any(|w| ((w[1] - w[0]) - dt).abs() > 1e-6 * dt.abs() + 1e-9);
+    let uneven = t
+        .time
+        .windows(2)
+        .any(|w| ((w[1] - w[0]) - dt).abs() > 1e-6 * dt.abs() + 1e-9);
     if !(dt > 0.0) || uneven {
         return Err(SampleError::Kernel(format!(
             "{}: frames are not evenly spaced in time (MD written with --spacing log?); fitting needs regular spacing",
@@ -102,7 +127,10 @@ fn lag_frames(t: &FitTrajectory<'_>, lag_ps: f64) -> Result<usize, SampleError> 
     }
     let lag = (lag_ps / dt).round();
     if lag < 1.0 || (lag * dt - lag_ps).abs() > 1e-6 * lag_ps {
-        return Err(SampleError::Kernel(format!("{}: the lag {lag_ps} ps is not a multiple of the frame spacing {dt} ps", t.label)));
+        return Err(SampleError::Kernel(format!(
+            "{}: the lag {lag_ps} ps is not a multiple of the frame spacing {dt} ps",
+            t.label
+        )));
     }
     Ok(lag as usize)
 }
@@ -120,7 +148,11 @@ fn circular_std(values: impl Iterator<Item = f64>) -> f64 {
 }
 
 /// Fits the kernel of the molecule `top` to `trajectories`.
-pub fn fit_kernel(top: &Topology, trajectories: &[FitTrajectory<'_>], cfg: &FitConfig) -> Result<FittedKernel, SampleError> {
+pub fn fit_kernel(
+    top: &Topology,
+    trajectories: &[FitTrajectory<'_>],
+    cfg: &FitConfig,
+) -> Result<FittedKernel, SampleError> {
     cfg.validate()?;
     let zm = ZMatrix::from_topology(top).map_err(|e| SampleError::Kernel(e.to_string()))?;
     let (n, d) = (top.n_atoms(), zm.n_dofs());
@@ -130,14 +162,22 @@ pub fn fit_kernel(top: &Topology, trajectories: &[FitTrajectory<'_>], cfg: &FitC
     for t in trajectories {
         let frames = t.positions.len() / (3 * n);
         if t.positions.len() != frames * 3 * n || t.time.len() != frames {
-            return Err(SampleError::Kernel(format!("{}: {} positions and {} times for {n} atoms", t.label, t.positions.len(), t.time.len())));
+            return Err(SampleError::Kernel(format!(
+                "{}: {} positions and {} times for {n} atoms",
+                t.label,
+                t.positions.len(),
+                t.time.len()
+            )));
         }
         lags.push(lag_frames(t, cfg.lag_ps)?);
         let mut x = vec![[0.0; 3]; n];
         qs.push(
             (0..frames)
                 .map(|f| {
-                    for (a, p) in x.iter_mut().zip(t.positions[3 * n * f..3 * n * (f + 1)].chunks_exact(3)) {
+                    for (a, p) in x
+                        .iter_mut()
+                        .zip(t.positions[3 * n * f..3 * n * (f + 1)].chunks_exact(3))
+                    {
                         *a = [p[0] as f64, p[1] as f64, p[2] as f64];
                     }
                     let mut q = vec![0.0; d];
@@ -147,9 +187,16 @@ pub fn fit_kernel(top: &Topology, trajectories: &[FitTrajectory<'_>], cfg: &FitC
                 .collect(),
         );
     }
-    let n_pairs: usize = qs.iter().zip(&lags).map(|(q, &l)| q.len().saturating_sub(l)).sum();
+    let n_pairs: usize = qs
+        .iter()
+        .zip(&lags)
+        .map(|(q, &l)| q.len().saturating_sub(l))
+        .sum();
     if n_pairs < MIN_PAIRS {
-        let longest = trajectories.iter().map(|t| t.time.last().unwrap_or(&0.0) - t.time.first().unwrap_or(&0.0)).fold(0.0, f64::max);
+        let longest = trajectories
+            .iter()
+            .map(|t| t.time.last().unwrap_or(&0.0) - t.time.first().unwrap_or(&0.0))
+            .fold(0.0, f64::max);
         return Err(SampleError::Kernel(format!(
             "the MD is too short to fill the transition histograms: {n_pairs} frame pairs at lag {} ps (need at least {MIN_PAIRS}; the longest trajectory spans {longest} ps)",
             cfg.lag_ps
@@ -160,7 +207,12 @@ pub fn fit_kernel(top: &Topology, trajectories: &[FitTrajectory<'_>], cfg: &FitC
         let (qs, lags) = (&qs, &lags);
         qs.iter().zip(lags).flat_map(move |(q, &l)| {
             let dofs = dofs.clone();
-            (0..q.len().saturating_sub(l)).map(move |t| (dofs.iter().map(|&i| q[t][i]).collect::<Vec<_>>(), dofs.iter().map(|&i| q[t + l][i]).collect::<Vec<_>>()))
+            (0..q.len().saturating_sub(l)).map(move |t| {
+                (
+                    dofs.iter().map(|&i| q[t][i]).collect::<Vec<_>>(),
+                    dofs.iter().map(|&i| q[t + l][i]).collect::<Vec<_>>(),
+                )
+            })
         })
     };
 
@@ -168,19 +220,29 @@ pub fn fit_kernel(top: &Topology, trajectories: &[FitTrajectory<'_>], cfg: &FitC
     // such residue (by residue index).
     let backbone = zm.backbone().to_vec();
     let block_of_residue = |r: usize| -> usize {
-        (0..backbone.len()).min_by_key(|&b| (backbone[b].residue as i64 - r as i64).unsigned_abs()).unwrap_or(0)
+        (0..backbone.len())
+            .min_by_key(|&b| (backbone[b].residue as i64 - r as i64).unsigned_abs())
+            .unwrap_or(0)
     };
     let n_blocks = backbone.len().max(1);
     let mut blocks: Vec<Block> = (0..n_blocks)
         .map(|b| Block {
             label: match backbone.get(b) {
-                Some(bb) => format!("{} {}", top.residues[bb.residue].name, top.residues[bb.residue].number),
+                Some(bb) => format!(
+                    "{} {}",
+                    top.residues[bb.residue].name, top.residues[bb.residue].number
+                ),
                 None => "molecule".into(),
             },
             backbone: backbone.get(b).map(|bb| BackboneMove {
                 phi: bb.phi,
                 psi: bb.psi,
-                transitions: TransitionHistogram::fit(2, cfg.bins, cfg.uniform_mix, pairs(vec![bb.phi, bb.psi])),
+                transitions: TransitionHistogram::fit(
+                    2,
+                    cfg.bins,
+                    cfg.uniform_mix,
+                    pairs(vec![bb.phi, bb.psi]),
+                ),
             }),
             rotors: Vec::new(),
             gaussian: Vec::new(),
@@ -191,21 +253,43 @@ pub fn fit_kernel(top: &Topology, trajectories: &[FitTrajectory<'_>], cfg: &FitC
     for (i, dof) in zm.dofs().iter().enumerate() {
         let block = block_of_residue(top.atoms[dof.atom()].residue);
         let histogram = match *dof {
-            Dof::Torsion { role: TorsionRole::Phi { .. } | TorsionRole::Psi { .. }, .. } => continue,
-            Dof::Torsion { role: TorsionRole::Rotor, .. } => true,
-            Dof::Torsion { .. } => circular_std(all.iter().map(|q| q[i])) > cfg.max_gaussian_torsion_std,
+            Dof::Torsion {
+                role: TorsionRole::Phi { .. } | TorsionRole::Psi { .. },
+                ..
+            } => continue,
+            Dof::Torsion {
+                role: TorsionRole::Rotor,
+                ..
+            } => true,
+            Dof::Torsion { .. } => {
+                circular_std(all.iter().map(|q| q[i])) > cfg.max_gaussian_torsion_std
+            }
             Dof::Bond { .. } | Dof::Angle { .. } => false,
         };
         if histogram {
-            blocks[block].rotors.push(RotorMove { dof: i, transitions: TransitionHistogram::fit(1, cfg.rotor_bins, cfg.uniform_mix, pairs(vec![i])) });
+            blocks[block].rotors.push(RotorMove {
+                dof: i,
+                transitions: TransitionHistogram::fit(
+                    1,
+                    cfg.rotor_bins,
+                    cfg.uniform_mix,
+                    pairs(vec![i]),
+                ),
+            });
         } else {
             gauss_dofs.push(i);
             gauss_block.push(block);
         }
     }
-    let periodic: Vec<bool> = gauss_dofs.iter().map(|&i| zm.dofs()[i].is_periodic()).collect();
-    let features = Features { backbone: backbone.iter().map(|b| (b.phi, b.psi)).collect() };
-    let gaussian = GaussianModel::fit(gauss_dofs, periodic, features, &all).map_err(|e| SampleError::Kernel(e.to_string()))?;
+    let periodic: Vec<bool> = gauss_dofs
+        .iter()
+        .map(|&i| zm.dofs()[i].is_periodic())
+        .collect();
+    let features = Features {
+        backbone: backbone.iter().map(|b| (b.phi, b.psi)).collect(),
+    };
+    let gaussian = GaussianModel::fit(gauss_dofs, periodic, features, &all)
+        .map_err(|e| SampleError::Kernel(e.to_string()))?;
     for (j, &b) in gauss_block.iter().enumerate() {
         blocks[b].gaussian.push(j);
     }
@@ -242,18 +326,35 @@ pub struct FitSummary {
 /// Reads every trajectory of the MD folders `md_dirs` (and their replica subfolders), fits the
 /// kernel, and writes `kernel.json` into `out` (opened as every output folder: locked and
 /// inspected first; a folder holding this fit already is not fitted again).
-pub fn run_fit(cfg: &FitConfig, md_dirs: &[PathBuf], out: &Path, control: &RunControl<'_>) -> Result<FitSummary, SampleError> {
+pub fn run_fit(
+    cfg: &FitConfig,
+    md_dirs: &[PathBuf],
+    out: &Path,
+    control: &RunControl<'_>,
+) -> Result<FitSummary, SampleError> {
     let t0 = Instant::now();
     cfg.validate()?;
     if md_dirs.is_empty() {
         return Err(SampleError::Config("no MD folder given".into()));
     }
-    let inputs = md_dirs.iter().map(|d| InputIdentity::folder("md", d)).collect::<Result<Vec<_>, _>>()?;
+    let inputs = md_dirs
+        .iter()
+        .map(|d| InputIdentity::folder("md", d))
+        .collect::<Result<Vec<_>, _>>()?;
     let settings = serde_json::json!({ "fit": cfg });
-    let session = Session::open_with(out, RunRecord::start("fit", settings, inputs), control, false)?;
+    let session = Session::open_with(
+        out,
+        RunRecord::start("fit", settings, inputs),
+        control,
+        false,
+    )?;
     if session.is_complete() {
-        return serde_json::from_value(session.record().summary.clone())
-            .map_err(|e| SampleError::Json { path: out.join(timewarp_rundir::RUN_JSON), message: e.to_string() });
+        return serde_json::from_value(session.record().summary.clone()).map_err(|e| {
+            SampleError::Json {
+                path: out.join(timewarp_rundir::RUN_JSON),
+                message: e.to_string(),
+            }
+        });
     }
     let mut topology: Option<(Topology, String)> = None;
     let mut arrays = Vec::new();
@@ -268,17 +369,31 @@ pub fn run_fit(cfg: &FitConfig, md_dirs: &[PathBuf], out: &Path, control: &RunCo
                 None => topology = Some((pdb.topology, label.clone())),
                 Some((top, first)) => {
                     if MoleculeIdentity::of(top) != MoleculeIdentity::of(&pdb.topology) {
-                        return Err(SampleError::Kernel(format!("{label} holds another molecule than {first}")));
+                        return Err(SampleError::Kernel(format!(
+                            "{label} holds another molecule than {first}"
+                        )));
                     }
                 }
             }
             frames += traj.n_frames();
             arrays.push((label, traj));
         }
-        sources.push(FitSource { dir: dir.clone(), trajectories: found.len(), frames, pairs: 0 });
+        sources.push(FitSource {
+            dir: dir.clone(),
+            trajectories: found.len(),
+            frames,
+            pairs: 0,
+        });
     }
     let (top, _) = topology.expect("at least one trajectory");
-    let trajs: Vec<FitTrajectory<'_>> = arrays.iter().map(|(label, a)| FitTrajectory { label: label.clone(), positions: &a.positions, time: &a.time }).collect();
+    let trajs: Vec<FitTrajectory<'_>> = arrays
+        .iter()
+        .map(|(label, a)| FitTrajectory {
+            label: label.clone(),
+            positions: &a.positions,
+            time: &a.time,
+        })
+        .collect();
     let mut kernel = fit_kernel(&top, &trajs, cfg)?;
     // Pairs per source folder.
     let mut k = 0;
@@ -309,7 +424,10 @@ pub fn run_fit(cfg: &FitConfig, md_dirs: &[PathBuf], out: &Path, control: &RunCo
 
 /// The MD temperature recorded in an MD folder's `config.toml` (`[md] temperature_k`), if any.
 fn md_temperature(dir: &Path) -> Option<f64> {
-    let table: toml::Table = std::fs::read_to_string(dir.join("config.toml")).ok()?.parse().ok()?;
+    let table: toml::Table = std::fs::read_to_string(dir.join("config.toml"))
+        .ok()?
+        .parse()
+        .ok()?;
     let t = table.get("md")?.get("temperature_k")?;
     t.as_float().or_else(|| t.as_integer().map(|i| i as f64))
 }

@@ -80,7 +80,12 @@ pub struct GaussianModel {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GaussianError {
     #[error("{frames} frames are too few to fit a {dim}-dimensional Gaussian with {features} mean features (need at least {need})")]
-    TooFewFrames { frames: usize, dim: usize, features: usize, need: usize },
+    TooFewFrames {
+        frames: usize,
+        dim: usize,
+        features: usize,
+        need: usize,
+    },
     #[error("the covariance of the fitted Gaussian is not positive definite")]
     NotPositiveDefinite,
 }
@@ -92,24 +97,42 @@ impl GaussianModel {
 
     /// Least-squares fit: `samples` (T × dim, row-major, coordinate values with torsions as
     /// they are) against the features of `qs` (T conformations' coordinates).
-    pub fn fit(dofs: Vec<usize>, periodic: Vec<bool>, features: Features, qs: &[&[f64]]) -> Result<Self, GaussianError> {
+    pub fn fit(
+        dofs: Vec<usize>,
+        periodic: Vec<bool>,
+        features: Features,
+        qs: &[&[f64]],
+    ) -> Result<Self, GaussianError> {
         let (t, g, p) = (qs.len(), dofs.len(), features.len());
         let need = 2 * (g + p) + 10;
         if t < need {
-            return Err(GaussianError::TooFewFrames { frames: t, dim: g, features: p, need });
+            return Err(GaussianError::TooFewFrames {
+                frames: t,
+                dim: g,
+                features: p,
+                need,
+            });
         }
         // Torsions: unwrap around their circular means so that a linear model applies.
         let centre: Vec<f64> = (0..g)
             .map(|j| {
                 if periodic[j] {
-                    let (s, c) = qs.iter().fold((0.0, 0.0), |(s, c), q| (s + q[dofs[j]].sin(), c + q[dofs[j]].cos()));
+                    let (s, c) = qs.iter().fold((0.0, 0.0), |(s, c), q| {
+                        (s + q[dofs[j]].sin(), c + q[dofs[j]].cos())
+                    });
                     s.atan2(c)
                 } else {
                     0.0
                 }
             })
             .collect();
-        let value = |q: &[f64], j: usize| if periodic[j] { centre[j] + angle_difference(q[dofs[j]], centre[j]) } else { q[dofs[j]] };
+        let value = |q: &[f64], j: usize| {
+            if periodic[j] {
+                centre[j] + angle_difference(q[dofs[j]], centre[j])
+            } else {
+                q[dofs[j]]
+            }
+        };
         let mut f = DMatrix::<f64>::zeros(t, p);
         let mut y = DMatrix::<f64>::zeros(t, g);
         let mut row = vec![0.0; p];
@@ -128,7 +151,10 @@ impl GaussianModel {
         for i in 0..p {
             ftf[(i, i)] += ridge;
         }
-        let w = ftf.cholesky().ok_or(GaussianError::NotPositiveDefinite)?.solve(&(f.transpose() * &y));
+        let w = ftf
+            .cholesky()
+            .ok_or(GaussianError::NotPositiveDefinite)?
+            .solve(&(f.transpose() * &y));
         let mut resid = &y - &f * &w;
         for j in 0..g {
             if periodic[j] {
@@ -174,21 +200,33 @@ impl GaussianModel {
     pub fn conditional(&self, vars: &[usize]) -> Result<Conditional, GaussianError> {
         let g = self.dim();
         let sigma = DMatrix::from_row_slice(g, g, &self.covariance);
-        let lambda = sigma.cholesky().ok_or(GaussianError::NotPositiveDefinite)?.inverse();
+        let lambda = sigma
+            .cholesky()
+            .ok_or(GaussianError::NotPositiveDefinite)?
+            .inverse();
         let others: Vec<usize> = (0..g).filter(|j| !vars.contains(j)).collect();
         let (a, b) = (vars.len(), others.len());
         let laa = DMatrix::from_fn(a, a, |i, j| lambda[(vars[i], vars[j])]);
         let lab = DMatrix::from_fn(a, b, |i, j| lambda[(vars[i], others[j])]);
-        let laa_inv = laa.cholesky().ok_or(GaussianError::NotPositiveDefinite)?.inverse();
+        let laa_inv = laa
+            .cholesky()
+            .ok_or(GaussianError::NotPositiveDefinite)?
+            .inverse();
         let laa_inv = (&laa_inv + laa_inv.transpose()) * 0.5;
-        let chol = laa_inv.clone().cholesky().ok_or(GaussianError::NotPositiveDefinite)?.l();
+        let chol = laa_inv
+            .clone()
+            .cholesky()
+            .ok_or(GaussianError::NotPositiveDefinite)?
+            .l();
         let gain = &laa_inv * &lab;
         let log_det: f64 = (0..a).map(|i| chol[(i, i)].ln()).sum();
         Ok(Conditional {
             vars: vars.to_vec(),
             others,
             chol: (0..a * a).map(|k| chol[(k / a, k % a)]).collect(),
-            gain: (0..a * b).map(|k| gain[(k / b.max(1), k % b.max(1))]).collect(),
+            gain: (0..a * b)
+                .map(|k| gain[(k / b.max(1), k % b.max(1))])
+                .collect(),
             log_norm: -log_det - 0.5 * a as f64 * (2.0 * std::f64::consts::PI).ln(),
         })
     }
@@ -216,7 +254,11 @@ impl Conditional {
             let mut m = mu[v];
             let k = &self.gain[i * b..(i + 1) * b];
             for (&kij, &o) in k.iter().zip(&self.others) {
-                let d = if periodic[o] { angle_difference(g[o], mu[o]) } else { g[o] - mu[o] };
+                let d = if periodic[o] {
+                    angle_difference(g[o], mu[o])
+                } else {
+                    g[o] - mu[o]
+                };
                 m -= kij * d;
             }
             out[i] = m;
@@ -303,7 +345,11 @@ mod tests {
         let c = m.conditional(&[1]).unwrap();
         // Σ_{1|0,2} = Σ11 − Σ1B Σ_BB⁻¹ Σ_B1 with B = {0, 2}: Σ_BB is diagonal here.
         let want = 9e-4 - 1e-4 * 1e-4 / 4e-4 - 2e-3 * 2e-3 / 0.04;
-        assert!((c.chol[0] * c.chol[0] - want).abs() < 1e-15, "{} vs {want}", c.chol[0] * c.chol[0]);
+        assert!(
+            (c.chol[0] * c.chol[0] - want).abs() < 1e-15,
+            "{} vs {want}",
+            c.chol[0] * c.chol[0]
+        );
         // Mean shift: K = Σ1B Σ_BB⁻¹ (with the sign convention μ − K(g_B − μ_B) → −K = Σ1B Σ_BB⁻¹).
         let mu = [0.15, 1.9, 3.0];
         let g = [0.17, 0.0, 3.1];
@@ -315,19 +361,31 @@ mod tests {
 
     #[test]
     fn fit_recovers_a_planted_linear_mean() {
-        let features = Features { backbone: vec![(0, 1)] };
+        let features = Features {
+            backbone: vec![(0, 1)],
+        };
         let mut qs = Vec::new();
         let mut s = 1u64;
         let mut uni = || {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (s >> 11) as f64 / (1u64 << 53) as f64
         };
         for _ in 0..4000 {
-            let (phi, psi) = (uni() * std::f64::consts::TAU - std::f64::consts::PI, uni() * std::f64::consts::TAU - std::f64::consts::PI);
+            let (phi, psi) = (
+                uni() * std::f64::consts::TAU - std::f64::consts::PI,
+                uni() * std::f64::consts::TAU - std::f64::consts::PI,
+            );
             let noise = (uni() - 0.5) * 0.002;
             let bond = 0.15 + 0.01 * phi.cos() - 0.005 * (phi.sin() * psi.cos()) + noise;
             let tors = std::f64::consts::PI - 0.05 + 0.1 * psi.sin() + (uni() - 0.5) * 0.02;
-            qs.push(vec![phi, psi, bond, timewarp_mol::geometry::wrap_angle(tors)]);
+            qs.push(vec![
+                phi,
+                psi,
+                bond,
+                timewarp_mol::geometry::wrap_angle(tors),
+            ]);
         }
         let refs: Vec<&[f64]> = qs.iter().map(|q| q.as_slice()).collect();
         let m = GaussianModel::fit(vec![2, 3], vec![false, true], features.clone(), &refs).unwrap();
@@ -338,8 +396,16 @@ mod tests {
         let bond = 0.15 + 0.01 * 0.3f64.cos() - 0.005 * (0.3f64.sin() * (-2.0f64).cos());
         assert!((mu[0] - bond).abs() < 1e-4, "{} vs {bond}", mu[0]);
         let tors = std::f64::consts::PI - 0.05 + 0.1 * (-2.0f64).sin();
-        assert!(angle_difference(mu[1], tors).abs() < 2e-3, "{} vs {tors}", mu[1]);
+        assert!(
+            angle_difference(mu[1], tors).abs() < 2e-3,
+            "{} vs {tors}",
+            mu[1]
+        );
         // Residual std of the bond: uniform noise of width 0.002 → 0.002/√12.
-        assert!((m.std(0) - 0.002 / 12f64.sqrt()).abs() < 5e-5, "{}", m.std(0));
+        assert!(
+            (m.std(0) - 0.002 / 12f64.sqrt()).abs() < 5e-5,
+            "{}",
+            m.std(0)
+        );
     }
 }

@@ -89,7 +89,11 @@ pub struct MoleculeIdentity {
 impl MoleculeIdentity {
     pub fn of(top: &Topology) -> Self {
         MoleculeIdentity {
-            residues: top.residues.iter().map(|r| format!("{} {}", r.name, r.number)).collect(),
+            residues: top
+                .residues
+                .iter()
+                .map(|r| format!("{} {}", r.name, r.number))
+                .collect(),
             atoms: top
                 .atoms
                 .iter()
@@ -103,7 +107,11 @@ impl MoleculeIdentity {
 
     /// `ACE-ALA-NME`.
     pub fn sequence(&self) -> String {
-        self.residues.iter().map(|r| r.split(' ').next().unwrap_or("")).collect::<Vec<_>>().join("-")
+        self.residues
+            .iter()
+            .map(|r| r.split(' ').next().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("-")
     }
 }
 
@@ -139,7 +147,11 @@ pub struct FittedKernel {
 impl FittedKernel {
     /// Reads a kernel from `path` (a `kernel.json`, or a folder holding one).
     pub fn load(path: &Path) -> Result<FittedKernel, SampleError> {
-        let file = if path.is_dir() { path.join(KERNEL_JSON) } else { path.to_path_buf() };
+        let file = if path.is_dir() {
+            path.join(KERNEL_JSON)
+        } else {
+            path.to_path_buf()
+        };
         let kernel: FittedKernel = timewarp_rundir::read_json(&file)?;
         if kernel.format != KERNEL_FORMAT || kernel.version != KERNEL_VERSION {
             return Err(SampleError::Kernel(format!(
@@ -149,7 +161,9 @@ impl FittedKernel {
                 kernel.version
             )));
         }
-        kernel.validate().map_err(|m| SampleError::Kernel(format!("{}: {m}", file.display())))?;
+        kernel
+            .validate()
+            .map_err(|m| SampleError::Kernel(format!("{}: {m}", file.display())))?;
         Ok(kernel)
     }
 
@@ -172,7 +186,14 @@ impl FittedKernel {
             return Err("the Gaussian's arrays do not match its dimension".into());
         }
         let in_range = |i: usize| i < d;
-        if !self.gaussian.dofs.iter().all(|&i| in_range(i)) || !self.gaussian.features.backbone.iter().all(|&(a, b)| in_range(a) && in_range(b)) {
+        if !self.gaussian.dofs.iter().all(|&i| in_range(i))
+            || !self
+                .gaussian
+                .features
+                .backbone
+                .iter()
+                .all(|&(a, b)| in_range(a) && in_range(b))
+        {
             return Err("a Gaussian coordinate index is out of range".into());
         }
         let mut covered = vec![0u32; d];
@@ -195,7 +216,10 @@ impl FittedKernel {
             }
         }
         if let Some(i) = covered.iter().position(|&c| c != 1) {
-            return Err(format!("coordinate {i} is moved by {} blocks (must be exactly one)", covered[i]));
+            return Err(format!(
+                "coordinate {i} is moved by {} blocks (must be exactly one)",
+                covered[i]
+            ));
         }
         Ok(())
     }
@@ -214,11 +238,19 @@ impl FittedKernel {
                 other.atoms.len()
             )))
         };
-        if let Some(i) = (0..mine.atoms.len().max(other.atoms.len())).find(|&i| mine.atoms.get(i) != other.atoms.get(i)) {
+        if let Some(i) = (0..mine.atoms.len().max(other.atoms.len()))
+            .find(|&i| mine.atoms.get(i) != other.atoms.get(i))
+        {
             let show = |v: Option<&String>| v.cloned().unwrap_or_else(|| "nothing".into());
-            return differ(format!("atom {} is {} in the kernel, {} in {what}", i + 1, show(mine.atoms.get(i)), show(other.atoms.get(i))));
+            return differ(format!(
+                "atom {} is {} in the kernel, {} in {what}",
+                i + 1,
+                show(mine.atoms.get(i)),
+                show(other.atoms.get(i))
+            ));
         }
-        let zm = ZMatrix::from_topology(top).map_err(|e| SampleError::Kernel(format!("{what}: {e}")))?;
+        let zm =
+            ZMatrix::from_topology(top).map_err(|e| SampleError::Kernel(format!("{what}: {e}")))?;
         if zm != self.zmatrix {
             return differ("the bonds differ".into());
         }

@@ -47,10 +47,21 @@ impl ChartMoves {
         let conditionals = kernel
             .blocks
             .iter()
-            .map(|b| kernel.gaussian.conditional(&b.gaussian).map_err(|e| SampleError::Kernel(format!("block {}: {e}", b.label))))
+            .map(|b| {
+                kernel
+                    .gaussian
+                    .conditional(&b.gaussian)
+                    .map_err(|e| SampleError::Kernel(format!("block {}: {e}", b.label)))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let (f, g) = (kernel.gaussian.features.len(), kernel.gaussian.dim());
-        Ok(ChartMoves { kernel, conditionals, features: vec![0.0; f], mu: vec![0.0; g], g: vec![0.0; g] })
+        Ok(ChartMoves {
+            kernel,
+            conditionals,
+            features: vec![0.0; f],
+            mu: vec![0.0; g],
+            g: vec![0.0; g],
+        })
     }
 
     pub fn kernel(&self) -> &FittedKernel {
@@ -63,12 +74,24 @@ impl ChartMoves {
 
     /// Largest number of Gaussian variables in a block.
     pub fn max_block_dim(&self) -> usize {
-        self.kernel.blocks.iter().map(|b| b.gaussian.len()).max().unwrap_or(0)
+        self.kernel
+            .blocks
+            .iter()
+            .map(|b| b.gaussian.len())
+            .max()
+            .unwrap_or(0)
     }
 
     /// Uniforms one move consumes.
     pub fn uniforms(&self) -> usize {
-        FIXED_UNIFORMS + 2 * self.kernel.blocks.iter().map(|b| b.rotors.len()).max().unwrap_or(0)
+        FIXED_UNIFORMS
+            + 2 * self
+                .kernel
+                .blocks
+                .iter()
+                .map(|b| b.rotors.len())
+                .max()
+                .unwrap_or(0)
     }
 
     pub fn conditional(&self, block: usize) -> &Conditional {
@@ -125,7 +148,11 @@ impl ChartMoves {
         for (r, rot) in block.rotors.iter().enumerate() {
             let from = [mv.q[rot.dof]];
             let mut to = [0.0];
-            rot.transitions.sample(&from, &u[FIXED_UNIFORMS + 2 * r..FIXED_UNIFORMS + 2 * r + 2], &mut to);
+            rot.transitions.sample(
+                &from,
+                &u[FIXED_UNIFORMS + 2 * r..FIXED_UNIFORMS + 2 * r + 2],
+                &mut to,
+            );
             mv.q_new[rot.dof] = to[0];
             log_f += rot.transitions.log_density(&from, &to);
             log_r += rot.transitions.log_density(&to, &from);
@@ -181,7 +208,11 @@ impl ChartMoves {
         let cond = &self.conditionals[mv.block];
         for (i, &v) in cond.vars.iter().enumerate() {
             let cur = mv.q[gm.dofs[v]];
-            eps[i] = if gm.periodic[v] { angle_difference(cur, mv.mean_reverse[i]) } else { cur - mv.mean_reverse[i] };
+            eps[i] = if gm.periodic[v] {
+                angle_difference(cur, mv.mean_reverse[i])
+            } else {
+                cur - mv.mean_reverse[i]
+            };
         }
         cond.whiten(&mut eps[..cond.vars.len()])
     }

@@ -20,8 +20,19 @@ impl FittedProposal {
     pub fn new(kernel: FittedKernel) -> Result<Self, SampleError> {
         let moves = ChartMoves::new(kernel)?;
         let a = moves.max_block_dim();
-        let shape = KernelShape { aux: 0, normals: a, uniforms: moves.uniforms() };
-        Ok(FittedProposal { moves, shape, mv: Move::default(), eps: vec![0.0; a], eps_new: vec![0.0; a], work: vec![0.0; a] })
+        let shape = KernelShape {
+            aux: 0,
+            normals: a,
+            uniforms: moves.uniforms(),
+        };
+        Ok(FittedProposal {
+            moves,
+            shape,
+            mv: Move::default(),
+            eps: vec![0.0; a],
+            eps_new: vec![0.0; a],
+            work: vec![0.0; a],
+        })
     }
 
     pub fn kernel(&self) -> &FittedKernel {
@@ -30,7 +41,13 @@ impl FittedProposal {
 
     /// One proposal from `x` into `y`: returns (log q(y|x), log q(x|y)) as densities of
     /// Cartesian positions at fixed pose; log q(x|y) = −∞ for a null move (y = x).
-    fn propose_one(&mut self, x: &[[f64; 3]], z: &[f64], u: &[f64], y: &mut [[f64; 3]]) -> (f64, f64) {
+    fn propose_one(
+        &mut self,
+        x: &[[f64; 3]],
+        z: &[f64],
+        u: &[f64],
+        y: &mut [[f64; 3]],
+    ) -> (f64, f64) {
         let mv = &mut self.mv;
         self.moves.plan(x, u, mv);
         let cond = self.moves.conditional(mv.block);
@@ -47,7 +64,10 @@ impl FittedProposal {
             for i in 0..a {
                 self.eps_new[i] = rho * self.eps[i] + c * z[i];
             }
-            let log_n = |d: &mut dyn Iterator<Item = f64>| d.map(|v| -0.5 * v * v).sum::<f64>() - a as f64 * (c.ln() + 0.5 * (2.0 * std::f64::consts::PI).ln());
+            let log_n = |d: &mut dyn Iterator<Item = f64>| {
+                d.map(|v| -0.5 * v * v).sum::<f64>()
+                    - a as f64 * (c.ln() + 0.5 * (2.0 * std::f64::consts::PI).ln())
+            };
             let f = log_n(&mut (0..a).map(|i| z[i]));
             let r = log_n(&mut (0..a).map(|i| (self.eps[i] - rho * self.eps_new[i]) / c));
             (f - cond.log_det(), r - cond.log_det())
@@ -60,7 +80,10 @@ impl FittedProposal {
         }
         let zm = &self.moves.kernel().zmatrix;
         zm.to_cartesian(&mv.q_new, &mv.pose, y);
-        (log_f - zm.log_jacobian(&mv.q_new), log_r - zm.log_jacobian(&mv.q))
+        (
+            log_f - zm.log_jacobian(&mv.q_new),
+            log_r - zm.log_jacobian(&mv.q),
+        )
     }
 }
 
@@ -73,7 +96,11 @@ impl ProposalKernel for FittedProposal {
         self.shape
     }
 
-    fn propose(&mut self, req: &ProposalRequest<'_>, out: &mut Proposals) -> Result<(), SampleError> {
+    fn propose(
+        &mut self,
+        req: &ProposalRequest<'_>,
+        out: &mut Proposals,
+    ) -> Result<(), SampleError> {
         let n = self.n_atoms();
         for k in 0..out.len() {
             let (z, u) = (req.z_of(k), req.u_of(k));

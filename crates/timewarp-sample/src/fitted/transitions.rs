@@ -27,8 +27,18 @@ pub struct TransitionHistogram {
 
 impl TransitionHistogram {
     /// Counts of the pairs `(from, to)` (angles in radians, `dims` per point), symmetrised.
-    pub fn fit(dims: usize, bins: usize, uniform_mix: f64, pairs: impl Iterator<Item = (Vec<f64>, Vec<f64>)>) -> Self {
-        let mut h = TransitionHistogram { dims, bins, uniform_mix, rows: vec![Vec::new(); bins.pow(dims as u32)] };
+    pub fn fit(
+        dims: usize,
+        bins: usize,
+        uniform_mix: f64,
+        pairs: impl Iterator<Item = (Vec<f64>, Vec<f64>)>,
+    ) -> Self {
+        let mut h = TransitionHistogram {
+            dims,
+            bins,
+            uniform_mix,
+            rows: vec![Vec::new(); bins.pow(dims as u32)],
+        };
         let mut dense: std::collections::BTreeMap<(u32, u32), f64> = Default::default();
         for (a, b) in pairs {
             let (ca, cb) = (h.cell(&a) as u32, h.cell(&b) as u32);
@@ -58,7 +68,9 @@ impl TransitionHistogram {
 
     /// The cell of a point (row-major over the dimensions).
     pub fn cell(&self, point: &[f64]) -> usize {
-        point[..self.dims].iter().fold(0, |c, &a| c * self.bins + self.bin(a))
+        point[..self.dims]
+            .iter()
+            .fold(0, |c, &a| c * self.bins + self.bin(a))
     }
 
     /// Total count of row a.
@@ -144,8 +156,10 @@ mod tests {
         let (a, b) = (h.cell(&[-2.0, 2.5]), h.cell(&[-1.2, -0.6]));
         let pa = h.row_sum(a);
         let pb = h.row_sum(b);
-        let ta = (h.log_transition(a, b).exp() - h.uniform_mix / h.n_cells() as f64) / (1.0 - h.uniform_mix);
-        let tb = (h.log_transition(b, a).exp() - h.uniform_mix / h.n_cells() as f64) / (1.0 - h.uniform_mix);
+        let ta = (h.log_transition(a, b).exp() - h.uniform_mix / h.n_cells() as f64)
+            / (1.0 - h.uniform_mix);
+        let tb = (h.log_transition(b, a).exp() - h.uniform_mix / h.n_cells() as f64)
+            / (1.0 - h.uniform_mix);
         assert!((pa * ta - pb * tb).abs() < 1e-12);
     }
 
@@ -158,7 +172,11 @@ mod tests {
         let mut to = [0.0; 2];
         for i in 0..n {
             // A deterministic low-discrepancy sequence of uniforms.
-            let u = [(i as f64 + 0.5) / n as f64, ((i * 7919) % n) as f64 / n as f64, ((i * 104_729) % n) as f64 / n as f64];
+            let u = [
+                (i as f64 + 0.5) / n as f64,
+                ((i * 7919) % n) as f64 / n as f64,
+                ((i * 104_729) % n) as f64 / n as f64,
+            ];
             h.sample(&from, &u, &mut to);
             assert!(to.iter().all(|t| *t >= -PI && *t <= PI));
             *counts.entry(h.cell(&to)).or_insert(0usize) += 1;
@@ -166,7 +184,10 @@ mod tests {
         let a = h.cell(&from);
         for (&cell, &c) in &counts {
             let p = h.log_transition(a, cell).exp();
-            assert!((c as f64 / n as f64 - p).abs() < 2e-3 + 0.01 * p, "cell {cell}: {c} vs {p}");
+            assert!(
+                (c as f64 / n as f64 - p).abs() < 2e-3 + 0.01 * p,
+                "cell {cell}: {c} vs {p}"
+            );
         }
     }
 

@@ -2,7 +2,9 @@
 //! machinery testable against known targets: a sign error in the density ratio or a dropped
 //! reverse density shows up as a biased histogram.
 
-use super::{as_vectors, as_vectors_mut, log_standard_normal, ProposalKernel, ProposalRequest, Proposals};
+use super::{
+    as_vectors, as_vectors_mut, log_standard_normal, ProposalKernel, ProposalRequest, Proposals,
+};
 use crate::SampleError;
 
 /// log N(a; m, s² I) for one set of 3-vectors: −‖a − m‖²/(2s²) − d log s − (d/2) log 2π.
@@ -32,7 +34,11 @@ impl ProposalKernel for GaussianRandomWalk {
         self.n_atoms
     }
 
-    fn propose(&mut self, req: &ProposalRequest<'_>, out: &mut Proposals) -> Result<(), SampleError> {
+    fn propose(
+        &mut self,
+        req: &ProposalRequest<'_>,
+        out: &mut Proposals,
+    ) -> Result<(), SampleError> {
         let n = self.n_atoms;
         for k in 0..out.len() {
             let r = k * n..(k + 1) * n;
@@ -43,8 +49,10 @@ impl ProposalKernel for GaussianRandomWalk {
             }
             out.w[3 * n * k..3 * n * (k + 1)].copy_from_slice(z_v.as_flattened());
             let (y, w) = (&out.y[r], out.w_of(k));
-            out.log_q_forward[k] = log_normal(y, |i, c| x[i][c], self.sigma) + log_standard_normal(w);
-            out.log_q_reverse[k] = log_normal(x, |i, c| y[i][c], self.sigma) + log_standard_normal(v);
+            out.log_q_forward[k] =
+                log_normal(y, |i, c| x[i][c], self.sigma) + log_standard_normal(w);
+            out.log_q_reverse[k] =
+                log_normal(x, |i, c| y[i][c], self.sigma) + log_standard_normal(v);
         }
         Ok(())
     }
@@ -66,7 +74,11 @@ impl ProposalKernel for GaussianIndependence {
         self.mean.len()
     }
 
-    fn propose(&mut self, req: &ProposalRequest<'_>, out: &mut Proposals) -> Result<(), SampleError> {
+    fn propose(
+        &mut self,
+        req: &ProposalRequest<'_>,
+        out: &mut Proposals,
+    ) -> Result<(), SampleError> {
         let n = self.mean.len();
         let mu = &self.mean;
         for k in 0..out.len() {
@@ -78,8 +90,10 @@ impl ProposalKernel for GaussianIndependence {
             out.w[3 * n * k..3 * n * (k + 1)].copy_from_slice(z_v.as_flattened());
             let (x, v) = (&req.x[r.clone()], req.v_of(k));
             let (y, w) = (&out.y[r], out.w_of(k));
-            out.log_q_forward[k] = log_normal(y, |i, c| mu[i][c], self.sigma) + log_standard_normal(w);
-            out.log_q_reverse[k] = log_normal(x, |i, c| mu[i][c], self.sigma) + log_standard_normal(v);
+            out.log_q_forward[k] =
+                log_normal(y, |i, c| mu[i][c], self.sigma) + log_standard_normal(w);
+            out.log_q_reverse[k] =
+                log_normal(x, |i, c| mu[i][c], self.sigma) + log_standard_normal(v);
         }
         Ok(())
     }
@@ -108,7 +122,11 @@ impl ProposalKernel for VelocityCoupledGaussian {
         self.n_atoms
     }
 
-    fn propose(&mut self, req: &ProposalRequest<'_>, out: &mut Proposals) -> Result<(), SampleError> {
+    fn propose(
+        &mut self,
+        req: &ProposalRequest<'_>,
+        out: &mut Proposals,
+    ) -> Result<(), SampleError> {
         let n = self.n_atoms;
         let (a, b) = (self.drift, self.carry);
         for k in 0..out.len() {
@@ -122,8 +140,10 @@ impl ProposalKernel for VelocityCoupledGaussian {
                 *w = std::array::from_fn(|c| b * v[i][c] + self.sigma_w * zv[c]);
             }
             let (y, w) = (&out.y[r], as_vectors(&out.w[3 * n * k..3 * n * (k + 1)]));
-            let forward = log_normal(y, |i, c| x[i][c] + a * v[i][c], self.sigma) + log_normal(w, |i, c| b * v[i][c], self.sigma_w);
-            let reverse = log_normal(x, |i, c| y[i][c] + a * w[i][c], self.sigma) + log_normal(v, |i, c| b * w[i][c], self.sigma_w);
+            let forward = log_normal(y, |i, c| x[i][c] + a * v[i][c], self.sigma)
+                + log_normal(w, |i, c| b * v[i][c], self.sigma_w);
+            let reverse = log_normal(x, |i, c| y[i][c] + a * w[i][c], self.sigma)
+                + log_normal(v, |i, c| b * w[i][c], self.sigma_w);
             out.log_q_forward[k] = forward;
             out.log_q_reverse[k] = reverse;
         }

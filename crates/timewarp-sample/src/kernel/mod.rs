@@ -28,7 +28,11 @@ impl KernelShape {
     /// A Cartesian kernel with velocities, like the Timewarp flow: 3N auxiliary components and
     /// the base noise (z_x, z_v) of 2 × 3N normals (positions first).
     pub fn cartesian(n_atoms: usize) -> Self {
-        KernelShape { aux: 3 * n_atoms, normals: 6 * n_atoms, uniforms: 0 }
+        KernelShape {
+            aux: 3 * n_atoms,
+            normals: 6 * n_atoms,
+            uniforms: 0,
+        }
     }
 }
 
@@ -141,7 +145,11 @@ pub trait ProposalKernel {
 
     /// Maps the base noise of every request slot to a proposal and fills `out` (already sized by
     /// the caller to `b` proposals).
-    fn propose(&mut self, req: &ProposalRequest<'_>, out: &mut Proposals) -> Result<(), SampleError>;
+    fn propose(
+        &mut self,
+        req: &ProposalRequest<'_>,
+        out: &mut Proposals,
+    ) -> Result<(), SampleError>;
 }
 
 /// log N(u; 0, I) summed over the components of `u`: −½‖u‖² − (d/2) log 2π.

@@ -3,8 +3,8 @@
 
 pub mod chain;
 
-use timewarp_ff::Potential;
 use timewarp_ff::constants::BOLTZ;
+use timewarp_ff::Potential;
 
 pub const TEMPERATURE: f64 = 310.0;
 
@@ -49,7 +49,9 @@ pub fn double_well_bin_probabilities(h: f64, lo: f64, hi: f64, bins: usize) -> V
         s * dx / 3.0
     };
     let w = (hi - lo) / bins as f64;
-    let mass: Vec<f64> = (0..bins).map(|i| simpson(lo + i as f64 * w, lo + (i + 1) as f64 * w)).collect();
+    let mass: Vec<f64> = (0..bins)
+        .map(|i| simpson(lo + i as f64 * w, lo + (i + 1) as f64 * w))
+        .collect();
     let z: f64 = mass.iter().sum();
     mass.iter().map(|m| m / z).collect()
 }
@@ -58,7 +60,9 @@ pub fn double_well_bin_probabilities(h: f64, lo: f64, hi: f64, bins: usize) -> V
 pub fn histogram(samples: &[f64], lo: f64, hi: f64, bins: usize) -> Vec<f64> {
     let mut h = vec![0.0; bins];
     for &s in samples {
-        let i = (((s - lo) / (hi - lo)) * bins as f64).floor().clamp(0.0, bins as f64 - 1.0) as usize;
+        let i = (((s - lo) / (hi - lo)) * bins as f64)
+            .floor()
+            .clamp(0.0, bins as f64 - 1.0) as usize;
         h[i] += 1.0;
     }
     h
@@ -67,7 +71,11 @@ pub fn histogram(samples: &[f64], lo: f64, hi: f64, bins: usize) -> Vec<f64> {
 /// Pearson's chi-square statistic of observed counts against expected probabilities.
 pub fn chi_square(observed: &[f64], p: &[f64]) -> f64 {
     let n: f64 = observed.iter().sum();
-    observed.iter().zip(p).map(|(o, p)| (o - n * p).powi(2) / (n * p)).sum()
+    observed
+        .iter()
+        .zip(p)
+        .map(|(o, p)| (o - n * p).powi(2) / (n * p))
+        .sum()
 }
 
 /// Upper α-quantile of the chi-square distribution with `dof` degrees of freedom
