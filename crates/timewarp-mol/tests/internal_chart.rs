@@ -355,8 +355,10 @@ fn disconnected_fragments_are_refused_by_name() {
     assert!(matches!(err, ZMatrixError::Disconnected { .. }), "{err}");
     let msg = err.to_string();
     assert!(msg.contains("not bonded") && msg.contains("ALA"), "{msg}");
-    let mut tiny = Topology::default();
-    tiny.atoms = top.atoms[..2].to_vec();
+    let tiny = Topology {
+        atoms: top.atoms[..2].to_vec(),
+        ..Default::default()
+    };
     assert!(matches!(
         ZMatrix::from_topology(&tiny),
         Err(ZMatrixError::TooFewAtoms(2))

@@ -352,7 +352,7 @@ pub fn inspect(
         )),
         Some(_) => refuse(format!("holds an unfinished run of `timewarp {}`; continue it with --resume, or choose another folder", record.command)),
         None if checkpointed && resume => Ok(FolderState::New),
-        None if checkpointed => refuse(format!("holds an unfinished run (a checkpoint); continue it with --resume, or choose another folder")),
+        None if checkpointed => refuse("holds an unfinished run (a checkpoint); continue it with --resume, or choose another folder".to_string()),
         None => {
             if dir.is_dir() {
                 let foreign: Vec<String> = std::fs::read_dir(dir)

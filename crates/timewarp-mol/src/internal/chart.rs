@@ -29,7 +29,7 @@ impl Default for Pose {
 impl Pose {
     /// origin + Σ_c local[c]·axes[c].
     #[inline]
-    fn to_lab(&self, local: [f64; 3]) -> Vec3 {
+    fn to_lab(self, local: [f64; 3]) -> Vec3 {
         let [ex, ey, ez] = self.axes;
         std::array::from_fn(|c| {
             self.origin[c] + local[0] * ex[c] + local[1] * ey[c] + local[2] * ez[c]
