@@ -566,5 +566,5 @@ fn forcefield_device_and_spacing_parse_in_their_crates() {
         "--device",
         "gpu",
     ]);
-    fails_naming(&o, &["--device must be cpu or cuda, got 'gpu'"]);
+    fails_naming(&o, &["--device", "device must be cpu or cuda, got 'gpu'"]);
 }

@@ -275,8 +275,6 @@ pub fn bench_sampler(
             "cuda (f32)",
         ),
         #[cfg(not(feature = "cuda"))]
-        ModelDevice::Cuda => Err(SampleError::Config(
-            "device = cuda, but timewarp was built without the `cuda` feature".into(),
-        )),
+        ModelDevice::Cuda => Err(SampleError::Config(ModelDevice::CUDA_NOT_BUILT.into())),
     }
 }

@@ -330,9 +330,7 @@ fn run_command(
             )?,
             #[cfg(not(feature = "cuda"))]
             ModelDevice::Cuda => {
-                return Err(SampleError::Config(
-                    "device = cuda, but timewarp was built without the `cuda` feature".into(),
-                ))
+                return Err(SampleError::Config(ModelDevice::CUDA_NOT_BUILT.into()))
             }
         },
     };

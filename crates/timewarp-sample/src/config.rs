@@ -23,6 +23,13 @@ pub enum ModelDevice {
     Cuda,
 }
 
+impl ModelDevice {
+    /// What `device = cuda` means in a build without the `cuda` feature (every dispatch on
+    /// the device says the same).
+    pub const CUDA_NOT_BUILT: &'static str = "device = cuda, but timewarp was built without the \
+        `cuda` feature: rebuild with `cargo build --release --features cuda`";
+}
+
 impl std::str::FromStr for ModelDevice {
     type Err = String;
 

@@ -46,9 +46,5 @@ pub type CudaBackend = burn::backend::Autodiff<burn::backend::Cuda>;
 /// The error of `device = cuda` in a build without the `cuda` feature.
 #[cfg(not(feature = "cuda"))]
 fn cuda_not_built() -> TrainError {
-    TrainError::Config(
-        "device = cuda, but timewarp was built without the `cuda` feature: rebuild with \
-         `cargo build --release --features cuda`"
-            .into(),
-    )
+    TrainError::Config(ModelDevice::CUDA_NOT_BUILT.into())
 }

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 use timewarp_ff::Potential;
 use timewarp_md::{LangevinMiddle, LangevinMiddleIntegrator, MdState};
+use timewarp_sample::ModelDevice;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -35,7 +36,7 @@ pub struct Args {
     proposals: Vec<usize>,
     /// cpu or cuda (flow rows).
     #[arg(long, default_value = "cpu")]
-    device: String,
+    device: ModelDevice,
     /// Seconds per measurement (roughly).
     #[arg(long, default_value_t = 2.0)]
     seconds: f64,
@@ -116,7 +117,7 @@ pub fn main(args: Args, _quiet: bool) -> Result<()> {
             batch: args.batch,
             ..Default::default()
         };
-        let device = super::sample::device(&args.device)?;
+        let device = args.device;
         let (warmup, timed) = if device == timewarp_train::ModelDevice::Cuda {
             (5, 20)
         } else {
@@ -141,7 +142,7 @@ pub fn main(args: Args, _quiet: bool) -> Result<()> {
     if let Some(model) = &args.model {
         let cfg = timewarp_sample::BenchConfig {
             proposals: args.proposals.clone(),
-            device: super::sample::device(&args.device)?,
+            device: args.device,
             ..Default::default()
         };
         let source = timewarp_sample::ProposalSource::Flow {

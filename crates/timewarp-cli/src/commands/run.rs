@@ -3,6 +3,7 @@
 use crate::pipeline::{self, PipelineConfig, DEFAULT_CONFIG};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
+use timewarp_sample::ModelDevice;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -16,7 +17,7 @@ pub struct Args {
     out: Option<PathBuf>,
     /// Train and sample on cpu or cuda.
     #[arg(long)]
-    device: Option<String>,
+    device: Option<ModelDevice>,
     /// Redo this stage and every stage after it: their folders are removed first (md, kernel,
     /// model, finetune, sample, sample-fitted, explore, report). A stage whose settings changed
     /// is otherwise refused, so that nothing is replaced without being asked.

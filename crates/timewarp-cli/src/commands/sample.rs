@@ -51,7 +51,7 @@ pub struct ChainArgs {
     equilibrate_ps: Option<f64>,
     /// cpu or cuda (where a flow runs).
     #[arg(long)]
-    device: Option<String>,
+    device: Option<ModelDevice>,
     /// Continue from the checkpoint in --out.
     #[arg(long)]
     pub resume: bool,
@@ -72,8 +72,8 @@ impl ChainArgs {
         if let Some(v) = self.equilibrate_ps {
             s.equilibrate_ps = v;
         }
-        if let Some(v) = &self.device {
-            s.device = device(v)?;
+        if let Some(v) = self.device {
+            s.device = v;
         }
         Ok(())
     }
@@ -110,11 +110,6 @@ pub struct Args {
     /// Proposals drawn per MH iteration (batch B; default 100 for a flow, 1 for a fitted kernel).
     #[arg(long)]
     proposals: Option<usize>,
-}
-
-/// Parses `--device` (`cpu` or `cuda`; the names are timewarp-sample's).
-pub fn device(s: &str) -> Result<ModelDevice> {
-    s.parse().map_err(|e| anyhow::anyhow!("--{e}"))
 }
 
 pub fn main(args: Args, quiet: bool) -> Result<()> {

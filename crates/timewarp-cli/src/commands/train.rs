@@ -6,6 +6,7 @@ use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use timewarp_rundir::RunControl;
+use timewarp_sample::ModelDevice;
 use timewarp_train::{TrainConfig, TrainSummary};
 
 #[derive(clap::Args)]
@@ -43,7 +44,7 @@ pub struct Args {
     lr: Option<f64>,
     /// cpu or cuda (needs a build with `--features cuda`).
     #[arg(long, default_value = "cpu")]
-    device: String,
+    device: ModelDevice,
     /// Seed of the weights, data order and augmentation.
     #[arg(long)]
     seed: Option<u64>,
@@ -82,14 +83,7 @@ pub fn main(args: Args, quiet: bool) -> Result<()> {
     if let Some(v) = args.seed {
         cfg.seed = v;
     }
-    let summary = run(
-        &cfg,
-        &args.data,
-        &args.out,
-        &args.device,
-        args.resume,
-        quiet,
-    )?;
+    let summary = run(&cfg, &args.data, &args.out, args.device, args.resume, quiet)?;
     print_summary(&summary);
     Ok(())
 }
@@ -99,7 +93,7 @@ pub fn run(
     cfg: &TrainConfig,
     data: &[PathBuf],
     out: &Path,
-    device: &str,
+    device: ModelDevice,
     resume: bool,
     quiet: bool,
 ) -> Result<TrainSummary> {
@@ -116,7 +110,6 @@ pub fn run(
     let control = RunControl::new(resume, &progress)
         .with_status(&status)
         .with_file("config.toml", config);
-    let device = super::sample::device(device)?;
     let summary = timewarp_train::train_on_device(cfg, data, out, &control, device)
         .with_context(|| format!("training into {} failed", out.display()))?;
     bar.finish();

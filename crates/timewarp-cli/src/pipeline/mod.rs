@@ -25,7 +25,7 @@ use timewarp_analysis::report::SampleSet;
 use timewarp_analysis::Metrics;
 use timewarp_flow::Chart;
 use timewarp_sample::fitted::FitConfig;
-use timewarp_sample::ProposalSource;
+use timewarp_sample::{ModelDevice, ProposalSource};
 
 use crate::commands;
 use crate::config::{write_toml_atomic, ForceFieldSettings};
@@ -45,7 +45,7 @@ pub struct RunSettings {
     /// Output folder.
     pub out: PathBuf,
     /// cpu or cuda, for training and sampling.
-    pub device: String,
+    pub device: ModelDevice,
 }
 
 impl Default for RunSettings {
@@ -53,7 +53,7 @@ impl Default for RunSettings {
         Self {
             pdb: None,
             out: PathBuf::from("timewarp-run"),
-            device: "cpu".into(),
+            device: ModelDevice::Cpu,
         }
     }
 }
@@ -194,7 +194,7 @@ pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<Metrics> {
     let _lock = timewarp_rundir::FolderLock::acquire(&layout.out, "timewarp run")?;
     let t0 = Instant::now();
     let name = timewarp_md::name_from_path(&pdb);
-    let device = cfg.run.device.clone();
+    let device = cfg.run.device;
 
     cfg.md.name.get_or_insert_with(|| name.clone());
     stage("md", &layout.md, || {
@@ -215,7 +215,7 @@ pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<Metrics> {
             &train,
             std::slice::from_ref(&layout.md),
             &layout.model,
-            &device,
+            device,
             true,
             quiet,
         )?;
@@ -228,7 +228,7 @@ pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<Metrics> {
                 &ft,
                 std::slice::from_ref(&layout.md),
                 &layout.finetune,
-                &device,
+                device,
                 true,
                 quiet,
             )?;
@@ -238,10 +238,9 @@ pub fn run(mut cfg: PipelineConfig, quiet: bool) -> Result<Metrics> {
     }
 
     let start = first_state0(&layout.md)?;
-    let model_device = commands::sample::device(&device)?;
     let tau = chain_tau_ps(&cfg, chart);
     for chain in [&mut cfg.sample.chain, &mut cfg.explore.chain] {
-        chain.device = model_device;
+        chain.device = device;
         chain.name.get_or_insert_with(|| name.clone());
         chain.tau_ps.get_or_insert(tau);
     }
