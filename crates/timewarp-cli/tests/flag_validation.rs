@@ -186,3 +186,33 @@ fn misspelt_config_section_is_refused_by_every_command() {
         assert!(!Path::new(out).exists(), "{name}: {e}");
     }
 }
+
+#[test]
+fn analyze_refuses_out_of_range_settings_naming_the_key_before_writing() {
+    let dir = scratch("analyze-range");
+    let out = dir.join("out");
+    for (key, value) in [
+        ("min_ess", "-1.0"),
+        ("min_state_population", "1.5"),
+        ("tica_lag", "0"),
+    ] {
+        let config = dir.join(format!("{key}.toml"));
+        std::fs::write(&config, format!("[analyze]\n{key} = {value}\n")).unwrap();
+        let args = [
+            "analyze",
+            "--md",
+            TESTDATA,
+            "--samples",
+            TESTDATA,
+            "--out",
+            out.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ];
+        fails_naming(&timewarp(&args), &["[analyze]", key]);
+        assert!(
+            !out.exists(),
+            "{key}: the refused analysis wrote its folder"
+        );
+    }
+}

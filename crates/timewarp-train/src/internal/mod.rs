@@ -224,6 +224,82 @@ fn save<B: AutodiffBackend>(
     })
 }
 
+/// The fitted kernel the flow refines: the one in the checkpoint being continued, else in
+/// `init_from`, else `cfg.kernel`.
+fn kernel_to_refine(
+    cfg: &TrainConfig,
+    last: Option<&Path>,
+    resume: bool,
+) -> Result<FittedKernel, TrainError> {
+    let kernel_dir = match (last, &cfg.init_from) {
+        (Some(d), _) if resume => d.to_path_buf(),
+        (_, Some(d)) => d.clone(),
+        _ => cfg.kernel.clone().ok_or_else(|| {
+            TrainError::Config(
+                "an internal-chart flow refines a fitted kernel: give --kernel KERNEL (made by \
+                 `timewarp fit`)"
+                    .into(),
+            )
+        })?,
+    };
+    FittedKernel::load(&kernel_dir).map_err(|e| TrainError::Config(e.to_string()))
+}
+
+/// The flow, optimiser and training state to go on with: those of the last checkpoint when
+/// resuming, else a fresh start (from `init_from`, or the identity flow: the fitted kernel).
+#[allow(clippy::type_complexity)]
+fn start_or_continue<B: AutodiffBackend>(
+    cfg: &TrainConfig,
+    flow_cfg: &timewarp_flow::FlowConfig,
+    last: Option<&Path>,
+    resume: bool,
+    device: &B::Device,
+) -> Result<
+    (
+        TimewarpFlow<B>,
+        Optim<TimewarpFlow<B>, B>,
+        TrainState,
+        Option<u64>,
+    ),
+    TrainError,
+> {
+    let started = match (resume, last) {
+        (true, Some(dir)) => {
+            let flow: TimewarpFlow<B> =
+                load_checkpoint(dir, device).map_err(|e| TrainError::Checkpoint {
+                    path: dir.to_path_buf(),
+                    detail: e.to_string(),
+                })?;
+            let opt_path = dir.join(OPTIMISER_FILE);
+            let bytes = std::fs::read(&opt_path).map_err(TrainError::io(&opt_path))?;
+            let optim = Optim::new().load(&bytes, &flow, device).map_err(|detail| {
+                TrainError::Checkpoint {
+                    path: opt_path.clone(),
+                    detail,
+                }
+            })?;
+            let state = read_state(dir)?;
+            let from = Some(state.step);
+            (flow, optim, state, from)
+        }
+        _ => {
+            let flow = match &cfg.init_from {
+                Some(dir) => {
+                    load_checkpoint::<B>(dir, device).map_err(|e| TrainError::Checkpoint {
+                        path: dir.clone(),
+                        detail: e.to_string(),
+                    })?
+                }
+                None => TimewarpFlow::try_new(flow_cfg, cfg.seed, device)
+                    .map_err(|e| TrainError::Config(e.to_string()))?
+                    .with_identity_couplings(),
+            };
+            (flow, Optim::new(), TrainState::fresh(cfg.seed), None)
+        }
+    };
+    Ok(started)
+}
+
 /// Trains an internal-chart flow on the MD under `data` into the run folder `out`, refining the
 /// fitted kernel `cfg.kernel` (or, when resuming or starting from `init_from`, the kernel in
 /// that checkpoint).
@@ -247,19 +323,7 @@ pub fn train_internal<B: AutodiffBackend>(
             out.display()
         )));
     }
-    // The kernel: from the checkpoint being continued, else init_from, else `kernel`.
-    let kernel_dir = match (&last, &cfg.init_from) {
-        (Some(d), _) if resume => d.clone(),
-        (_, Some(d)) => d.clone(),
-        _ => cfg.kernel.clone().ok_or_else(|| {
-            TrainError::Config(
-                "an internal-chart flow refines a fitted kernel: give --kernel KERNEL (made by \
-                 `timewarp fit`)"
-                    .into(),
-            )
-        })?,
-    };
-    let kernel = FittedKernel::load(&kernel_dir).map_err(|e| TrainError::Config(e.to_string()))?;
+    let kernel = kernel_to_refine(cfg, last.as_deref(), resume)?;
     let frames = ChartFrames::load(
         &kernel,
         data,
@@ -279,40 +343,8 @@ pub fn train_internal<B: AutodiffBackend>(
     let mut moves =
         ChartMoves::new(kernel.clone()).map_err(|e| TrainError::Config(e.to_string()))?;
 
-    let (mut flow, mut optim, mut state, resumed_from) = match (resume, &last) {
-        (true, Some(dir)) => {
-            let flow: TimewarpFlow<B> =
-                load_checkpoint(dir, device).map_err(|e| TrainError::Checkpoint {
-                    path: dir.clone(),
-                    detail: e.to_string(),
-                })?;
-            let opt_path = dir.join(OPTIMISER_FILE);
-            let bytes = std::fs::read(&opt_path).map_err(TrainError::io(&opt_path))?;
-            let optim = Optim::new().load(&bytes, &flow, device).map_err(|detail| {
-                TrainError::Checkpoint {
-                    path: opt_path.clone(),
-                    detail,
-                }
-            })?;
-            let state = read_state(dir)?;
-            let from = Some(state.step);
-            (flow, optim, state, from)
-        }
-        _ => {
-            let flow = match &cfg.init_from {
-                Some(dir) => {
-                    load_checkpoint::<B>(dir, device).map_err(|e| TrainError::Checkpoint {
-                        path: dir.clone(),
-                        detail: e.to_string(),
-                    })?
-                }
-                None => TimewarpFlow::try_new(&flow_cfg, cfg.seed, device)
-                    .map_err(|e| TrainError::Config(e.to_string()))?
-                    .with_identity_couplings(),
-            };
-            (flow, Optim::new(), TrainState::fresh(cfg.seed), None)
-        }
-    };
+    let (mut flow, mut optim, mut state, resumed_from) =
+        start_or_continue::<B>(cfg, &flow_cfg, last.as_deref(), resume, device)?;
     if flow.config().chart != Chart::Internal {
         return Err(TrainError::Config(
             "the model to continue is not an internal-chart flow".into(),
