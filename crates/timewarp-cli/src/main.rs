@@ -22,7 +22,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// The whole pipeline (MD → training → MCMC + exploration → report); no argument: alanine dipeptide.
+    /// The whole pipeline (MD → training → MCMC + exploration → report); no argument: alanine
+    /// dipeptide.
     Run(commands::run::Args),
     /// Build an ACE/NME-capped peptide from a sequence, with all hydrogens, minimised.
     Build(commands::build::Args),
@@ -30,7 +31,8 @@ enum Command {
     Energy(commands::energy::Args),
     /// Langevin molecular dynamics in the official Timewarp trajectory layout.
     Md(commands::md::Args),
-    /// Fit the internal-coordinate proposal (φ/ψ transition histograms + conditional Gaussian) to MD.
+    /// Fit the internal-coordinate proposal (φ/ψ transition histograms + conditional Gaussian) to
+    /// MD.
     Fit(commands::fit::Args),
     /// Train the Timewarp flow on MD pairs (x(t), x(t+τ)).
     Train(commands::train::Args),

@@ -80,7 +80,8 @@ impl SystemOptions {
         Ok(SystemOptions { gb, ..self })
     }
 
-    /// The name of the force field of these options (inverse of [`SystemOptions::with_forcefield`]).
+    /// The name of the force field of these options (inverse of
+    /// [`SystemOptions::with_forcefield`]).
     pub fn forcefield_name(&self) -> &'static str {
         match self.gb {
             Some(GbModel::Obc1) => "amber14-obc1",

@@ -1,4 +1,5 @@
-//! MD data sets of many peptides (`timewarp md --sequences …`, `--all-dipeptides`, `--pdb 'dir/*.pdb'`):
+//! MD data sets of many peptides (`timewarp md --sequences …`, `--all-dipeptides`, `--pdb
+//! 'dir/*.pdb'`):
 //! the training data of a transferable Timewarp model.
 //!
 //! [`run_md_dataset`] runs the same [`MdConfig`] for every peptide, one peptide after another

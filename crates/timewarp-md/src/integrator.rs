@@ -288,7 +288,8 @@ mod tests {
 
     #[test]
     fn friction_zero_is_leapfrog_verlet() {
-        // With γ = 0 the update is v(t+Δt/2) = v(t−Δt/2) + Δt F(x(t))/m, x(t+Δt) = x(t) + Δt v(t+Δt/2).
+        // With γ = 0 the update is v(t+Δt/2) = v(t−Δt/2) + Δt F(x(t))/m, x(t+Δt) = x(t) + Δt
+        // v(t+Δt/2).
         let chain = HarmonicChain::new(5);
         let masses = chain.masses();
         let p = LangevinMiddle {

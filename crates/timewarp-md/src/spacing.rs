@@ -114,7 +114,8 @@ mod tests {
 
     #[test]
     fn log_spacing_matches_the_official_data_layout() {
-        // implicit-2olx-traj-arrays.npz: steps 20000, 20001, 20010, 20100, 21000, ... with burn-in 20000
+        // implicit-2olx-traj-arrays.npz: steps 20000, 20001, 20010, 20100, 21000, ... with burn-in
+        // 20000
         let s = Spacing::log(1000);
         let frames: Vec<u64> = (0..=3000).filter(|&p| s.is_frame(p)).collect();
         assert_eq!(

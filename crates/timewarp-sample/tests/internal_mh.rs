@@ -1,6 +1,7 @@
 //! Exact Metropolis–Hastings in the internal-coordinate chart, tested on a 4-atom chain whose
 //! Boltzmann marginals are known in closed form: with U = Σ ½k_b(b − b₀)² + Σ ½k_a(a − a₀)² +
-//! V(t), the bond marginal is ∝ b² e^{−βk_b(b−b₀)²/2}, the angle marginal ∝ sin a e^{−βk_a(a−a₀)²/2}
+//! V(t), the bond marginal is ∝ b² e^{−βk_b(b−b₀)²/2}, the angle marginal ∝ sin a
+//! e^{−βk_a(a−a₀)²/2}
 //! (the Jacobian of the chart) and the torsion marginal ∝ e^{−βV(t)}. χ² tests at α = 10⁻³ with
 //! fixed seeds; a kernel that drops the Jacobian or the reverse density must fail them.
 

@@ -7,7 +7,8 @@ use timewarp_ff::{EnergyTerms, ForceField, NonbondedMethod, SystemOptions};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Structure (PDB; all hydrogens present). With several MODELs, the first is used unless --model.
+    /// Structure (PDB; all hydrogens present). With several MODELs, the first is used unless
+    /// --model.
     #[arg(long)]
     pdb: PathBuf,
     /// TOML file whose `[forcefield]` section sets the force field and cutoff (the file of

@@ -1,4 +1,5 @@
-//! `timewarp explore`: fast, biased exploration with flow (or fitted) proposals. A proposal is accepted when
+//! `timewarp explore`: fast, biased exploration with flow (or fitted) proposals. A proposal is
+//! accepted when
 //! U(y) − U(x) ≤ threshold and no stereocentre flips; there is no density ratio, so the chain
 //! does NOT sample the Boltzmann distribution — it finds metastable states quickly.
 

@@ -26,7 +26,8 @@ pub struct Args {
     /// Data set of capped peptides built from sequences, comma-separated: `AK,GW,AH(HID)E`.
     #[arg(long, value_delimiter = ',')]
     sequences: Vec<String>,
-    /// Data set of the sequences in FILE: one per line, `#` starts a comment, blank lines are ignored.
+    /// Data set of the sequences in FILE: one per line, `#` starts a comment, blank lines are
+    /// ignored.
     #[arg(long)]
     sequence_file: Option<PathBuf>,
     /// Data set of the 400 capped dipeptides of the 20 standard amino acids.
@@ -183,7 +184,8 @@ pub fn main(args: Args, quiet: bool) -> Result<()> {
         cfg.threads = v;
     }
     if let Some(v) = args.seed {
-        // config.toml (TOML) holds signed 64-bit integers only: a larger seed could not be written back.
+        // config.toml (TOML) holds signed 64-bit integers only: a larger seed could not be written
+        // back.
         if v > i64::MAX as u64 {
             bail!("--seed {v} is too large: at most {}", i64::MAX);
         }

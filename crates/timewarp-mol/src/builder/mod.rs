@@ -272,7 +272,8 @@ fn place_residue(
         .collect()
 }
 
-/// Covalent bonds implied by the templates: the Z-matrix spanning tree of each residue (every atom to the atom it is
+/// Covalent bonds implied by the templates: the Z-matrix spanning tree of each residue (every atom
+/// to the atom it is
 /// placed from, the peptide bond included), plus the ring closures.
 #[cfg(test)]
 fn template_bonds(chain: &[&ResidueTemplate], topology: &Topology) -> Vec<(usize, usize)> {

@@ -2,7 +2,8 @@
 //!
 //! A sequence is a string of one-letter amino-acid codes, upper or lower case, read N → C
 //! (`AKWE`, `akwe`); whitespace before and after it is ignored, whitespace inside it is an error
-//! (`AK W` is more likely two sequences or a typo than `AKW`). Each letter gets its usual protonation state at
+//! (`AK W` is more likely two sequences or a typo than `AKW`). Each letter gets its usual
+//! protonation state at
 //! pH 7: HIS → HIE (neutral, H on Nε2), ASP/GLU charged (−1), LYS/ARG charged (+1), CYS neutral.
 //! Another state is chosen by writing its ff14SB residue name in parentheses right after the
 //! letter:

@@ -64,7 +64,8 @@ pub(crate) enum Place {
         side: Side,
     },
     /// Trigonal (sp2) substituent: in the plane of (a1, centre, a2), along the bisector of the
-    /// exterior angle, so that ∠(a1, centre, atom) = ∠(a2, centre, atom) = 180° − ∠(a1,centre,a2)/2.
+    /// exterior angle, so that ∠(a1, centre, atom) = ∠(a2, centre, atom) = 180° −
+    /// ∠(a1,centre,a2)/2.
     /// Used for ring hydrogens, whose two force-field angles cannot both be met in a planar ring.
     Trigonal {
         centre: &'static str,
@@ -199,7 +200,8 @@ pub(crate) const fn trigonal(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Placement of branch and trigonal atoms (f64, nm); torsion placement is [`crate::geometry::place`].
+// Placement of branch and trigonal atoms (f64, nm); torsion placement is
+// [`crate::geometry::place`].
 
 pub(crate) use crate::geometry::Vec3;
 use crate::geometry::{add, cross, dot, scale, sub, unit};

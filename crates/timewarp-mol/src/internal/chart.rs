@@ -149,7 +149,8 @@ impl ZMatrix {
     /// coordinates fixed): a bond b_i translates the subtree S of atom i along the bond, an angle
     /// a_i rotates S about the normal ω = (x_k − x_j) × (x_i − x_j) through x_j, an offset
     /// rotates S about the bond axis u = x_j − x_k through x_j, and a leader torsion rotates the
-    /// subtrees of all its siblings about that axis. So ∂f/∂b = û·F_S and ∂f/∂θ = ω̂·(T_S − x_j × F_S)
+    /// subtrees of all its siblings about that axis. So ∂f/∂b = û·F_S and ∂f/∂θ = ω̂·(T_S − x_j ×
+    /// F_S)
     /// with F_S = Σ_{a∈S} ∇_a f and T_S = Σ_{a∈S} x_a × ∇_a f, accumulated over subtrees in
     /// reverse placement order: O(N).
     pub fn internal_gradient(&self, x: &[Vec3], grad_x: &[Vec3], out: &mut [f64]) {

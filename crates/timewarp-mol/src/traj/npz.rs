@@ -425,7 +425,8 @@ fn read_array<R: Read + Seek>(
             Err(npyz::zip::result::ZipError::FileNotFound) => return Ok(None),
             Err(e) => return Err(err(e.to_string())),
         };
-        // The declared size only sizes the first allocation (a corrupt header cannot force a huge one).
+        // The declared size only sizes the first allocation (a corrupt header cannot force a huge
+        // one).
         let mut bytes = Vec::with_capacity(entry.size().min(1 << 28) as usize);
         entry
             .read_to_end(&mut bytes)
