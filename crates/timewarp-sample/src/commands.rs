@@ -135,6 +135,17 @@ pub struct Molecule {
     pub system: System,
 }
 
+impl Molecule {
+    /// What a chain starts from: the molecule's name, topology and start structure.
+    pub fn input(&self) -> RunInput<'_> {
+        RunInput {
+            name: &self.name,
+            topology: &self.topology,
+            start: &self.start,
+        }
+    }
+}
+
 /// Reads `pdb`, takes model `settings.start_model` as the start, builds the force field.
 pub fn load_molecule(settings: &ChainSettings, pdb: &Path) -> Result<Molecule, SampleError> {
     let file = read_pdb(pdb)?;
@@ -212,11 +223,7 @@ fn run_flow_on_backend<B: Backend>(
     device: B::Device,
 ) -> Result<SampleSummary, SampleError> {
     let mut kernel = flow_kernel::<B>(model, &molecule.topology, device)?;
-    let input = RunInput {
-        name: &molecule.name,
-        topology: &molecule.topology,
-        start: &molecule.start,
-    };
+    let input = molecule.input();
     run_chains(
         command,
         settings,
@@ -290,11 +297,7 @@ fn run_command(
         Some(k) => {
             k.check_molecule(&molecule.topology, &pdb.display().to_string())?;
             let mut kernel = FittedProposal::new(k)?;
-            let input = RunInput {
-                name: &molecule.name,
-                topology: &molecule.topology,
-                start: &molecule.start,
-            };
+            let input = molecule.input();
             run_chains(
                 command,
                 settings,
