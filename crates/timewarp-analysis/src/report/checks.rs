@@ -7,7 +7,7 @@
 //! * basins (and TICA states, official rule) that MD visits and the samples miss, or that the
 //!   samples visit and MD never does;
 //! * an ESS below the analysis' `min_ess` (default [`super::metrics::DEFAULT_MIN_ESS`]), too small
-//! to estimate.
+//!   to estimate.
 //!
 //! Each finding is one line of `metrics.json` `warnings`; a failed sampling check also sets
 //! `sampling_failed` and is printed to stderr at once, because it voids the headline numbers.
