@@ -258,23 +258,15 @@ pub fn bench_sampler(
         ProposalSource::Flow { model } => model,
     };
     let molecule = load_molecule(&settings, pdb)?;
-    match cfg.device {
-        ModelDevice::Cpu => bench_flow_on_backend::<burn::backend::NdArray<f32>>(
-            cfg,
-            &molecule,
-            model,
-            Default::default(),
-            &format!("cpu (ndarray f32, {threads} threads)"),
-        ),
-        #[cfg(feature = "cuda")]
-        ModelDevice::Cuda => bench_flow_on_backend::<burn::backend::Cuda<f32>>(
-            cfg,
-            &molecule,
-            model,
-            Default::default(),
-            "cuda (f32)",
-        ),
-        #[cfg(not(feature = "cuda"))]
-        ModelDevice::Cuda => Err(SampleError::Config(ModelDevice::CUDA_NOT_BUILT.into())),
-    }
+    let label = match cfg.device {
+        ModelDevice::Cpu => format!("cpu (ndarray f32, {threads} threads)"),
+        ModelDevice::Cuda => "cuda (f32)".to_string(),
+    };
+    crate::on_backend!(
+        cfg.device,
+        burn::backend::NdArray<f32>,
+        burn::backend::Cuda<f32>,
+        |B| bench_flow_on_backend::<B>(cfg, &molecule, model, Default::default(), &label),
+        else Err(SampleError::Config(ModelDevice::CUDA_NOT_BUILT.into()))
+    )
 }

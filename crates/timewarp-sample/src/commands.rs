@@ -10,7 +10,7 @@ use timewarp_ff::{ForceField, System};
 use timewarp_flow::{import_official, load_checkpoint, Chart, FlowConfig, TimewarpFlow};
 use timewarp_mol::{read_pdb, Topology};
 
-use crate::config::{ChainSettings, ExploreConfig, ModelDevice, SampleConfig};
+use crate::config::{ChainSettings, ExploreConfig, SampleConfig};
 use crate::equilibrate::equilibrate;
 use crate::fitted::{FittedKernel, FittedProposal, KERNEL_JSON};
 use crate::flow_proposal::FlowProposal;
@@ -309,8 +309,11 @@ fn run_command(
                 control,
             )?
         }
-        None => match settings.device {
-            ModelDevice::Cpu => run_flow_on_backend::<burn::backend::NdArray<f32>>(
+        None => crate::on_backend!(
+            settings.device,
+            burn::backend::NdArray<f32>,
+            burn::backend::Cuda<f32>,
+            |B| run_flow_on_backend::<B>(
                 command,
                 settings,
                 rule,
@@ -320,22 +323,8 @@ fn run_command(
                 control,
                 Default::default(),
             )?,
-            #[cfg(feature = "cuda")]
-            ModelDevice::Cuda => run_flow_on_backend::<burn::backend::Cuda<f32>>(
-                command,
-                settings,
-                rule,
-                model,
-                &molecule,
-                &session,
-                control,
-                Default::default(),
-            )?,
-            #[cfg(not(feature = "cuda"))]
-            ModelDevice::Cuda => {
-                return Err(SampleError::Config(ModelDevice::CUDA_NOT_BUILT.into()))
-            }
-        },
+            else return Err(SampleError::Config(crate::ModelDevice::CUDA_NOT_BUILT.into()))
+        ),
     };
     if summary.completed {
         session.finish(&summary)?;

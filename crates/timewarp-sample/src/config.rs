@@ -6,42 +6,12 @@
 use serde::{Deserialize, Serialize};
 use timewarp_ff::SystemOptions;
 
+pub use crate::device::ModelDevice;
 use crate::mh::VelocityRefresh;
 use crate::SampleError;
 
 mod flat;
 use flat::split_flat;
-
-/// Where the flow runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum ModelDevice {
-    /// burn's ndarray backend, f32.
-    #[default]
-    Cpu,
-    /// burn's CUDA backend, f32 (needs the `cuda` feature).
-    Cuda,
-}
-
-impl ModelDevice {
-    /// What `device = cuda` means in a build without the `cuda` feature (every dispatch on
-    /// the device says the same).
-    pub const CUDA_NOT_BUILT: &'static str = "device = cuda, but timewarp was built without the \
-        `cuda` feature: rebuild with `cargo build --release --features cuda`";
-}
-
-impl std::str::FromStr for ModelDevice {
-    type Err = String;
-
-    /// `cpu` or `cuda`, as in `device = "cuda"` of a TOML section.
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "cpu" => Ok(ModelDevice::Cpu),
-            "cuda" => Ok(ModelDevice::Cuda),
-            other => Err(format!("device must be cpu or cuda, got '{other}'")),
-        }
-    }
-}
 
 /// Settings shared by sampling and exploration: chains, output, checkpoints, energy, model.
 /// [`SampleConfig`] and [`ExploreConfig`] hold them flattened, so that their TOML sections stay

@@ -39,6 +39,7 @@ pub mod checkpoint;
 pub mod chirality;
 pub mod commands;
 pub mod config;
+pub mod device;
 pub mod diagnostics;
 pub mod energy;
 pub mod equilibrate;

@@ -137,23 +137,11 @@ pub fn bench_train_on_device(
     timed_steps: u64,
     device: ModelDevice,
 ) -> Result<TrainBench, TrainError> {
-    match device {
-        ModelDevice::Cpu => bench_train::<crate::CpuBackend>(
-            cfg,
-            data,
-            warmup_steps,
-            timed_steps,
-            &Default::default(),
-        ),
-        #[cfg(feature = "cuda")]
-        ModelDevice::Cuda => bench_train::<crate::CudaBackend>(
-            cfg,
-            data,
-            warmup_steps,
-            timed_steps,
-            &Default::default(),
-        ),
-        #[cfg(not(feature = "cuda"))]
-        ModelDevice::Cuda => Err(crate::cuda_not_built()),
-    }
+    timewarp_sample::on_backend!(
+        device,
+        crate::CpuBackend,
+        crate::CudaBackend,
+        |B| bench_train::<B>(cfg, data, warmup_steps, timed_steps, &Default::default()),
+        else Err(crate::cuda_not_built())
+    )
 }

@@ -57,17 +57,13 @@ pub fn train_on_device(
     control: &RunControl<'_>,
     device: ModelDevice,
 ) -> Result<TrainSummary, TrainError> {
-    match device {
-        ModelDevice::Cpu => {
-            train::<crate::CpuBackend>(cfg, data, out, control, &Default::default())
-        }
-        #[cfg(feature = "cuda")]
-        ModelDevice::Cuda => {
-            train::<crate::CudaBackend>(cfg, data, out, control, &Default::default())
-        }
-        #[cfg(not(feature = "cuda"))]
-        ModelDevice::Cuda => Err(crate::cuda_not_built()),
-    }
+    timewarp_sample::on_backend!(
+        device,
+        crate::CpuBackend,
+        crate::CudaBackend,
+        |B| train::<B>(cfg, data, out, control, &Default::default()),
+        else Err(crate::cuda_not_built())
+    )
 }
 
 /// Opens the run folder `out` of a training run (locked, inspected; see `timewarp_rundir`): the
