@@ -7,6 +7,11 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// Shortest interval between two redraws of a live figure.
+pub const STATUS_INTERVAL_MS: u64 = 100;
 
 /// A progress bar driven by the libraries' `(done, total)` callbacks.
 pub struct Progress {
@@ -58,8 +63,26 @@ impl Progress {
 
     /// Status callback for library functions ([`timewarp_rundir::RunControl::status`]): shows
     /// the named figure after the bar, e.g. `loss 1.234` or `acceptance 23.4%`.
+    ///
+    /// Chains report once per iteration (thousands per second with a fitted kernel), so the
+    /// text is formatted at most every [`STATUS_INTERVAL_MS`] and not at all when the bar is
+    /// hidden.
     pub fn status_callback(&self) -> impl Fn(&str, f64) + Sync + '_ {
-        move |name, value| self.bar.set_message(format_status(name, value))
+        let start = Instant::now();
+        // Milliseconds since `start` of the last redraw + 1 (0: never drawn).
+        let drawn = AtomicU64::new(0);
+        move |name, value| {
+            if self.bar.is_hidden() {
+                return;
+            }
+            let now = start.elapsed().as_millis() as u64 + 1;
+            let last = drawn.load(Ordering::Relaxed);
+            if last != 0 && now < last + STATUS_INTERVAL_MS {
+                return;
+            }
+            drawn.store(now, Ordering::Relaxed);
+            self.bar.set_message(format_status(name, value))
+        }
     }
 
     /// The label before the bar and the text after it, for work in phases (`burn-in`, `md`):
