@@ -13,7 +13,7 @@ use crate::chirality::ChiralityGuard;
 use crate::commands::{flow_kernel, load_molecule, Molecule, ProposalSource};
 use crate::config::{ChainSettings, ModelDevice};
 use crate::energy::BatchEnergy;
-use crate::fitted::{FittedKernel, FittedProposal};
+use crate::fitted::{FittedProposal, KernelFile};
 use crate::kernel::ProposalKernel;
 use crate::mh::{beta, VelocityRefresh};
 use crate::sampler::{AcceptanceRule, Sampler};
@@ -243,9 +243,9 @@ pub fn bench_sampler(
     let threads = rayon::current_num_threads();
     let model = match source {
         ProposalSource::Fitted { kernel } => {
-            let k = FittedKernel::load(kernel)?;
             let molecule = load_molecule(&settings, pdb)?;
-            k.check_molecule(&molecule.topology, &pdb.display().to_string())?;
+            let k = KernelFile::load(kernel)?
+                .for_molecule(&molecule.topology, &pdb.display().to_string())?;
             let mut kernel_ = FittedProposal::new(k)?;
             let rows = rows(cfg, &mut kernel_, &molecule)?;
             return Ok(table(

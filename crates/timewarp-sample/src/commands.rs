@@ -12,7 +12,7 @@ use timewarp_mol::{read_pdb, Topology};
 
 use crate::config::{ChainSettings, ExploreConfig, SampleConfig};
 use crate::equilibrate::equilibrate;
-use crate::fitted::{FittedKernel, FittedProposal, KERNEL_JSON};
+use crate::fitted::{FittedProposal, KernelFile, KERNEL_JSON};
 use crate::flow_proposal::FlowProposal;
 use crate::internal_flow::InternalFlowProposal;
 use crate::kernel::ProposalKernel;
@@ -203,7 +203,8 @@ pub fn flow_kernel<B: Backend>(
                     model.display()
                 )));
             };
-            let kernel = FittedKernel::load(&dir.join(KERNEL_JSON))?;
+            let kernel = KernelFile::load(&dir.join(KERNEL_JSON))?
+                .for_molecule(topology, "the structure")?;
             Ok(Box::new(InternalFlowProposal::new(
                 flow, kernel, topology, device,
             )?))
@@ -256,7 +257,7 @@ fn run_command(
         ProposalSource::Flow { model } => (model, None),
         ProposalSource::Fitted { kernel } => {
             // Check the kernel before the (costly) equilibration.
-            let k = FittedKernel::load(kernel)?;
+            let k = KernelFile::load(kernel)?;
             (kernel, Some(k))
         }
     };
@@ -295,7 +296,7 @@ fn run_command(
     let molecule = load_molecule(settings, pdb)?;
     let summary = match kernel {
         Some(k) => {
-            k.check_molecule(&molecule.topology, &pdb.display().to_string())?;
+            let k = k.for_molecule(&molecule.topology, &pdb.display().to_string())?;
             let mut kernel = FittedProposal::new(k)?;
             let input = molecule.input();
             run_chains(

@@ -109,8 +109,17 @@ fn md_frames() -> TrajArrays {
 #[test]
 fn saved_and_loaded_kernel_proposes_identically() {
     let kernel = FittedKernel::load(&fixture().1).unwrap();
-    assert_eq!(kernel.blocks.len(), 1, "alanine dipeptide is one block");
-    assert_eq!(kernel.blocks[0].rotors.len(), 3, "three methyl rotors");
+    // Alanine dipeptide: the φ/ψ block of ALA (with the caps' backbone atoms) and the side-chain
+    // block holding the three methyls (Cβ's and the caps').
+    assert_eq!(
+        kernel.blocks.len(),
+        2,
+        "{:?}",
+        kernel.blocks.iter().map(|b| &b.label)
+    );
+    assert!(kernel.blocks[0].backbone.is_some() && kernel.blocks[0].rotors.is_empty());
+    assert_eq!(kernel.blocks[1].label, "ALA 2 side chain");
+    assert_eq!(kernel.blocks[1].rotors.len(), 3, "three methyl rotors");
     let json = serde_json::to_string(&kernel).unwrap();
     let again: FittedKernel = serde_json::from_str(&json).unwrap();
     assert_eq!(again, kernel);

@@ -10,7 +10,8 @@ use timewarp_sample::fitted::{run_fit, FitConfig, FitSummary};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// MD output folder(s) of one molecule (`timewarp md`; replica subfolders are read too).
+    /// MD output folder(s) of one molecule, or with --pooled of several peptides (`timewarp md`;
+    /// subfolders are read too).
     #[arg(long, required = true)]
     md: Vec<PathBuf>,
     /// Output folder: kernel.json, config.toml, run.json.
@@ -23,6 +24,11 @@ pub struct Args {
     /// torsions; 0: independent of their current values.
     #[arg(long)]
     rest_correlation: Option<f64>,
+    /// One kernel pooled over the peptides of the MD (a data set of `timewarp md`) by residue
+    /// type: it samples any peptide whose residue types were in the data, e.g.
+    /// `timewarp sample --proposal fitted --kernel OUT --pdb other.pdb`.
+    #[arg(long)]
+    pooled: bool,
     /// TOML file with a `[fit]` section; flags override it.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -35,6 +41,9 @@ pub fn main(args: Args, _quiet: bool) -> Result<()> {
     }
     if let Some(r) = args.rest_correlation {
         cfg.rest_correlation = r;
+    }
+    if args.pooled {
+        cfg.pooled = true;
     }
     let s = run(&cfg, &args.md, &args.out)?;
     print_summary(&s);
@@ -62,9 +71,14 @@ pub fn print_summary(s: &FitSummary) {
     let frames: usize = s.sources.iter().map(|x| x.frames).sum();
     let pairs: usize = s.sources.iter().map(|x| x.pairs).sum();
     println!(
-        "fit: {} from {frames} frames ({pairs} pairs at τ = {} ps): blocks {}, {} rotors, {}-dimensional Gaussian, {:.1} s → {}",
+        "fit: {} from {frames} frames ({pairs} pairs at τ = {} ps): {} {}, {} rotors, {}-dimensional Gaussian, {:.1} s → {}",
         s.molecule,
         s.tau_ps,
+        if s.molecule.contains("peptides:") {
+            "residue groups"
+        } else {
+            "blocks"
+        },
         s.blocks.join(", "),
         s.rotors,
         s.gaussian_dim,

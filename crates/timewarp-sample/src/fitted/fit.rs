@@ -14,10 +14,12 @@ use timewarp_mol::internal::{Dof, TorsionRole, ZMatrix};
 use timewarp_mol::traj::{find_trajectories, read_traj};
 use timewarp_mol::Topology;
 
+use super::blocks::{drop_empty, BlockLayout};
 use super::gaussian::Features;
+use super::pooled::{fit_pooled, PooledMolecule};
 use super::{
-    BackboneMove, Block, FitSource, FittedKernel, GaussianModel, MoleculeIdentity, RotorMove,
-    TransitionHistogram, KERNEL_FORMAT, KERNEL_VERSION,
+    FitSource, FittedKernel, GaussianModel, MoleculeIdentity, RotorMove, TransitionHistogram,
+    KERNEL_FORMAT, KERNEL_VERSION,
 };
 use crate::SampleError;
 use timewarp_rundir::{InputIdentity, RunControl, RunRecord, Session};
@@ -49,6 +51,14 @@ pub struct FitConfig {
     /// 0 draws the block's coordinates independently of their current values.
     #[serde(default)]
     pub rest_correlation: f64,
+    /// Fit one kernel pooled over several peptides by residue type ([`super::pooled`]), which
+    /// applies to peptides outside the data; false: the kernel of the one molecule of the data.
+    #[serde(default)]
+    pub pooled: bool,
+    /// Move each residue's side chain (Cβ and beyond: its rotors and their atoms) in a block of
+    /// its own, apart from the φ/ψ block of its backbone: smaller moves, each accepted more
+    /// often (a kernel file stores its blocks; this records how they were made).
+    pub split_side_chains: bool,
 }
 
 impl Default for FitConfig {
@@ -60,6 +70,8 @@ impl Default for FitConfig {
             uniform_mix: 0.01,
             max_gaussian_torsion_std: 0.6,
             rest_correlation: 0.0,
+            pooled: false,
+            split_side_chains: true,
         }
     }
 }
@@ -109,7 +121,7 @@ pub struct FitTrajectory<'a> {
 }
 
 /// Number of frames separating two frames τ apart in an evenly spaced trajectory.
-fn lag_frames(t: &FitTrajectory<'_>, lag_ps: f64) -> Result<usize, SampleError> {
+pub(crate) fn lag_frames(t: &FitTrajectory<'_>, lag_ps: f64) -> Result<usize, SampleError> {
     let n = t.time.len();
     if n < 2 {
         return Ok(usize::MAX);
@@ -136,7 +148,7 @@ fn lag_frames(t: &FitTrajectory<'_>, lag_ps: f64) -> Result<usize, SampleError> 
 }
 
 /// Circular standard deviation √(−2 ln R) of a torsion over frames.
-fn circular_std(values: impl Iterator<Item = f64>) -> f64 {
+pub(crate) fn circular_std(values: impl Iterator<Item = f64>) -> f64 {
     let (mut s, mut c, mut n) = (0.0, 0.0, 0.0);
     for v in values {
         s += v.sin();
@@ -147,17 +159,33 @@ fn circular_std(values: impl Iterator<Item = f64>) -> f64 {
     (-2.0 * r.ln()).sqrt()
 }
 
-/// Fits the kernel of the molecule `top` to `trajectories`.
-pub fn fit_kernel(
-    top: &Topology,
+/// Internal coordinates of every frame of `positions` (T × N × 3, nm) in the chart `zm`.
+pub(crate) fn chart_coordinates(zm: &ZMatrix, positions: &[f32]) -> Vec<Vec<f64>> {
+    let n = zm.n_atoms();
+    let mut x = vec![[0.0; 3]; n];
+    positions
+        .chunks_exact(3 * n)
+        .map(|frame| {
+            for (a, p) in x.iter_mut().zip(frame.chunks_exact(3)) {
+                *a = [p[0] as f64, p[1] as f64, p[2] as f64];
+            }
+            let mut q = vec![0.0; zm.n_dofs()];
+            zm.to_internal(&x, &mut q);
+            q
+        })
+        .collect()
+}
+
+/// The internal coordinates of every frame of every trajectory, and each trajectory's lag τ in
+/// frames.
+#[allow(clippy::type_complexity)]
+pub(crate) fn chart_trajectories(
+    zm: &ZMatrix,
     trajectories: &[FitTrajectory<'_>],
     cfg: &FitConfig,
-) -> Result<FittedKernel, SampleError> {
-    cfg.validate()?;
-    let zm = ZMatrix::from_topology(top).map_err(|e| SampleError::Kernel(e.to_string()))?;
-    let (n, d) = (top.n_atoms(), zm.n_dofs());
-    // Internal coordinates of every frame, per trajectory.
-    let mut qs: Vec<Vec<Vec<f64>>> = Vec::with_capacity(trajectories.len());
+) -> Result<(Vec<Vec<Vec<f64>>>, Vec<usize>), SampleError> {
+    let n = zm.n_atoms();
+    let mut qs = Vec::with_capacity(trajectories.len());
     let mut lags = Vec::with_capacity(trajectories.len());
     for t in trajectories {
         let frames = t.positions.len() / (3 * n);
@@ -170,23 +198,20 @@ pub fn fit_kernel(
             )));
         }
         lags.push(lag_frames(t, cfg.lag_ps)?);
-        let mut x = vec![[0.0; 3]; n];
-        qs.push(
-            (0..frames)
-                .map(|f| {
-                    for (a, p) in x
-                        .iter_mut()
-                        .zip(t.positions[3 * n * f..3 * n * (f + 1)].chunks_exact(3))
-                    {
-                        *a = [p[0] as f64, p[1] as f64, p[2] as f64];
-                    }
-                    let mut q = vec![0.0; d];
-                    zm.to_internal(&x, &mut q);
-                    q
-                })
-                .collect(),
-        );
+        qs.push(chart_coordinates(zm, t.positions));
     }
+    Ok((qs, lags))
+}
+
+/// Fits the kernel of the molecule `top` to `trajectories`.
+pub fn fit_kernel(
+    top: &Topology,
+    trajectories: &[FitTrajectory<'_>],
+    cfg: &FitConfig,
+) -> Result<FittedKernel, SampleError> {
+    cfg.validate()?;
+    let zm = ZMatrix::from_topology(top).map_err(|e| SampleError::Kernel(e.to_string()))?;
+    let (qs, lags) = chart_trajectories(&zm, trajectories, cfg)?;
     let n_pairs: usize = qs
         .iter()
         .zip(&lags)
@@ -219,39 +244,19 @@ pub fn fit_kernel(
     // Blocks: one per residue with φ/ψ; every other coordinate joins the block of the nearest
     // such residue (by residue index).
     let backbone = zm.backbone().to_vec();
-    let block_of_residue = |r: usize| -> usize {
-        (0..backbone.len())
-            .min_by_key(|&b| (backbone[b].residue as i64 - r as i64).unsigned_abs())
-            .unwrap_or(0)
-    };
-    let n_blocks = backbone.len().max(1);
-    let mut blocks: Vec<Block> = (0..n_blocks)
-        .map(|b| Block {
-            label: match backbone.get(b) {
-                Some(bb) => format!(
-                    "{} {}",
-                    top.residues[bb.residue].name, top.residues[bb.residue].number
-                ),
-                None => "molecule".into(),
-            },
-            backbone: backbone.get(b).map(|bb| BackboneMove {
-                phi: bb.phi,
-                psi: bb.psi,
-                transitions: TransitionHistogram::fit(
-                    2,
-                    cfg.bins,
-                    cfg.uniform_mix,
-                    pairs(vec![bb.phi, bb.psi]),
-                ),
-            }),
-            rotors: Vec::new(),
-            gaussian: Vec::new(),
-        })
-        .collect();
+    let layout = BlockLayout::new(top, &backbone, cfg.split_side_chains);
+    let mut blocks = layout.empty_blocks(|bb| {
+        Ok(TransitionHistogram::fit(
+            2,
+            cfg.bins,
+            cfg.uniform_mix,
+            pairs(vec![bb.phi, bb.psi]),
+        ))
+    })?;
     let mut gauss_dofs = Vec::new();
     let mut gauss_block = Vec::new();
     for (i, dof) in zm.dofs().iter().enumerate() {
-        let block = block_of_residue(top.atoms[dof.atom()].residue);
+        let block = layout.block_of(dof.atom());
         let histogram = match *dof {
             Dof::Torsion {
                 role: TorsionRole::Phi { .. } | TorsionRole::Psi { .. },
@@ -293,6 +298,7 @@ pub fn fit_kernel(
     for (j, &b) in gauss_block.iter().enumerate() {
         blocks[b].gaussian.push(j);
     }
+    drop_empty(&mut blocks);
     let kernel = FittedKernel {
         format: KERNEL_FORMAT.into(),
         version: KERNEL_VERSION,
@@ -356,7 +362,8 @@ pub fn run_fit(
             }
         });
     }
-    let mut topology: Option<(Topology, String)> = None;
+    // Trajectories by molecule, in the order met: (topology, name, trajectory indices).
+    let mut molecules: Vec<(Topology, String, Vec<usize>)> = Vec::new();
     let mut arrays = Vec::new();
     let mut sources = Vec::new();
     for dir in md_dirs {
@@ -365,14 +372,22 @@ pub fn run_fit(
         for (d, name) in &found {
             let (pdb, traj) = read_traj(d, name)?;
             let label = d.join(name).display().to_string();
-            match &topology {
-                None => topology = Some((pdb.topology, label.clone())),
-                Some((top, first)) => {
-                    if MoleculeIdentity::of(top) != MoleculeIdentity::of(&pdb.topology) {
-                        return Err(SampleError::Kernel(format!(
-                            "{label} holds another molecule than {first}"
-                        )));
-                    }
+            let identity = MoleculeIdentity::of(&pdb.topology);
+            let known = molecules
+                .iter()
+                .position(|m| MoleculeIdentity::of(&m.0) == identity);
+            match known {
+                Some(m) => molecules[m].2.push(arrays.len()),
+                None if cfg.pooled || molecules.is_empty() => {
+                    molecules.push((pdb.topology, name.clone(), vec![arrays.len()]))
+                }
+                None => {
+                    let first = &molecules[0].1;
+                    return Err(SampleError::Kernel(format!(
+                        "{label} holds another molecule ({}) than {first} ({}): a kernel of one molecule is fitted to its own MD; fit one kernel for several peptides with --pooled",
+                        identity.sequence(),
+                        MoleculeIdentity::of(&molecules[0].0).sequence()
+                    )));
                 }
             }
             frames += traj.n_frames();
@@ -385,7 +400,6 @@ pub fn run_fit(
             pairs: 0,
         });
     }
-    let (top, _) = topology.expect("at least one trajectory");
     let trajs: Vec<FitTrajectory<'_>> = arrays
         .iter()
         .map(|(label, a)| FitTrajectory {
@@ -394,7 +408,6 @@ pub fn run_fit(
             time: &a.time,
         })
         .collect();
-    let mut kernel = fit_kernel(&top, &trajs, cfg)?;
     // Pairs per source folder.
     let mut k = 0;
     for s in sources.iter_mut() {
@@ -404,8 +417,49 @@ pub fn run_fit(
         }
         k += s.trajectories;
     }
+    let md_temperature_k = md_dirs.iter().find_map(|d| md_temperature(d));
+    if cfg.pooled {
+        let pooled: Vec<PooledMolecule<'_>> = molecules
+            .iter()
+            .map(|(top, name, idx)| PooledMolecule {
+                name: name.clone(),
+                topology: top,
+                trajectories: idx
+                    .iter()
+                    .map(|&i| FitTrajectory {
+                        label: trajs[i].label.clone(),
+                        positions: trajs[i].positions,
+                        time: trajs[i].time,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut kernel = fit_pooled(&pooled, cfg)?;
+        kernel.sources = sources.clone();
+        kernel.md_temperature_k = md_temperature_k;
+        let path = kernel.save(out)?;
+        let summary = FitSummary {
+            command: "fit".into(),
+            kernel: path,
+            molecule: format!(
+                "{} peptides: {}",
+                kernel.peptides.len(),
+                kernel.peptides.join(", ")
+            ),
+            sources,
+            tau_ps: kernel.tau_ps,
+            blocks: kernel.group_names().iter().map(|s| s.to_string()).collect(),
+            rotors: kernel.groups.values().map(|g| g.rotors.len()).sum(),
+            gaussian_dim: kernel.groups.values().map(|g| g.gaussian.dim()).sum(),
+            wall_seconds: t0.elapsed().as_secs_f64(),
+        };
+        session.finish(&summary)?;
+        return Ok(summary);
+    }
+    let top = &molecules[0].0;
+    let mut kernel = fit_kernel(top, &trajs, cfg)?;
     kernel.sources = sources.clone();
-    kernel.md_temperature_k = md_dirs.iter().find_map(|d| md_temperature(d));
+    kernel.md_temperature_k = md_temperature_k;
     let path = kernel.save(out)?;
     let summary = FitSummary {
         command: "fit".into(),

@@ -23,10 +23,13 @@
 //! ≤ 0, an angle outside (0, π)) or a truncated Gaussian draw (see [`gaussian`]) is a null move:
 //! it is rejected (log q(x|y) = −∞).
 
+mod blocks;
 pub mod fit;
 pub mod gaussian;
 pub mod moves;
+pub mod pooled;
 pub mod proposal;
+pub mod source;
 pub mod transitions;
 
 use std::path::{Path, PathBuf};
@@ -37,7 +40,9 @@ use timewarp_mol::Topology;
 
 pub use fit::{fit_kernel, run_fit, FitConfig, FitSummary};
 pub use gaussian::{Features, GaussianModel};
+pub use pooled::{fit_pooled, PooledKernel, PooledMolecule};
 pub use proposal::FittedProposal;
+pub use source::KernelFile;
 pub use transitions::TransitionHistogram;
 
 use crate::SampleError;
