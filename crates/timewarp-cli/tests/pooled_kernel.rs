@@ -1,6 +1,7 @@
 //! A fitted kernel pooled over peptides by residue type (`timewarp fit --pooled`) samples a
 //! dipeptide that is not in its data; a residue type it never saw is refused, naming the residue;
-//! several molecules without `--pooled` are refused with the hint.
+//! several molecules without `--pooled` are refused with the hint; a flow refining the pooled
+//! kernel trains on all the peptides and samples the unseen one.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -133,6 +134,38 @@ fn a_pooled_kernel_samples_an_unseen_dipeptide_and_names_an_unseen_residue_type(
         serde_json::from_str(&std::fs::read_to_string(dir.join("sample-AA/run.json")).unwrap())
             .unwrap();
     assert_eq!(run["completed"], true, "{run}");
+
+    // A flow refining the pooled kernel trains on both peptides and samples AA.
+    let train = ok(timewarp(&[
+        "train",
+        "--preset",
+        "ic-tiny",
+        "--kernel",
+        &s("pool"),
+        "--data",
+        &s("md"),
+        "--out",
+        &s("flow"),
+        "--steps",
+        "4",
+        "--batch",
+        "8",
+    ]));
+    assert!(train.contains("train: 4 steps"), "{train}");
+    let flow_sample = ok(timewarp(&[
+        "sample",
+        "--model",
+        &s("flow/best"),
+        "--pdb",
+        &s("AA.pdb"),
+        "--out",
+        &s("flow-AA"),
+        "--steps",
+        "20",
+        "--proposals",
+        "4",
+    ]));
+    assert!(flow_sample.contains("acceptance rate"), "{flow_sample}");
 
     // Tryptophan was never in the data: the error names the residue and what the kernel knows.
     ok(timewarp(&[

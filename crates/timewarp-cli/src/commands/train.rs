@@ -24,7 +24,8 @@ pub struct Args {
     /// (the internal-coordinate chart, needs --kernel).
     #[arg(long)]
     preset: Option<String>,
-    /// Fitted internal-coordinate kernel (`timewarp fit`) that an internal-chart flow refines.
+    /// Fitted internal-coordinate kernel (`timewarp fit`) that an internal-chart flow refines; a
+    /// pooled kernel (`timewarp fit --pooled`) trains one flow on every peptide of the data.
     #[arg(long)]
     kernel: Option<PathBuf>,
     /// Loss: nll (likelihood of the MD) or acceptance (fine-tuning against the force field).

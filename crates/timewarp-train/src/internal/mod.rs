@@ -8,7 +8,10 @@
 //! the reverse Kullback–Leibler divergence to the Boltzmann distribution that the MH chain
 //! targets. Every checkpoint folder holds the flow (`config.json`, `model.safetensors`) and the
 //! fitted kernel it refines (`kernel.json`: Z-matrix, histograms, Gaussian), so that
-//! `timewarp sample --model RUN` needs nothing else. `best/` has the highest validation
+//! `timewarp sample --model RUN` needs nothing else. With a pooled kernel (`timewarp fit
+//! --pooled`) the flow trains on every peptide of a data set — each batch from one peptide,
+//! drawn uniformly, with the kernel the pooled one makes for it — and the checkpoint holds the
+//! pooled kernel, so the model samples any peptide whose residue types it covers. `best/` has the highest validation
 //! acceptance of the block move (acceptance loss) or the lowest validation NLL (NLL loss).
 
 pub mod frames;
@@ -26,7 +29,7 @@ use rand_chacha::ChaCha8Rng;
 use timewarp_flow::host::{float_tensor, vectors_tensor};
 use timewarp_flow::{atom_type_of, load_checkpoint, save_checkpoint, Chart, TimewarpFlow};
 use timewarp_sample::fitted::moves::ChartMoves;
-use timewarp_sample::fitted::{FittedKernel, KERNEL_JSON};
+use timewarp_sample::fitted::{KernelFile, KERNEL_JSON};
 
 use crate::checkpoint::{
     find_checkpoint, read_state, write_checkpoint_dir, write_state, TrainState, BEST_DIR, LAST_DIR,
@@ -37,7 +40,7 @@ use crate::error::TrainError;
 use crate::metrics::{plot_loss, MetricsLog, MetricsRow};
 use crate::optim::{clip_global_norm, global_grad_norm, Optim};
 use crate::trainer::TrainSummary;
-use frames::ChartFrames;
+use frames::{load_molecules, ChartFrames};
 use objective::{
     acceptance, draw, draw_energy, frame_log_prob, half_square, host_batch, masked_normal,
     BatchTensors, HostBatch,
@@ -57,6 +60,26 @@ struct Eval {
     kl: f64,
     acceptance: f64,
     energy_delta: f64,
+}
+
+/// One molecule of the training data with its moves and atom types.
+struct Molecule {
+    frames: ChartFrames,
+    moves: ChartMoves,
+    types: Vec<i64>,
+}
+
+impl Molecule {
+    fn new(frames: ChartFrames) -> Result<Self, TrainError> {
+        let types = atom_types(&frames)?;
+        let moves = ChartMoves::new(frames.kernel.clone())
+            .map_err(|e| TrainError::Config(e.to_string()))?;
+        Ok(Molecule {
+            frames,
+            moves,
+            types,
+        })
+    }
 }
 
 /// The molecule's atom types.
@@ -166,25 +189,52 @@ fn host<B: Backend>(t: Tensor<B, 1>) -> Vec<f64> {
     t.into_data().iter::<f64>().collect()
 }
 
-/// Validation on at most `val_max_pairs` validation frames (evenly spaced) with a fixed noise
-/// stream, so that successive validations are comparable.
+/// Validation on at most `val_max_pairs` validation frames (evenly spaced, shared equally by the
+/// molecules, each molecule weighing the same) with a fixed noise stream, so that successive
+/// validations are comparable.
 fn validate<B: Backend>(
     flow: &TimewarpFlow<B>,
-    moves: &mut ChartMoves,
-    frames: &ChartFrames,
-    types: &[i64],
+    molecules: &mut [Molecule],
     cfg: &TrainConfig,
     device: &B::Device,
 ) -> Eval {
-    let n = frames.val.len().min(cfg.val_max_pairs).max(1);
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ VAL_SALT);
+    let per = (cfg.val_max_pairs / molecules.len()).max(1);
+    let w = 1.0 / molecules.len() as f64;
+    let mut sum = Eval::default();
+    for m in molecules.iter_mut() {
+        let e = validate_molecule(flow, m, per, cfg, &mut rng, device);
+        sum.loss += w * e.loss;
+        sum.nll += w * e.nll;
+        sum.kl += w * e.kl;
+        sum.acceptance += w * e.acceptance;
+        sum.energy_delta += w * e.energy_delta;
+    }
+    sum
+}
+
+/// Validation of one molecule on at most `max_frames` of its validation frames.
+fn validate_molecule<B: Backend>(
+    flow: &TimewarpFlow<B>,
+    molecule: &mut Molecule,
+    max_frames: usize,
+    cfg: &TrainConfig,
+    rng: &mut ChaCha8Rng,
+    device: &B::Device,
+) -> Eval {
+    let Molecule {
+        frames,
+        moves,
+        types,
+    } = molecule;
+    let n = frames.val.len().min(max_frames).max(1);
     let stride = frames.val.len() as f64 / n as f64;
     let qs: Vec<&[f64]> = (0..n)
         .map(|i| frames.val[(i as f64 * stride) as usize].as_slice())
         .collect();
-    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ VAL_SALT);
     let mut sum = Eval::default();
     for chunk in qs.chunks((2 * cfg.batch).max(1)) {
-        let (_, e) = evaluate(flow, moves, frames, types, chunk, cfg, &mut rng, device);
+        let (_, e) = evaluate(flow, moves, frames, types, chunk, cfg, rng, device);
         let w = chunk.len() as f64 / n as f64;
         sum.loss += w * e.loss;
         sum.nll += w * e.nll;
@@ -200,7 +250,7 @@ fn save<B: AutodiffBackend>(
     out: &Path,
     name: &str,
     flow: &TimewarpFlow<B>,
-    kernel: &FittedKernel,
+    kernel: &KernelFile,
     state: &TrainState,
     optim: Option<&Optim<TimewarpFlow<B>, B>>,
 ) -> Result<PathBuf, TrainError> {
@@ -230,7 +280,7 @@ fn kernel_to_refine(
     cfg: &TrainConfig,
     last: Option<&Path>,
     resume: bool,
-) -> Result<FittedKernel, TrainError> {
+) -> Result<KernelFile, TrainError> {
     let kernel_dir = match (last, &cfg.init_from) {
         (Some(d), _) if resume => d.to_path_buf(),
         (_, Some(d)) => d.clone(),
@@ -242,7 +292,7 @@ fn kernel_to_refine(
             )
         })?,
     };
-    FittedKernel::load(&kernel_dir).map_err(|e| TrainError::Config(e.to_string()))
+    KernelFile::load(&kernel_dir).map_err(|e| TrainError::Config(e.to_string()))
 }
 
 /// The flow, optimiser and training state to go on with: those of the last checkpoint when
@@ -324,7 +374,7 @@ pub fn train_internal<B: AutodiffBackend>(
         )));
     }
     let kernel = kernel_to_refine(cfg, last.as_deref(), resume)?;
-    let frames = ChartFrames::load(
+    let loaded = load_molecules(
         &kernel,
         data,
         VAL_FRACTION,
@@ -332,16 +382,23 @@ pub fn train_internal<B: AutodiffBackend>(
     )?;
     // Frames are drawn with replacement, so a larger batch would run, but it would only repeat
     // frames: it is a wrong setting, not a bigger sample.
-    if cfg.batch > frames.train.len() {
-        return Err(TrainError::Config(format!(
-            "batch = {} is larger than the {} training frames of the data; lower batch",
-            cfg.batch,
-            frames.train.len()
-        )));
+    for m in &loaded {
+        if cfg.batch > m.train.len() {
+            return Err(TrainError::Config(format!(
+                "batch = {} is larger than the {} training frames of {}; lower batch",
+                cfg.batch,
+                m.train.len(),
+                m.name
+            )));
+        }
     }
-    let types = atom_types(&frames)?;
-    let mut moves =
-        ChartMoves::new(kernel.clone()).map_err(|e| TrainError::Config(e.to_string()))?;
+    let mut molecules = loaded
+        .into_iter()
+        .map(Molecule::new)
+        .collect::<Result<Vec<_>, _>>()?;
+    let (train_pairs, val_pairs) = molecules.iter().fold((0, 0), |(t, v), m| {
+        (t + m.frames.train.len(), v + m.frames.val.len())
+    });
 
     let (mut flow, mut optim, mut state, resumed_from) =
         start_or_continue::<B>(cfg, &flow_cfg, last.as_deref(), resume, device)?;
@@ -362,7 +419,7 @@ pub fn train_internal<B: AutodiffBackend>(
         LossKind::Acceptance => -e.acceptance,
         LossKind::Nll => e.nll,
     };
-    let initial = validate(&flow.valid(), &mut moves, &frames, &types, cfg, device);
+    let initial = validate(&flow.valid(), &mut molecules, cfg, device);
     if resumed_from.is_none() {
         state.initial_val_nll = Some(initial.nll);
         tracing::info!(
@@ -378,14 +435,22 @@ pub fn train_internal<B: AutodiffBackend>(
     progress(state.step, cfg.steps);
     while state.step < cfg.steps {
         let t0 = Instant::now();
+        // One molecule per batch, each as often (a lone molecule draws nothing).
+        let m = match molecules.len() {
+            1 => 0,
+            k => rng.random_range(0..k),
+        };
+        let Molecule {
+            frames,
+            moves,
+            types,
+        } = &mut molecules[m];
         let idx: Vec<usize> = (0..cfg.batch)
             .map(|_| rng.random_range(0..frames.train.len()))
             .collect();
         let qs: Vec<&[f64]> = idx.iter().map(|&i| frames.train[i].as_slice()).collect();
         let lr = schedule.lr(state.step);
-        let (loss, e) = evaluate(
-            &flow, &mut moves, &frames, &types, &qs, cfg, &mut rng, device,
-        );
+        let (loss, e) = evaluate(&flow, moves, frames, types, &qs, cfg, &mut rng, device);
         if !e.loss.is_finite() {
             return Err(TrainError::NonFinite {
                 step: state.step + 1,
@@ -418,7 +483,7 @@ pub fn train_internal<B: AutodiffBackend>(
         let validate_now = state.step % cfg.val_every == 0 || state.step == cfg.steps;
         let mut val = None;
         if validate_now {
-            let v = validate(&flow.valid(), &mut moves, &frames, &types, cfg, device);
+            let v = validate(&flow.valid(), &mut molecules, cfg, device);
             if better(&v, state.best_val_loss) {
                 state.best_val_loss = Some(score(&v));
                 state.best_val_nll = Some(v.nll);
@@ -468,8 +533,8 @@ pub fn train_internal<B: AutodiffBackend>(
         baseline_val_nll: initial.nll,
         wall_seconds,
         pairs_per_s: session_frames as f64 / session_seconds.max(1e-9),
-        train_pairs: frames.train.len(),
-        val_pairs: frames.val.len(),
+        train_pairs,
+        val_pairs,
         num_params,
         stopped_early: false,
         resumed_from,
