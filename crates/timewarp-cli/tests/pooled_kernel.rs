@@ -195,3 +195,117 @@ fn a_pooled_kernel_samples_an_unseen_dipeptide_and_names_an_unseen_residue_type(
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The shipped transferable model (`models/dipeptides`, made by
+/// `scripts/transfer-dipeptides.sh`).
+fn shipped() -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../models/dipeptides"
+    ))
+}
+
+#[test]
+fn the_shipped_model_lists_its_training_peptides_and_samples_a_held_out_dipeptide() {
+    let model = shipped();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(model.join("manifest.json")).unwrap())
+            .unwrap();
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_string())
+            .collect()
+    };
+    let peptides = names(&manifest["peptides"]);
+    let held_out = names(&manifest["splits"]["held_out"]);
+    assert!(peptides.len() >= 20, "{peptides:?}");
+    assert!(
+        held_out.iter().all(|h| !peptides.contains(h)),
+        "{held_out:?}"
+    );
+    // The flow's kernel and the baseline were fitted on exactly the manifest's peptides.
+    for kernel in ["kernel.json", "baseline/kernel.json"] {
+        let k: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(model.join(kernel)).unwrap()).unwrap();
+        assert_eq!(k["format"], "timewarp-pooled-kernel", "{kernel}");
+        let mut fitted = names(&k["peptides"]);
+        let mut listed = peptides.clone();
+        fitted.sort();
+        listed.sort();
+        assert_eq!(fitted, listed, "{kernel}");
+    }
+
+    let dir = scratch("shipped");
+    let s = |p: &str| dir.join(p).to_str().unwrap().to_string();
+    let held = &held_out[0];
+    ok(timewarp(&[
+        "build",
+        "--sequence",
+        held,
+        "--out",
+        &s("held.pdb"),
+    ]));
+    let model_s = model.to_str().unwrap();
+    let flow = ok(timewarp(&[
+        "sample",
+        "--model",
+        model_s,
+        "--pdb",
+        &s("held.pdb"),
+        "--out",
+        &s("flow"),
+        "--steps",
+        "100",
+        "--proposals",
+        "1",
+        "--equilibrate-ps",
+        "0",
+    ]));
+    assert!(flow.contains("acceptance rate"), "{flow}");
+    let baseline = ok(timewarp(&[
+        "sample",
+        "--proposal",
+        "fitted",
+        "--kernel",
+        &model.join("baseline").to_string_lossy(),
+        "--pdb",
+        &s("held.pdb"),
+        "--out",
+        &s("baseline"),
+        "--steps",
+        "100",
+        "--equilibrate-ps",
+        "0",
+    ]));
+    assert!(baseline.contains("acceptance rate"), "{baseline}");
+
+    // A residue type outside the training set (doubly protonated histidine): a clear error.
+    ok(timewarp(&[
+        "build",
+        "--sequence",
+        "H(HIP)A",
+        "--no-minimize",
+        "--out",
+        &s("hip.pdb"),
+    ]));
+    let o = timewarp(&[
+        "sample",
+        "--model",
+        model_s,
+        "--pdb",
+        &s("hip.pdb"),
+        "--out",
+        &s("hip"),
+        "--steps",
+        "10",
+    ]);
+    assert!(!o.status.success());
+    let e = text(&o);
+    assert!(
+        e.contains("HIP 2") && e.contains("no training peptide"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

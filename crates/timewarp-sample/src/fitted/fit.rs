@@ -82,6 +82,7 @@ impl FitConfig {
         if !(self.lag_ps.is_finite() && self.lag_ps > 0.0) {
             return bad(format!("lag_ps must be positive, got {}", self.lag_ps));
         }
+
         if !(2..=360).contains(&self.bins) || !(2..=360).contains(&self.rotor_bins) {
             return bad(format!(
                 "bins and rotor_bins must lie in 2..=360, got {} and {}",
@@ -176,31 +177,67 @@ pub(crate) fn chart_coordinates(zm: &ZMatrix, positions: &[f32]) -> Vec<Vec<f64>
         .collect()
 }
 
-/// The internal coordinates of every frame of every trajectory, and each trajectory's lag τ in
-/// frames.
-#[allow(clippy::type_complexity)]
-pub(crate) fn chart_trajectories(
-    zm: &ZMatrix,
-    trajectories: &[FitTrajectory<'_>],
-    cfg: &FitConfig,
-) -> Result<(Vec<Vec<Vec<f64>>>, Vec<usize>), SampleError> {
-    let n = zm.n_atoms();
-    let mut qs = Vec::with_capacity(trajectories.len());
-    let mut lags = Vec::with_capacity(trajectories.len());
-    for t in trajectories {
-        let frames = t.positions.len() / (3 * n);
-        if t.positions.len() != frames * 3 * n || t.time.len() != frames {
-            return Err(SampleError::Kernel(format!(
-                "{}: {} positions and {} times for {n} atoms",
-                t.label,
-                t.positions.len(),
-                t.time.len()
-            )));
+/// One molecule's MD in its chart: the internal coordinates of every frame of every trajectory,
+/// and each trajectory's lag τ in frames.
+pub(crate) struct ChartedMd {
+    pub qs: Vec<Vec<Vec<f64>>>,
+    pub lags: Vec<usize>,
+}
+
+impl ChartedMd {
+    pub fn new(
+        zm: &ZMatrix,
+        trajectories: &[FitTrajectory<'_>],
+        cfg: &FitConfig,
+    ) -> Result<Self, SampleError> {
+        let n = zm.n_atoms();
+        let mut md = ChartedMd {
+            qs: Vec::with_capacity(trajectories.len()),
+            lags: Vec::with_capacity(trajectories.len()),
+        };
+        for t in trajectories {
+            let frames = t.positions.len() / (3 * n);
+            if t.positions.len() != frames * 3 * n || t.time.len() != frames {
+                return Err(SampleError::Kernel(format!(
+                    "{}: {} positions and {} times for {n} atoms",
+                    t.label,
+                    t.positions.len(),
+                    t.time.len()
+                )));
+            }
+            md.lags.push(lag_frames(t, cfg.lag_ps)?);
+            md.qs.push(chart_coordinates(zm, t.positions));
         }
-        lags.push(lag_frames(t, cfg.lag_ps)?);
-        qs.push(chart_coordinates(zm, t.positions));
+        Ok(md)
     }
-    Ok((qs, lags))
+
+    /// Pairs (values at t, values at t + τ) of the coordinates `dofs`.
+    pub fn pairs<'a>(
+        &'a self,
+        dofs: &'a [usize],
+    ) -> impl Iterator<Item = (Vec<f64>, Vec<f64>)> + 'a {
+        self.qs.iter().zip(&self.lags).flat_map(move |(q, &l)| {
+            (0..q.len().saturating_sub(l)).map(move |t| {
+                (
+                    dofs.iter().map(|&i| q[t][i]).collect(),
+                    dofs.iter().map(|&i| q[t + l][i]).collect(),
+                )
+            })
+        })
+    }
+
+    /// Number of pairs at the φ/ψ lag.
+    pub fn n_pairs(&self) -> usize {
+        self.qs
+            .iter()
+            .zip(&self.lags)
+            .map(|(q, &l)| q.len().saturating_sub(l))
+            .sum()
+    }
+
+    pub fn frames(&self) -> impl Iterator<Item = &Vec<f64>> {
+        self.qs.iter().flatten()
+    }
 }
 
 /// Fits the kernel of the molecule `top` to `trajectories`.
@@ -211,12 +248,8 @@ pub fn fit_kernel(
 ) -> Result<FittedKernel, SampleError> {
     cfg.validate()?;
     let zm = ZMatrix::from_topology(top).map_err(|e| SampleError::Kernel(e.to_string()))?;
-    let (qs, lags) = chart_trajectories(&zm, trajectories, cfg)?;
-    let n_pairs: usize = qs
-        .iter()
-        .zip(&lags)
-        .map(|(q, &l)| q.len().saturating_sub(l))
-        .sum();
+    let md = ChartedMd::new(&zm, trajectories, cfg)?;
+    let n_pairs = md.n_pairs();
     if n_pairs < MIN_PAIRS {
         let longest = trajectories
             .iter()
@@ -227,20 +260,7 @@ pub fn fit_kernel(
             cfg.lag_ps
         )));
     }
-    let all: Vec<&[f64]> = qs.iter().flatten().map(|q| q.as_slice()).collect();
-    let pairs = |dofs: Vec<usize>| {
-        let (qs, lags) = (&qs, &lags);
-        qs.iter().zip(lags).flat_map(move |(q, &l)| {
-            let dofs = dofs.clone();
-            (0..q.len().saturating_sub(l)).map(move |t| {
-                (
-                    dofs.iter().map(|&i| q[t][i]).collect::<Vec<_>>(),
-                    dofs.iter().map(|&i| q[t + l][i]).collect::<Vec<_>>(),
-                )
-            })
-        })
-    };
-
+    let all: Vec<&[f64]> = md.frames().map(|q| q.as_slice()).collect();
     // Blocks: one per residue with φ/ψ; every other coordinate joins the block of the nearest
     // such residue (by residue index).
     let backbone = zm.backbone().to_vec();
@@ -250,7 +270,7 @@ pub fn fit_kernel(
             2,
             cfg.bins,
             cfg.uniform_mix,
-            pairs(vec![bb.phi, bb.psi]),
+            md.pairs(&[bb.phi, bb.psi]),
         ))
     })?;
     let mut gauss_dofs = Vec::new();
@@ -278,7 +298,7 @@ pub fn fit_kernel(
                     1,
                     cfg.rotor_bins,
                     cfg.uniform_mix,
-                    pairs(vec![i]),
+                    md.pairs(&[i]),
                 ),
             });
         } else {

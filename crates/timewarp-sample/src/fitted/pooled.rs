@@ -28,7 +28,7 @@ use timewarp_mol::internal::{Dof, TorsionRole, ZMatrix};
 use timewarp_mol::Topology;
 
 use super::blocks::{drop_empty, nearest_backbone, BlockLayout};
-use super::fit::{chart_trajectories, circular_std, FitTrajectory, MIN_PAIRS};
+use super::fit::{circular_std, ChartedMd, FitTrajectory, MIN_PAIRS};
 use super::gaussian::Features;
 use super::{
     FitConfig, FitSource, FittedKernel, GaussianModel, MoleculeIdentity, RotorMove,
@@ -187,26 +187,7 @@ struct Charted {
     name: String,
     zm: ZMatrix,
     layout: Layout,
-    qs: Vec<Vec<Vec<f64>>>,
-    lags: Vec<usize>,
-}
-
-impl Charted {
-    /// Pairs (values at t, values at t + τ) of the coordinates `dofs`.
-    fn pairs<'a>(&'a self, dofs: &'a [usize]) -> impl Iterator<Item = (Vec<f64>, Vec<f64>)> + 'a {
-        self.qs.iter().zip(&self.lags).flat_map(move |(q, &l)| {
-            (0..q.len().saturating_sub(l)).map(move |t| {
-                (
-                    dofs.iter().map(|&i| q[t][i]).collect(),
-                    dofs.iter().map(|&i| q[t + l][i]).collect(),
-                )
-            })
-        })
-    }
-
-    fn frames(&self) -> impl Iterator<Item = &Vec<f64>> {
-        self.qs.iter().flatten()
-    }
+    md: ChartedMd,
 }
 
 /// Fits a pooled kernel to the MD of `molecules`.
@@ -222,14 +203,13 @@ pub fn fit_pooled(
     for m in molecules {
         let zm = ZMatrix::from_topology(m.topology)
             .map_err(|e| SampleError::Kernel(format!("{}: {e}", m.name)))?;
-        let (qs, lags) = chart_trajectories(&zm, &m.trajectories, cfg)?;
+        let md = ChartedMd::new(&zm, &m.trajectories, cfg)?;
         let layout = Layout::of(m.topology, &zm);
         charted.push(Charted {
             name: m.name.clone(),
             zm,
             layout,
-            qs,
-            lags,
+            md,
         });
     }
     // Every residue of every peptide, by group: (peptide, residue).
@@ -292,19 +272,10 @@ fn fit_group(
         let cols: Vec<Vec<usize>> = dofs.iter().map(|d| vec![d[j]]).collect();
         mols.iter()
             .zip(&cols)
-            .flat_map(|(&m, c)| charted[m].pairs(c).collect::<Vec<_>>())
+            .flat_map(|(&m, c)| charted[m].md.pairs(c).collect::<Vec<_>>())
             .collect()
     };
-    let n_pairs: usize = mols
-        .iter()
-        .map(|&m| {
-            let c = &charted[m];
-            c.qs.iter()
-                .zip(&c.lags)
-                .map(|(q, &l)| q.len().saturating_sub(l))
-                .sum::<usize>()
-        })
-        .sum();
+    let n_pairs: usize = mols.iter().map(|&m| charted[m].md.n_pairs()).sum();
     if n_pairs < MIN_PAIRS {
         return Err(SampleError::Kernel(format!(
             "{g}: {n_pairs} frame pairs at lag {} ps in its peptides (need at least {MIN_PAIRS})",
@@ -317,7 +288,7 @@ fn fit_group(
             let pairs: Vec<_> = mols
                 .iter()
                 .zip(&dofs)
-                .flat_map(|(&m, d)| charted[m].pairs(&[d[p], d[s]]).collect::<Vec<_>>())
+                .flat_map(|(&m, d)| charted[m].md.pairs(&[d[p], d[s]]).collect::<Vec<_>>())
                 .collect();
             Some(TransitionHistogram::fit(
                 2,
@@ -344,7 +315,7 @@ fn fit_group(
                 let values = mols
                     .iter()
                     .zip(&dofs)
-                    .flat_map(|(&m, d)| charted[m].frames().map(move |q| q[d[j]]));
+                    .flat_map(|(&m, d)| charted[m].md.frames().map(move |q| q[d[j]]));
                 circular_std(values) > cfg.max_gaussian_torsion_std
             }
             Dof::Bond { .. } | Dof::Angle { .. } => false,
@@ -368,7 +339,7 @@ fn fit_group(
     for (&(m, r), d) in members.iter().zip(&dofs) {
         let c = &charted[m];
         let f = c.layout.residues[&r].1;
-        for q in c.frames() {
+        for q in c.md.frames() {
             let mut row = Vec::with_capacity(off + gaussian_cols.len());
             if let Some((p, s)) = f {
                 row.extend([q[p], q[s]]);
