@@ -190,7 +190,9 @@ fn a_pooled_kernel_samples_an_unseen_dipeptide_and_names_an_unseen_residue_type(
     assert!(!o.status.success());
     let e = text(&o);
     assert!(
-        e.contains("TRP 2") && e.contains("no training peptide") && e.contains("ALA, GLY"),
+        e.contains("TRP 2 (type TRP)")
+            && e.contains("no training peptide")
+            && e.contains("ALA, GLY"),
         "{e}"
     );
     let _ = std::fs::remove_dir_all(&dir);

@@ -46,6 +46,22 @@ impl ForceField {
         self.data.templates.iter().map(|t| t.name.as_str())
     }
 
+    /// The template of every residue of `top` (matched by bond graph as for
+    /// [`Self::create_system`]): the residue type in the force field's sense, protonation state
+    /// included (`HIE`, `HID`, `HIP`, `ASH`, `CYX`, …), where the PDB name says only `HIS`.
+    pub fn residue_templates(&self, top: &Topology) -> Result<Vec<String>, FfError> {
+        let mut neighbours = top.neighbours();
+        for nb in &mut neighbours {
+            nb.sort_unstable();
+        }
+        (0..top.residues.len())
+            .map(|r| {
+                crate::template::match_residue(&self.data, top, r, &neighbours)
+                    .map(|m| self.data.templates[m.template].name.clone())
+            })
+            .collect()
+    }
+
     /// Assign parameters to every atom and interaction of `top` (templates matched by bond
     /// graph, as OpenMM's `ForceField.createSystem` does) and build the evaluable [`System`].
     pub fn create_system(&self, top: &Topology, opts: &SystemOptions) -> Result<System, FfError> {

@@ -6,7 +6,8 @@
 //! The Z-matrix of a peptide is rooted at its central residue and grows outwards (see
 //! [`timewarp_mol::internal`]), so a residue's coordinates are the same functions of its atoms
 //! in every peptide where the residue sits on the same side of the root. Every coordinate is
-//! therefore keyed by its **group** — the residue's name and its side of the root residue
+//! therefore keyed by its **group** — the residue's type (its force-field template, so that the
+//! protonation states HIE, HID and HIP are types of their own) and its side of the root residue
 //! (`ALA/root`, `LYS/after`, `ACE/before`) — and by the atoms that define it, named with their
 //! residue offset (`angle H-N-C-1`). A group's φ/ψ transition histogram, its rotors' histograms
 //! and the φ/ψ-conditional Gaussian of its other coordinates are fitted to every frame of every
@@ -24,6 +25,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use timewarp_ff::ForceField;
 use timewarp_mol::internal::{Dof, TorsionRole, ZMatrix};
 use timewarp_mol::Topology;
 
@@ -99,7 +101,11 @@ struct Layout {
 }
 
 impl Layout {
-    fn of(top: &Topology, zm: &ZMatrix) -> Layout {
+    /// The layout of `top` in its chart `zm`; residue types are the force field's templates.
+    fn of(top: &Topology, zm: &ZMatrix) -> Result<Layout, String> {
+        let types = ForceField::amber14()
+            .residue_templates(top)
+            .map_err(|e| e.to_string())?;
         let entries = zm.entries();
         let root = top.atoms[entries[0].atom].residue;
         let mut entry_of = vec![0; top.n_atoms()];
@@ -112,7 +118,7 @@ impl Layout {
                 std::cmp::Ordering::Equal => "root",
                 std::cmp::Ordering::Greater => "after",
             };
-            format!("{}/{side}", top.residues[r].name)
+            format!("{}/{side}", types[r])
         };
         let backbone = zm.backbone();
         let mut layout = Layout {
@@ -171,7 +177,7 @@ impl Layout {
             layout.group.push(group);
             layout.key.push(key);
         }
-        layout
+        Ok(layout)
     }
 
     /// Coordinate indices of residue `r`, in storage order.
@@ -204,7 +210,8 @@ pub fn fit_pooled(
         let zm = ZMatrix::from_topology(m.topology)
             .map_err(|e| SampleError::Kernel(format!("{}: {e}", m.name)))?;
         let md = ChartedMd::new(&zm, &m.trajectories, cfg)?;
-        let layout = Layout::of(m.topology, &zm);
+        let layout = Layout::of(m.topology, &zm)
+            .map_err(|e| SampleError::Kernel(format!("{}: {e}", m.name)))?;
         charted.push(Charted {
             name: m.name.clone(),
             zm,
@@ -411,7 +418,7 @@ impl PooledKernel {
     /// The fitted kernel of the molecule `top` (any peptide whose groups were all in training).
     pub fn instantiate(&self, top: &Topology) -> Result<FittedKernel, SampleError> {
         let zm = ZMatrix::from_topology(top).map_err(|e| SampleError::Kernel(e.to_string()))?;
-        let layout = Layout::of(top, &zm);
+        let layout = Layout::of(top, &zm).map_err(SampleError::Kernel)?;
         let residue_of_group = |g: &str| {
             let i = layout.group.iter().position(|x| x == g).unwrap_or(0);
             let r = &top.residues[layout.residue[i]];
@@ -427,14 +434,12 @@ impl PooledKernel {
                     .map(|k| k.split('/').next().unwrap_or(k))
                     .collect();
                 let place = match side {
-                    "root" => {
-                        "as the root residue of the Z-matrix (the first residue of a dipeptide)"
-                    }
+                    "root" => "at the root of the Z-matrix (the first residue of a dipeptide)",
                     "after" => "after the root residue (e.g. the second residue of a dipeptide)",
                     _ => "before the root residue",
                 };
                 return Err(SampleError::Kernel(format!(
-                    "residue {} is a {name} {place}, and no training peptide of this pooled kernel had a {name} there (it has {} there; trained on {})",
+                    "residue {} (type {name}) sits {place}, where no training peptide of this pooled kernel had a residue of type {name}: it has {} there (trained on {})",
                     residue_of_group(g),
                     seen.join(", "),
                     self.peptides.join(", ")
