@@ -27,7 +27,7 @@ TW=${TIMEWARP:-"cargo run --release --quiet --"}
 MODEL=${MODEL_DIR:-models/dipeptides}
 TRAIN=AR,RN,ND,DC,CQ,QE,EG,GH,HI,IL,LK,KM,MF,FP,PS,ST,TW,WY,YV,VA
 HELD=(DS FA PV GA HS)
-MD_SETTINGS=(--burn-in-steps 20000 --spacing regular --save-every 500 --threads 1)
+MD_SETTINGS=(--burn-in-steps 20000 --spacing regular --save-every 500)
 mkdir -p "$W"
 
 # 1. Training MD.

@@ -11,8 +11,9 @@
 //! `timewarp sample --model RUN` needs nothing else. With a pooled kernel (`timewarp fit
 //! --pooled`) the flow trains on every peptide of a data set — each batch from one peptide,
 //! drawn uniformly, with the kernel the pooled one makes for it — and the checkpoint holds the
-//! pooled kernel, so the model samples any peptide whose residue types it covers. `best/` has the highest validation
-//! acceptance of the block move (acceptance loss) or the lowest validation NLL (NLL loss).
+//! pooled kernel, so the model samples any peptide whose residue types it covers. `best/` has
+//! the highest validation acceptance of the block move (acceptance loss) or the lowest validation
+//! NLL (NLL loss) — the starting flow itself (step 0) when no validation beats it.
 
 pub mod frames;
 pub mod objective;
@@ -425,8 +426,14 @@ pub fn train_internal<B: AutodiffBackend>(
         tracing::info!(
             val_nll = initial.nll,
             val_acceptance = initial.acceptance,
-            "the fitted kernel (identity flow)"
+            "the starting flow (the identity: the fitted kernel, unless init_from)"
         );
+        // The start competes for best/: training that never beats it on validation leaves the
+        // starting flow there, so a fine-tuned model is never worse than where it began.
+        state.best_val_loss = Some(score(&initial));
+        state.best_val_nll = Some(initial.nll);
+        state.best_step = Some(0);
+        save(out, BEST_DIR, &flow, &kernel, &state, None)?;
     }
     let mut window = (0u64, Eval::default(), 0.0f64);
     let mut last_val = initial;
