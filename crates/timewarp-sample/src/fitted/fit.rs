@@ -438,7 +438,7 @@ pub fn run_fit(
         k += s.trajectories;
     }
     let md_temperature_k = md_dirs.iter().find_map(|d| md_temperature(d));
-    if cfg.pooled {
+    let (path, (molecule, blocks, rotors, gaussian_dim)) = if cfg.pooled {
         let pooled: Vec<PooledMolecule<'_>> = molecules
             .iter()
             .map(|(top, name, idx)| PooledMolecule {
@@ -457,39 +457,38 @@ pub fn run_fit(
         let mut kernel = fit_pooled(&pooled, cfg)?;
         kernel.sources = sources.clone();
         kernel.md_temperature_k = md_temperature_k;
-        let path = kernel.save(out)?;
-        let summary = FitSummary {
-            command: "fit".into(),
-            kernel: path,
-            molecule: format!(
+        let described = (
+            format!(
                 "{} peptides: {}",
                 kernel.peptides.len(),
                 kernel.peptides.join(", ")
             ),
-            sources,
-            tau_ps: kernel.tau_ps,
-            blocks: kernel.group_names().iter().map(|s| s.to_string()).collect(),
-            rotors: kernel.groups.values().map(|g| g.rotors.len()).sum(),
-            gaussian_dim: kernel.groups.values().map(|g| g.gaussian.dim()).sum(),
-            wall_seconds: t0.elapsed().as_secs_f64(),
-        };
-        session.finish(&summary)?;
-        return Ok(summary);
-    }
-    let top = &molecules[0].0;
-    let mut kernel = fit_kernel(top, &trajs, cfg)?;
-    kernel.sources = sources.clone();
-    kernel.md_temperature_k = md_temperature_k;
-    let path = kernel.save(out)?;
+            kernel.group_names().iter().map(|s| s.to_string()).collect(),
+            kernel.groups.values().map(|g| g.rotors.len()).sum(),
+            kernel.groups.values().map(|g| g.gaussian.dim()).sum(),
+        );
+        (kernel.save(out)?, described)
+    } else {
+        let mut kernel = fit_kernel(&molecules[0].0, &trajs, cfg)?;
+        kernel.sources = sources.clone();
+        kernel.md_temperature_k = md_temperature_k;
+        let described = (
+            kernel.molecule.sequence(),
+            kernel.blocks.iter().map(|b| b.label.clone()).collect(),
+            kernel.blocks.iter().map(|b| b.rotors.len()).sum(),
+            kernel.gaussian.dim(),
+        );
+        (kernel.save(out)?, described)
+    };
     let summary = FitSummary {
         command: "fit".into(),
         kernel: path,
-        molecule: kernel.molecule.sequence(),
+        molecule,
         sources,
-        tau_ps: kernel.tau_ps,
-        blocks: kernel.blocks.iter().map(|b| b.label.clone()).collect(),
-        rotors: kernel.blocks.iter().map(|b| b.rotors.len()).sum(),
-        gaussian_dim: kernel.gaussian.dim(),
+        tau_ps: cfg.lag_ps,
+        blocks,
+        rotors,
+        gaussian_dim,
         wall_seconds: t0.elapsed().as_secs_f64(),
     };
     session.finish(&summary)?;

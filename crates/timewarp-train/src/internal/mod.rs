@@ -63,6 +63,17 @@ struct Eval {
     energy_delta: f64,
 }
 
+impl Eval {
+    /// self += w · e, value by value (weighted averages over chunks and molecules).
+    fn add_scaled(&mut self, w: f64, e: &Eval) {
+        self.loss += w * e.loss;
+        self.nll += w * e.nll;
+        self.kl += w * e.kl;
+        self.acceptance += w * e.acceptance;
+        self.energy_delta += w * e.energy_delta;
+    }
+}
+
 /// One molecule of the training data with its moves and atom types.
 struct Molecule {
     frames: ChartFrames,
@@ -205,11 +216,7 @@ fn validate<B: Backend>(
     let mut sum = Eval::default();
     for m in molecules.iter_mut() {
         let e = validate_molecule(flow, m, per, cfg, &mut rng, device);
-        sum.loss += w * e.loss;
-        sum.nll += w * e.nll;
-        sum.kl += w * e.kl;
-        sum.acceptance += w * e.acceptance;
-        sum.energy_delta += w * e.energy_delta;
+        sum.add_scaled(w, &e);
     }
     sum
 }
@@ -237,11 +244,7 @@ fn validate_molecule<B: Backend>(
     for chunk in qs.chunks((2 * cfg.batch).max(1)) {
         let (_, e) = evaluate(flow, moves, frames, types, chunk, cfg, rng, device);
         let w = chunk.len() as f64 / n as f64;
-        sum.loss += w * e.loss;
-        sum.nll += w * e.nll;
-        sum.kl += w * e.kl;
-        sum.acceptance += w * e.acceptance;
-        sum.energy_delta += w * e.energy_delta;
+        sum.add_scaled(w, &e);
     }
     sum
 }
