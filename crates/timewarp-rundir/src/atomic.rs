@@ -74,6 +74,19 @@ pub fn write_json_atomic<T: Serialize + ?Sized>(path: &Path, value: &T) -> Resul
     write_atomic(path, text.as_bytes())
 }
 
+/// [`write_json_atomic`] without indentation: for large numeric files (a pooled kernel is
+/// 3× smaller so).
+pub fn write_json_compact_atomic<T: Serialize + ?Sized>(
+    path: &Path,
+    value: &T,
+) -> Result<(), RunDirError> {
+    let text = serde_json::to_string(value).map_err(|e| RunDirError::Json {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    write_atomic(path, text.as_bytes())
+}
+
 /// Replaces the folder `dst` atomically with what `fill` writes into a fresh temporary folder
 /// `dst.tmp/`: the old folder is renamed to `dst.old/`, the new one to `dst`, and `dst.old/`
 /// removed (two renames, so a kill between them leaves only `dst.old/`, which

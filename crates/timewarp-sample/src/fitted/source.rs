@@ -92,11 +92,12 @@ impl KernelFile {
 }
 
 impl PooledKernel {
-    /// Writes the pooled kernel into the folder `dir` as `kernel.json` (atomically).
+    /// Writes the pooled kernel into the folder `dir` as `kernel.json` (atomically; compact, as
+    /// it is megabytes of numbers).
     pub fn save(&self, dir: &Path) -> Result<PathBuf, SampleError> {
         std::fs::create_dir_all(dir).map_err(|e| SampleError::io(dir, e))?;
         let path = dir.join(KERNEL_JSON);
-        timewarp_rundir::write_json_atomic(&path, self)?;
+        timewarp_rundir::write_json_compact_atomic(&path, self)?;
         Ok(path)
     }
 }
