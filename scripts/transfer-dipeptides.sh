@@ -16,8 +16,10 @@
 #    baseline from the MD's start structure, and one report per peptide against its MD.
 #
 # Every step is resumable: run it again after an interruption and it continues (MD data sets go
-# on where they stopped; fit, train, sample and analyze skip finished runs). Took ≈ 2 h 40 min on
-# the 2-core machine (MD ≈ 2 h of it; see README "Zero-shot transfer").
+# on where they stopped; fit, train, sample and analyze skip finished runs). On the 2-core
+# machine: training MD ≈ 70 min (≈ 3 min per peptide and core), fit 1 s, training ≈ 6 min,
+# held-out MD ≈ 25 min per peptide and core, sampling and reports ≈ 1 min per peptide (README
+# "Zero-shot transfer").
 #
 # Results: WORKDIR/report-<PEPTIDE>/metrics.json and report.html (flow and baseline against the
 # peptide's own MD: acceptance, per-residue JSD(φ/ψ), basin transitions, ESS/s, ⟨U⟩).

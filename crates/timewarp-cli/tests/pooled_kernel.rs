@@ -306,7 +306,7 @@ fn the_shipped_model_lists_its_training_peptides_and_samples_a_held_out_dipeptid
     assert!(!o.status.success());
     let e = text(&o);
     assert!(
-        e.contains("HIP 2") && e.contains("no training peptide"),
+        e.contains("HIS 2 (type HIP)") && e.contains("no training peptide"),
         "{e}"
     );
     let _ = std::fs::remove_dir_all(&dir);
