@@ -212,31 +212,6 @@ pub fn flow_kernel<B: Backend>(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_flow_on_backend<B: Backend>(
-    command: Command,
-    settings: &ChainSettings,
-    rule: AcceptanceRule,
-    model: &Path,
-    molecule: &Molecule,
-    session: &Session,
-    control: &RunControl<'_>,
-    device: B::Device,
-) -> Result<SampleSummary, SampleError> {
-    let mut kernel = flow_kernel::<B>(model, &molecule.topology, device)?;
-    let input = molecule.input();
-    run_chains(
-        command,
-        settings,
-        rule,
-        input,
-        kernel.as_mut(),
-        &molecule.system,
-        session,
-        control,
-    )
-}
-
 /// Opens the output folder (lock, inspection: see `timewarp_rundir`), loads the proposal of
 /// `source` for the molecule of `pdb` and runs the chains; flows run on the backend of
 /// `settings.device`: ndarray (f32) on the CPU, CUDA (f32) with the `cuda` feature. A folder that
@@ -294,39 +269,29 @@ fn run_command(
         });
     }
     let molecule = load_molecule(settings, pdb)?;
-    let summary = match kernel {
-        Some(k) => {
-            let k = k.for_molecule(&molecule.topology, &pdb.display().to_string())?;
-            let mut kernel = FittedProposal::new(k)?;
-            let input = molecule.input();
-            run_chains(
-                command,
-                settings,
-                rule,
-                input,
-                &mut kernel,
-                &molecule.system,
-                &session,
-                control,
-            )?
-        }
+    let what = pdb.display().to_string();
+    let mut proposal: Box<dyn ProposalKernel> = match kernel {
+        Some(k) => Box::new(FittedProposal::new(
+            k.for_molecule(&molecule.topology, &what)?,
+        )?),
         None => crate::on_backend!(
             settings.device,
             burn::backend::NdArray<f32>,
             burn::backend::Cuda<f32>,
-            |B| run_flow_on_backend::<B>(
-                command,
-                settings,
-                rule,
-                model,
-                &molecule,
-                &session,
-                control,
-                Default::default(),
-            )?,
+            |B| flow_kernel::<B>(model, &molecule.topology, Default::default())?,
             else return Err(SampleError::Config(crate::ModelDevice::CUDA_NOT_BUILT.into()))
         ),
     };
+    let summary = run_chains(
+        command,
+        settings,
+        rule,
+        molecule.input(),
+        proposal.as_mut(),
+        &molecule.system,
+        &session,
+        control,
+    )?;
     if summary.completed {
         session.finish(&summary)?;
     }

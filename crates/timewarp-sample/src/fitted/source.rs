@@ -73,22 +73,6 @@ impl KernelFile {
             KernelFile::Pooled(p) => p.save(dir),
         }
     }
-
-    /// Lag τ of the transition histograms, ps.
-    pub fn tau_ps(&self) -> f64 {
-        match self {
-            KernelFile::Molecule(k) => k.tau_ps,
-            KernelFile::Pooled(p) => p.tau_ps,
-        }
-    }
-
-    /// ρ of the block proposal (see [`super::FitConfig::rest_correlation`]).
-    pub fn rest_correlation(&self) -> f64 {
-        match self {
-            KernelFile::Molecule(k) => k.fit.rest_correlation,
-            KernelFile::Pooled(p) => p.fit.rest_correlation,
-        }
-    }
 }
 
 impl PooledKernel {
