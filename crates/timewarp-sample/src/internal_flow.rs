@@ -128,7 +128,8 @@ impl<B: Backend> ProposalKernel for InternalFlowProposal<B> {
         if b == 0 {
             return Ok(());
         }
-        let zm = self.moves.kernel().zmatrix.clone();
+        let kernel = self.moves.shared_kernel();
+        let zm = &kernel.zmatrix;
         // 1. Host: plan every move, its skeletons, slots and the reverse innovation.
         self.plans.resize_with(b, Move::default);
         let mut s = Slots {

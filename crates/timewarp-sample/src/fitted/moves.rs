@@ -34,7 +34,8 @@ pub struct Move {
 
 /// A fitted kernel with its block conditionals prepared.
 pub struct ChartMoves {
-    kernel: FittedKernel,
+    /// Shared, so that a caller can hold the Z-matrix while the moves use their scratch.
+    kernel: std::sync::Arc<FittedKernel>,
     conditionals: Vec<Conditional>,
     features: Vec<f64>,
     mu: Vec<f64>,
@@ -56,7 +57,7 @@ impl ChartMoves {
             .collect::<Result<Vec<_>, _>>()?;
         let (f, g) = (kernel.gaussian.features.len(), kernel.gaussian.dim());
         Ok(ChartMoves {
-            kernel,
+            kernel: std::sync::Arc::new(kernel),
             conditionals,
             features: vec![0.0; f],
             mu: vec![0.0; g],
@@ -66,6 +67,12 @@ impl ChartMoves {
 
     pub fn kernel(&self) -> &FittedKernel {
         &self.kernel
+    }
+
+    /// The kernel as a shared handle (a reference count, not a copy): lets the caller borrow the
+    /// Z-matrix across calls that need the moves mutably.
+    pub fn shared_kernel(&self) -> std::sync::Arc<FittedKernel> {
+        self.kernel.clone()
     }
 
     pub fn n_atoms(&self) -> usize {

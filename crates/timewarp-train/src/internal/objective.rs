@@ -64,7 +64,8 @@ pub fn host_batch(
     qs: &[&[f64]],
     blocks: &[usize],
 ) -> HostBatch {
-    let zm = moves.kernel().zmatrix.clone();
+    let kernel = moves.shared_kernel();
+    let zm = &kernel.zmatrix;
     let (b, n) = (qs.len(), zm.n_atoms());
     let mut hb = HostBatch {
         b,
