@@ -13,7 +13,7 @@ use timewarp_ff::{ForceField, SystemOptions};
 use timewarp_md::{run_md, MdConfig, SpacingKind};
 use timewarp_mol::traj::{arrays_path, TrajArrays};
 use timewarp_sample::diagnostics::read_proposal_log;
-use timewarp_sample::fitted::{run_fit, FitConfig, FittedKernel};
+use timewarp_sample::fitted::{run_fit, FitConfig, FittedKernel, KernelFile};
 use timewarp_sample::{
     run_sample, ChiralityGuard, FittedProposal, ProposalKernel, ProposalRequest, ProposalSource,
     Proposals, RunControl, SampleConfig, PROPOSALS_CSV,
@@ -104,6 +104,71 @@ fn propose(
 
 fn md_frames() -> TrajArrays {
     TrajArrays::read_npz(&arrays_path(&fixture().0, "ala2")).unwrap()
+}
+
+/// The φ/ψ block of a fitted kernel: (its histogram's marginal weight, its counts by cell).
+fn phi_psi_marginal(k: &FittedKernel) -> Option<(f64, Vec<f64>)> {
+    let h = &k
+        .blocks
+        .iter()
+        .find_map(|b| b.backbone.as_ref())?
+        .transitions;
+    let m = h.marginal.as_ref()?;
+    let mut counts = vec![0.0; h.n_cells()];
+    for &(b, c) in &m.counts {
+        counts[b as usize] = c;
+    }
+    Some((m.weight, counts))
+}
+
+#[test]
+fn the_marginal_component_is_the_own_or_the_pooled_phi_psi_marginal() {
+    let (md, _) = fixture();
+    let top = timewarp_mol::read_pdb(&shared("testdata/ala2.pdb"))
+        .unwrap()
+        .topology;
+    let fit = |pooled: bool, name: &str| {
+        let out = scratch(name);
+        let cfg = FitConfig {
+            lag_ps: 1.0,
+            marginal_mix: 0.3,
+            pooled,
+            ..FitConfig::default()
+        };
+        run_fit(&cfg, std::slice::from_ref(md), &out, &RunControl::default()).unwrap();
+        let file = KernelFile::load(&out).unwrap();
+        let _ = std::fs::remove_dir_all(&out);
+        file
+    };
+    // One molecule: the component is the φ/ψ histogram's own cell populations.
+    let own = fit(false, "marginal-own")
+        .for_molecule(&top, "ala2")
+        .unwrap();
+    let (w, counts) = phi_psi_marginal(&own).expect("a marginal component");
+    assert_eq!(w, 0.3);
+    let h = &own
+        .blocks
+        .iter()
+        .find_map(|b| b.backbone.as_ref())
+        .unwrap()
+        .transitions;
+    assert_eq!(counts, h.cell_counts());
+    // Pooled: the sum over every group's φ/ψ histogram. A copy of the ALA group under a second
+    // name doubles it, and the instantiated kernel carries the sum.
+    let KernelFile::Pooled(mut pooled) = fit(true, "marginal-pooled") else {
+        panic!("a pooled kernel")
+    };
+    let single = pooled.backbone_marginal().unwrap();
+    let ala = pooled.groups["ALA/root"].clone();
+    pooled.groups.insert("ALA/after".into(), ala);
+    let double = pooled.backbone_marginal().unwrap();
+    assert!(single.iter().zip(&double).all(|(a, b)| *b == 2.0 * a));
+    let (w, counts) = phi_psi_marginal(&pooled.instantiate(&top).unwrap()).unwrap();
+    assert_eq!((w, counts), (0.3, double));
+    // Weight 0 (the default): no component.
+    pooled.fit.marginal_mix = 0.0;
+    assert!(pooled.backbone_marginal().is_none());
+    assert!(phi_psi_marginal(&pooled.instantiate(&top).unwrap()).is_none());
 }
 
 #[test]

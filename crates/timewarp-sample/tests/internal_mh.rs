@@ -89,6 +89,36 @@ fn fitted_kernel_samples_the_exact_marginals() {
 }
 
 #[test]
+fn a_marginal_component_keeps_the_chain_exact() {
+    // The rotor's histogram mixed (w = 0.4) with an independence component that favours cells
+    // the Boltzmann distribution does not: MH must still give the exact marginals.
+    let mut fitted = kernel();
+    let rotor = &mut fitted.blocks[0].rotors[0].transitions;
+    let counts: Vec<f64> = (0..rotor.n_cells())
+        .map(|b| if b % 5 == 0 { 4.0 } else { 0.5 })
+        .collect();
+    *rotor = rotor.clone().with_marginal(0.4, &counts).unwrap();
+    let mut k = FittedProposal::new(fitted).unwrap();
+    let s = run(&mut k, 4000, 20, 23);
+    let c = chi2s(&s);
+    eprintln!(
+        "marginal mix: acceptance {:.3}, chi2 bond {:.1} angle {:.1} torsion {:.1} (critical {:.1})",
+        s.acceptance,
+        c[0],
+        c[1],
+        c[2],
+        critical()
+    );
+    for (what, v) in ["bond", "angle", "torsion"].iter().zip(c) {
+        assert!(
+            v < critical(),
+            "{what}: chi-square {v:.1} ≥ {:.1}",
+            critical()
+        );
+    }
+}
+
+#[test]
 fn dropping_the_jacobian_is_detected() {
     let zm = ZMatrix::from_topology(&chain()).unwrap();
     let mut k = WithoutJacobian(FittedProposal::new(kernel()).unwrap(), zm);

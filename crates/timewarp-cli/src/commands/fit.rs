@@ -24,6 +24,10 @@ pub struct Args {
     /// torsions; 0: independent of their current values.
     #[arg(long)]
     rest_correlation: Option<f64>,
+    /// Weight w ∈ [0, 1) of the independence component of the φ/ψ moves: the φ/ψ marginal of
+    /// the MD (with --pooled: of every training residue), proposed whatever the current state.
+    #[arg(long)]
+    marginal_mix: Option<f64>,
     /// One kernel pooled over the peptides of the MD (a data set of `timewarp md`) by residue
     /// type: it samples any peptide whose residue types were in the data, e.g.
     /// `timewarp sample --proposal fitted --kernel OUT --pdb other.pdb`.
@@ -41,6 +45,9 @@ pub fn main(args: Args, _quiet: bool) -> Result<()> {
     }
     if let Some(r) = args.rest_correlation {
         cfg.rest_correlation = r;
+    }
+    if let Some(w) = args.marginal_mix {
+        cfg.marginal_mix = w;
     }
     if args.pooled {
         cfg.pooled = true;

@@ -59,6 +59,12 @@ pub struct FitConfig {
     /// its own, apart from the φ/ψ block of its backbone: smaller moves, each accepted more
     /// often (a kernel file stores its blocks; this records how they were made).
     pub split_side_chains: bool,
+    /// Weight w ∈ [0, 1) of the independence component of every φ/ψ move: with probability w
+    /// the new (φ, ψ) is drawn from a φ/ψ marginal whatever the current cell — the residue's own
+    /// MD marginal, or for a pooled kernel that of every training residue of every type — which
+    /// proposes basins that the residue's lag-τ rows (short MD, one basin) rarely point to.
+    #[serde(default)]
+    pub marginal_mix: f64,
 }
 
 impl Default for FitConfig {
@@ -72,6 +78,7 @@ impl Default for FitConfig {
             rest_correlation: 0.0,
             pooled: false,
             split_side_chains: true,
+            marginal_mix: 0.0,
         }
     }
 }
@@ -93,6 +100,12 @@ impl FitConfig {
             return bad(format!(
                 "uniform_mix must lie in (0, 1), got {}",
                 self.uniform_mix
+            ));
+        }
+        if !(0.0..1.0).contains(&self.marginal_mix) {
+            return bad(format!(
+                "marginal_mix must lie in [0, 1), got {}",
+                self.marginal_mix
             ));
         }
         if !(0.0..1.0).contains(&self.rest_correlation) {
@@ -266,12 +279,10 @@ pub fn fit_kernel(
     let backbone = zm.backbone().to_vec();
     let layout = BlockLayout::new(top, &backbone, cfg.split_side_chains);
     let mut blocks = layout.empty_blocks(|bb| {
-        Ok(TransitionHistogram::fit(
-            2,
-            cfg.bins,
-            cfg.uniform_mix,
-            md.pairs(&[bb.phi, bb.psi]),
-        ))
+        let h = TransitionHistogram::fit(2, cfg.bins, cfg.uniform_mix, md.pairs(&[bb.phi, bb.psi]));
+        let own = h.cell_counts();
+        h.with_marginal(cfg.marginal_mix, &own)
+            .map_err(SampleError::Kernel)
     })?;
     let mut gauss_dofs = Vec::new();
     let mut gauss_block = Vec::new();

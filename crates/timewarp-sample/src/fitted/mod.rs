@@ -7,7 +7,8 @@
 //! residues without φ/ψ join the nearest one). A move picks a block uniformly and, keeping the
 //! rigid pose and every other block fixed, draws
 //! 1. (φ′, ψ′) of the block's residue from a symmetrised lag-τ transition histogram of the MD
-//!    ([`transitions`]; uniform within the target cell);
+//!    ([`transitions`]; uniform within the target cell), optionally mixed with an independence
+//!    component, the φ/ψ marginal (`[fit] marginal_mix`);
 //! 2. each rotor (methyl, side-chain χ, hydroxyl) of the block from its own 1-D transition
 //!    histogram;
 //! 3. the block's bonds, angles, rigid torsions and offsets from the φ/ψ-conditional Gaussian
@@ -43,7 +44,7 @@ pub use gaussian::{Features, GaussianModel};
 pub use pooled::{fit_pooled, PooledKernel, PooledMolecule};
 pub use proposal::FittedProposal;
 pub use source::KernelFile;
-pub use transitions::TransitionHistogram;
+pub use transitions::{MarginalMix, TransitionHistogram};
 
 use crate::SampleError;
 
@@ -203,6 +204,15 @@ impl FittedKernel {
         }
         let mut covered = vec![0u32; d];
         for b in &self.blocks {
+            let histograms = b
+                .backbone
+                .iter()
+                .map(|bb| &bb.transitions)
+                .chain(b.rotors.iter().map(|r| &r.transitions));
+            for h in histograms {
+                h.validate()
+                    .map_err(|e| format!("block {}: {e}", b.label))?;
+            }
             if let Some(bb) = &b.backbone {
                 covered[bb.phi] += 1;
                 covered[bb.psi] += 1;

@@ -20,7 +20,10 @@
 //! and one Gaussian whose mean coefficients and covariance are the groups' (zero between groups:
 //! residues are coupled only through their φ/ψ). The exactness argument of [`super`] holds
 //! unchanged, since the result is an ordinary fitted kernel of that peptide. A group or a
-//! coordinate that no training peptide had is an error naming it.
+//! coordinate that no training peptide had is an error naming it. With `[fit] marginal_mix` > 0
+//! every φ/ψ move is mixed with the φ/ψ marginal of all training residues of all types (see
+//! [`super::transitions`]): a residue type whose few training peptides never left one basin still
+//! proposes the others.
 
 use std::collections::BTreeMap;
 
@@ -406,8 +409,37 @@ impl PooledKernel {
             {
                 return Err(format!("group {g}: the Gaussian's arrays do not match"));
             }
+            if let Some(h) = &group.backbone {
+                if h.dims != 2 || h.bins != self.fit.bins {
+                    return Err(format!(
+                        "group {g}: the φ/ψ histogram is not on the kernel's {0}×{0} grid",
+                        self.fit.bins
+                    ));
+                }
+            }
+            for h in group.backbone.iter().chain(group.rotors.values()) {
+                h.validate().map_err(|e| format!("group {g}: {e}"))?;
+            }
         }
         Ok(())
+    }
+
+    /// The φ/ψ cell populations of every training residue of every type (the sum of the groups'
+    /// own marginals), the independence component of the φ/ψ moves when `fit.marginal_mix` > 0.
+    pub fn backbone_marginal(&self) -> Option<Vec<f64>> {
+        if self.fit.marginal_mix <= 0.0 {
+            return None;
+        }
+        let mut sum: Option<Vec<f64>> = None;
+        for h in self.groups.values().filter_map(|g| g.backbone.as_ref()) {
+            let counts = h.cell_counts();
+            // Every group's histogram has the same grid (`validate`).
+            match &mut sum {
+                Some(s) => s.iter_mut().zip(&counts).for_each(|(a, b)| *a += b),
+                None => sum = Some(counts),
+            }
+        }
+        sum
     }
 
     /// The groups, e.g. `ALA/root, LYS/after`.
@@ -448,11 +480,18 @@ impl PooledKernel {
         }
         let backbone = zm.backbone().to_vec();
         let layout_blocks = BlockLayout::new(top, &backbone, self.fit.split_side_chains);
+        let marginal = self.backbone_marginal();
         let mut blocks = layout_blocks.empty_blocks(|bb| {
             let g = &layout.group[bb.phi];
-            self.groups[g].backbone.clone().ok_or_else(|| {
+            let h = self.groups[g].backbone.clone().ok_or_else(|| {
                 SampleError::Kernel(format!("{g}: the pooled kernel has no φ/ψ histogram"))
-            })
+            })?;
+            match &marginal {
+                Some(p) => h
+                    .with_marginal(self.fit.marginal_mix, p)
+                    .map_err(|e| SampleError::Kernel(format!("{g}: {e}"))),
+                None => Ok(h),
+            }
         })?;
         // (coordinate, group, index in the group's Gaussian) of every Gaussian variable.
         let mut vars: Vec<(usize, &PooledGroup, usize)> = Vec::new();

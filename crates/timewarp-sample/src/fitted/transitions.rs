@@ -7,6 +7,13 @@
 //! an empty row is uniform), which keeps every cell reachable: the chain can enter states the
 //! MD never visited. The density of the proposed torsions is T(a → b)/|cell| with
 //! |cell| = (2π/bins)^dims, exact on the circle (no wrapping of a density on ℝ).
+//!
+//! An optional **independence component** ([`MarginalMix`]) mixes every row with a fixed
+//! distribution over cells, T′(a → b) = (1 − w) T(a → b) + w p(b), with p the φ/ψ marginal of
+//! more data than the row's own (for a pooled kernel: every training residue). A lag-τ row rarely
+//! points from one basin to another when the MD behind it was short or never left its basin; p
+//! proposes the other basins directly, whatever the current cell. The MH ratio uses T′ in both
+//! directions, so the chain stays exact for any w ∈ [0, 1).
 
 use std::f64::consts::{PI, TAU};
 
@@ -23,6 +30,46 @@ pub struct TransitionHistogram {
     pub uniform_mix: f64,
     /// Non-zero counts per row: `rows[a]` = sorted (b, C[a][b]).
     pub rows: Vec<Vec<(u32, f64)>>,
+    /// The independence component mixed into every row, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marginal: Option<MarginalMix>,
+}
+
+/// An independence component of a transition histogram: with probability `weight` the target
+/// cell is drawn from `counts` whatever the current cell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MarginalMix {
+    /// Its weight w ∈ [0, 1).
+    pub weight: f64,
+    /// Sorted (cell, count) with positive counts: p(b) = count(b)/Σ count.
+    pub counts: Vec<(u32, f64)>,
+}
+
+impl MarginalMix {
+    fn total(&self) -> f64 {
+        self.counts.iter().map(|&(_, c)| c).sum()
+    }
+
+    /// p(b).
+    fn probability(&self, b: usize) -> f64 {
+        match self.counts.binary_search_by_key(&(b as u32), |&(k, _)| k) {
+            Ok(i) => self.counts[i].1 / self.total(),
+            Err(_) => 0.0,
+        }
+    }
+}
+
+/// The cell whose cumulative count first exceeds `v` ∈ [0, 1) of the total `total` of `cells`.
+fn pick(cells: &[(u32, f64)], total: f64, v: f64) -> usize {
+    let target = v * total;
+    let mut acc = 0.0;
+    for &(k, c) in cells {
+        acc += c;
+        if target < acc {
+            return k as usize;
+        }
+    }
+    cells.last().map_or(0, |&(k, _)| k as usize)
 }
 
 impl TransitionHistogram {
@@ -38,6 +85,7 @@ impl TransitionHistogram {
             bins,
             uniform_mix,
             rows: vec![Vec::new(); bins.pow(dims as u32)],
+            marginal: None,
         };
         let mut dense: std::collections::BTreeMap<(u32, u32), f64> = Default::default();
         for (a, b) in pairs {
@@ -49,6 +97,43 @@ impl TransitionHistogram {
             h.rows[a as usize].push((b, c));
         }
         h
+    }
+
+    /// The histogram with the independence component of weight `weight` and cell counts
+    /// `counts` (any non-negative weights per cell; zeros are dropped).
+    pub fn with_marginal(mut self, weight: f64, counts: &[f64]) -> Result<Self, String> {
+        if !(0.0..1.0).contains(&weight) {
+            return Err(format!(
+                "the marginal's weight must lie in [0, 1), got {weight}"
+            ));
+        }
+        if counts.len() != self.n_cells() {
+            return Err(format!(
+                "the marginal has {} cells, the histogram {}",
+                counts.len(),
+                self.n_cells()
+            ));
+        }
+        if counts.iter().any(|c| !(c.is_finite() && *c >= 0.0)) || counts.iter().sum::<f64>() <= 0.0
+        {
+            return Err(
+                "the marginal's counts must be finite, non-negative and not all zero".into(),
+            );
+        }
+        self.marginal = (weight > 0.0).then(|| MarginalMix {
+            weight,
+            counts: (0..counts.len())
+                .filter(|&b| counts[b] > 0.0)
+                .map(|b| (b as u32, counts[b]))
+                .collect(),
+        });
+        Ok(self)
+    }
+
+    /// Row sums of the counts: the empirical cell populations (twice the pair count per cell),
+    /// the histogram's own marginal.
+    pub fn cell_counts(&self) -> Vec<f64> {
+        (0..self.n_cells()).map(|a| self.row_sum(a)).collect()
     }
 
     /// Number of cells M = bins^dims.
@@ -78,18 +163,55 @@ impl TransitionHistogram {
         self.rows[a].iter().map(|&(_, c)| c).sum()
     }
 
-    /// log T(a → b).
-    pub fn log_transition(&self, a: usize, b: usize) -> f64 {
+    /// T(a → b) of the row alone, without the independence component.
+    fn row_transition(&self, a: usize, b: usize) -> f64 {
         let m = self.n_cells() as f64;
         let total = self.row_sum(a);
         if total <= 0.0 {
-            return -m.ln();
+            return 1.0 / m;
         }
         let c = match self.rows[a].binary_search_by_key(&(b as u32), |&(k, _)| k) {
             Ok(i) => self.rows[a][i].1,
             Err(_) => 0.0,
         };
-        ((1.0 - self.uniform_mix) * c / total + self.uniform_mix / m).ln()
+        (1.0 - self.uniform_mix) * c / total + self.uniform_mix / m
+    }
+
+    /// log T′(a → b), the independence component included.
+    pub fn log_transition(&self, a: usize, b: usize) -> f64 {
+        let t = self.row_transition(a, b);
+        match &self.marginal {
+            Some(mm) => ((1.0 - mm.weight) * t + mm.weight * mm.probability(b)).ln(),
+            None => t.ln(),
+        }
+    }
+
+    /// Whether the arrays are consistent (a hand-edited file fails here).
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1..=2).contains(&self.dims) || self.rows.len() != self.bins.pow(self.dims as u32) {
+            return Err(format!(
+                "a {}-dimensional histogram with {} bins has {} rows",
+                self.dims,
+                self.bins,
+                self.rows.len()
+            ));
+        }
+        let m = self.n_cells() as u32;
+        let cells_ok = |cells: &[(u32, f64)]| {
+            cells.windows(2).all(|w| w[0].0 < w[1].0)
+                && cells
+                    .iter()
+                    .all(|&(k, c)| k < m && c.is_finite() && c >= 0.0)
+        };
+        if !self.rows.iter().all(|r| cells_ok(r)) {
+            return Err("a row has unsorted, out-of-range or negative counts".into());
+        }
+        if let Some(mm) = &self.marginal {
+            if !(0.0..1.0).contains(&mm.weight) || !cells_ok(&mm.counts) || mm.total() <= 0.0 {
+                return Err("the marginal's weight or counts are invalid".into());
+            }
+        }
+        Ok(())
     }
 
     /// log-density of proposing the point `to` from the point `from` (per unit volume of the
@@ -98,36 +220,43 @@ impl TransitionHistogram {
         self.log_transition(self.cell(from), self.cell(to)) - self.dims as f64 * self.width().ln()
     }
 
-    /// Draws a point from `from` with 1 + dims uniforms: `u[0]` picks the cell (the uniform
-    /// component when u[0] < ε, else the row's cumulative counts), `u[1..]` the position in it.
+    /// Draws a point from `from` with 1 + dims uniforms: `u[0]` picks the cell (the independence
+    /// component when u[0] < w; then, rescaled, the uniform component when below ε, else the
+    /// row's cumulative counts), `u[1..]` the position in it.
     pub fn sample(&self, from: &[f64], u: &[f64], to: &mut [f64]) {
+        let cell = self.sample_cell(self.cell(from), u[0]);
+        self.place(cell, &u[1..], to);
+    }
+
+    /// The target cell from cell `a` given one uniform `v`.
+    fn sample_cell(&self, a: usize, v: f64) -> usize {
+        let mut v = v;
+        if let Some(mm) = &self.marginal {
+            if v < mm.weight {
+                return pick(&mm.counts, mm.total(), v / mm.weight);
+            }
+            v = (v - mm.weight) / (1.0 - mm.weight);
+        }
         let m = self.n_cells();
-        let a = self.cell(from);
         let total = self.row_sum(a);
         let eps = self.uniform_mix;
-        let cell = if total <= 0.0 || u[0] < eps {
-            let v = if total <= 0.0 { u[0] } else { u[0] / eps };
+        if total <= 0.0 || v < eps {
+            let v = if total <= 0.0 { v } else { v / eps };
             ((v * m as f64) as usize).min(m - 1)
         } else {
-            let target = (u[0] - eps) / (1.0 - eps) * total;
-            let mut acc = 0.0;
-            let mut chosen = self.rows[a].last().map_or(0, |&(k, _)| k as usize);
-            for &(k, c) in &self.rows[a] {
-                acc += c;
-                if target < acc {
-                    chosen = k as usize;
-                    break;
-                }
-            }
-            chosen
-        };
+            pick(&self.rows[a], total, (v - eps) / (1.0 - eps))
+        }
+    }
+
+    /// A point of `cell`, `u` (one uniform per dimension) its position inside.
+    fn place(&self, cell: usize, u: &[f64], to: &mut [f64]) {
         // Row-major cell index → per-dimension bins, last dimension fastest.
         let w = self.width();
         let mut rest = cell;
         for d in (0..self.dims).rev() {
             let b = rest % self.bins;
             rest /= self.bins;
-            to[d] = -PI + (b as f64 + u[1 + d]) * w;
+            to[d] = -PI + (b as f64 + u[d]) * w;
         }
     }
 }
@@ -145,13 +274,26 @@ mod tests {
         TransitionHistogram::fit(2, 36, 0.05, pairs.into_iter())
     }
 
+    /// The toy with an independence component on three cells, one the rows never reach.
+    fn toy_with_marginal() -> TransitionHistogram {
+        let h = toy();
+        let mut counts = vec![0.0; h.n_cells()];
+        counts[h.cell(&[-2.0, 2.5])] = 3.0;
+        counts[h.cell(&[-1.2, -0.6])] = 1.0;
+        counts[h.cell(&[1.0, 0.5])] = 2.0;
+        h.with_marginal(0.3, &counts).unwrap()
+    }
+
     #[test]
     fn rows_are_normalised_and_symmetric_counts_give_detailed_balance() {
-        let h = toy();
-        for a in 0..h.n_cells() {
-            let s: f64 = (0..h.n_cells()).map(|b| h.log_transition(a, b).exp()).sum();
-            assert!((s - 1.0).abs() < 1e-12, "row {a}: {s}");
+        for h in [toy(), toy_with_marginal()] {
+            h.validate().unwrap();
+            for a in 0..h.n_cells() {
+                let s: f64 = (0..h.n_cells()).map(|b| h.log_transition(a, b).exp()).sum();
+                assert!((s - 1.0).abs() < 1e-12, "row {a}: {s}");
+            }
         }
+        let h = toy();
         // π_a T(a→b) = π_b T(b→a) for the count part, with π ∝ row sums.
         let (a, b) = (h.cell(&[-2.0, 2.5]), h.cell(&[-1.2, -0.6]));
         let pa = h.row_sum(a);
@@ -164,8 +306,43 @@ mod tests {
     }
 
     #[test]
+    fn the_marginal_component_is_the_stated_mixture() {
+        let (plain, mixed) = (toy(), toy_with_marginal());
+        let (a, target) = (plain.cell(&[-2.0, 2.5]), plain.cell(&[1.0, 0.5]));
+        // A cell the rows never reach: only ε/M from the row, plus w·p(b) from the marginal.
+        let t = plain.log_transition(a, target).exp();
+        let expected = 0.7 * t + 0.3 * 2.0 / 6.0;
+        assert!((mixed.log_transition(a, target).exp() - expected).abs() < 1e-15);
+        // Weight 0 leaves the histogram unchanged; bad marginals are refused.
+        let zero = toy()
+            .with_marginal(0.0, &vec![1.0; plain.n_cells()])
+            .unwrap();
+        assert_eq!(zero, plain);
+        assert!(toy()
+            .with_marginal(1.0, &vec![1.0; plain.n_cells()])
+            .is_err());
+        assert!(toy().with_marginal(0.2, &[1.0; 3]).is_err());
+        assert!(toy()
+            .with_marginal(0.2, &vec![0.0; plain.n_cells()])
+            .is_err());
+        // The histogram's own marginal: row sums, twice the pairs per cell.
+        let own = plain.cell_counts();
+        assert_eq!(own.iter().sum::<f64>(), 6.0);
+        assert_eq!(own[a], 3.0);
+        // A serialised kernel keeps the component.
+        let back: TransitionHistogram =
+            serde_json::from_str(&serde_json::to_string(&mixed).unwrap()).unwrap();
+        assert_eq!(back, mixed);
+    }
+
+    #[test]
     fn sampling_follows_the_row_and_stays_in_the_cell() {
-        let h = toy();
+        for h in [toy(), toy_with_marginal()] {
+            sampling_follows_the_row(&h);
+        }
+    }
+
+    fn sampling_follows_the_row(h: &TransitionHistogram) {
         let from = [-2.0, 2.5];
         let mut counts = std::collections::HashMap::new();
         let n = 20_000;
@@ -182,6 +359,8 @@ mod tests {
             *counts.entry(h.cell(&to)).or_insert(0usize) += 1;
         }
         let a = h.cell(&from);
+        let drawn: f64 = counts.keys().map(|&b| h.log_transition(a, b).exp()).sum();
+        assert!(drawn > 0.97, "cells never drawn carry {}", 1.0 - drawn);
         for (&cell, &c) in &counts {
             let p = h.log_transition(a, cell).exp();
             assert!(
