@@ -21,6 +21,9 @@
 //! log q(y, w | x, v) = log Q_hist(φ′ψ′, rotors′ | ·) + log p_θ(ε′, w | x̂′) − log|L| − log J(q′),
 //! and the reverse move from y proposes the current torsions and the current ε (computed in
 //! f64 on the host) conditioned on the skeleton x̂ of the current torsions.
+//!
+//! The innovations are independent of the current ones: a kernel fitted with
+//! `rest_correlation` ρ > 0 (the fitted proposal's Crank–Nicolson move) is used here with ρ = 0.
 
 use burn::tensor::backend::Backend;
 use timewarp_flow::host::{copies_of_molecule, to_host_f64, vectors_tensor};
@@ -49,17 +52,14 @@ impl<B: Backend> InternalFlowProposal<B> {
     /// be the kernel's).
     pub fn new(
         flow: TimewarpFlow<B>,
-        kernel: FittedKernel,
+        mut kernel: FittedKernel,
         topology: &Topology,
         device: B::Device,
     ) -> Result<Self, SampleError> {
         kernel.check_molecule(topology, "the structure")?;
-        if kernel.fit.rest_correlation != 0.0 {
-            return Err(SampleError::Kernel(format!(
-                "the internal-chart flow refines independent block proposals, but this kernel correlates them (rest_correlation = {}); fit it with rest_correlation = 0",
-                kernel.fit.rest_correlation
-            )));
-        }
+        // The flow draws each block's innovation afresh; the kernel's Crank–Nicolson correlation
+        // ρ belongs to the fitted proposal alone (a pooled kernel serves both).
+        kernel.fit.rest_correlation = 0.0;
         let atom_types = topology
             .atoms
             .iter()

@@ -149,6 +149,16 @@ fn identity_flow_is_exactly_the_fitted_kernel() {
             "proposal {j}: exponent {e_ic} vs fitted {e_fit}"
         );
     }
+    // A kernel fitted with a Crank–Nicolson ρ > 0 (the fitted proposal's setting) serves the
+    // flow with independent innovations: the same proposals and densities as with ρ = 0.
+    let mut correlated = kernel();
+    correlated.fit.rest_correlation = 0.7;
+    let mut ic_rho =
+        InternalFlowProposal::new(flow(1, true), correlated, &chain(), Default::default()).unwrap();
+    let out_rho = propose(&mut ic_rho, &x, &v, &z, &u, b);
+    assert_eq!(out_rho.y, out_ic.y);
+    assert_eq!(out_rho.log_q_forward, out_ic.log_q_forward);
+    assert_eq!(out_rho.log_q_reverse, out_ic.log_q_reverse);
 }
 
 /// Rotating and translating the conformation rotates the proposal with it and leaves every
