@@ -22,8 +22,15 @@
 //! and the reverse move from y proposes the current torsions and the current ε (computed in
 //! f64 on the host) conditioned on the skeleton x̂ of the current torsions.
 //!
-//! The innovations are independent of the current ones: a kernel fitted with
-//! `rest_correlation` ρ > 0 (the fitted proposal's Crank–Nicolson move) is used here with ρ = 0.
+//! **Crank–Nicolson base.** With the kernel's `rest_correlation` ρ > 0 the flow's positional
+//! latent is drawn around the current innovation, as the fitted proposal draws ε′:
+//! ```text
+//!   u′ = ρ ε + √(1 − ρ²) σ_p z,   log q(ε′) = log p_θ(ε′) − log N(u′; 0, σ_p²) + log N(u′; ρ ε, (1 − ρ²) σ_p²)
+//!   reverse: u = T_θ(ε; x̂, w),    log q(ε)  = log p_θ(ε)  − log N(u; 0, σ_p²)  + log N(u; ρ ε′, (1 − ρ²) σ_p²)
+//! ```
+//! (sums over the block's slots). Both directions are exact densities of the move whatever T_θ
+//! is; with the couplings at the identity and σ_p = 1 it is the fitted proposal's
+//! Crank–Nicolson move exactly.
 
 use burn::tensor::backend::Backend;
 use timewarp_flow::host::{copies_of_molecule, to_host_f64, vectors_tensor};
@@ -52,14 +59,11 @@ impl<B: Backend> InternalFlowProposal<B> {
     /// be the kernel's).
     pub fn new(
         flow: TimewarpFlow<B>,
-        mut kernel: FittedKernel,
+        kernel: FittedKernel,
         topology: &Topology,
         device: B::Device,
     ) -> Result<Self, SampleError> {
         kernel.check_molecule(topology, "the structure")?;
-        // The flow draws each block's innovation afresh; the kernel's Crank–Nicolson correlation
-        // ρ belongs to the fitted proposal alone (a pooled kernel serves both).
-        kernel.fit.rest_correlation = 0.0;
         let atom_types = topology
             .atoms
             .iter()
@@ -174,7 +178,15 @@ impl<B: Backend> ProposalKernel for InternalFlowProposal<B> {
                 .map(|(k, i)| s.components[k * n * 3 + i] * scale * req.z_of(k)[offset + i])
                 .collect()
         };
-        let z_p = vectors_tensor::<B>(masked_noise(0, self.sigma.0), b, n, dev);
+        // u′ = ρ ε + √(1 − ρ²) σ_p z in the block's slots (ρ = 0: σ_p z).
+        let rho = kernel.fit.rest_correlation;
+        let cn = (1.0 - rho * rho).sqrt();
+        let u_forward: Vec<f64> = masked_noise(0, cn * self.sigma.0)
+            .iter()
+            .zip(&s.eps_reverse)
+            .map(|(z, e)| z + rho * e)
+            .collect();
+        let z_p = vectors_tensor::<B>(u_forward.clone(), b, n, dev);
         let z_v = vectors_tensor::<B>(masked_noise(3 * n, self.sigma.1), b, n, dev);
         let cond = FlowCondition {
             atom_types,
@@ -185,9 +197,24 @@ impl<B: Backend> ProposalKernel for InternalFlowProposal<B> {
         let sample = self
             .flow
             .sample_with_latents_masked(&cond, components.clone(), z_p, z_v);
-        let log_p_forward = to_host_f64(sample.log_prob);
+        let mut log_p_forward = to_host_f64(sample.log_prob);
         let eps_new = to_host_f64(sample.y_coords);
         let w_flow = to_host_f64(sample.y_velocs);
+        let shift = |u: &[f64], anchor: &[f64], k: usize| {
+            let r = k * n * 3..(k + 1) * n * 3;
+            crank_nicolson_shift(
+                &u[r.clone()],
+                &anchor[r.clone()],
+                &s.components[r],
+                rho,
+                self.sigma.0,
+            )
+        };
+        if rho != 0.0 {
+            for (k, lp) in log_p_forward.iter_mut().enumerate() {
+                *lp += shift(&u_forward, &s.eps_reverse, k);
+            }
+        }
         // The auxiliary variables: the flow's in the block's slots, unchanged elsewhere.
         for (i, o) in out.w.iter_mut().enumerate() {
             *o = if s.components[i] > 0.0 {
@@ -205,14 +232,18 @@ impl<B: Backend> ProposalKernel for InternalFlowProposal<B> {
                 ..cond
             };
             let reverse = back.with_targets(
-                vectors_tensor::<B>(s.eps_reverse, b, n, dev),
+                vectors_tensor::<B>(s.eps_reverse.clone(), b, n, dev),
                 v * components.clone(),
             );
-            to_host_f64(
-                self.flow
-                    .data_to_latent_masked(&reverse, components)
-                    .log_prob(),
-            )
+            let latent = self.flow.data_to_latent_masked(&reverse, components);
+            let mut log_p = to_host_f64(latent.log_prob());
+            if rho != 0.0 {
+                let u = to_host_f64(latent.z_coords);
+                for (k, lp) in log_p.iter_mut().enumerate() {
+                    *lp += shift(&u, &eps_new, k);
+                }
+            }
+            log_p
         } else {
             vec![f64::NAN; b]
         };
@@ -245,4 +276,26 @@ impl<B: Backend> ProposalKernel for InternalFlowProposal<B> {
         }
         Ok(())
     }
+}
+
+/// log N(u; ρ a, (1 − ρ²) σ²) − log N(u; 0, σ²) summed over the slots where `components` is 1:
+/// what turns the flow's density with its N(0, σ²) base into the density of the Crank–Nicolson
+/// move around the anchor a.
+fn crank_nicolson_shift(
+    u: &[f64],
+    anchor: &[f64],
+    components: &[f64],
+    rho: f64,
+    sigma: f64,
+) -> f64 {
+    let c2 = 1.0 - rho * rho;
+    let var = sigma * sigma;
+    u.iter()
+        .zip(anchor)
+        .zip(components)
+        .filter(|(_, &m)| m > 0.0)
+        .map(|((&u, &a), _)| {
+            -(u - rho * a).powi(2) / (2.0 * var * c2) - 0.5 * c2.ln() + u * u / (2.0 * var)
+        })
+        .sum()
 }
