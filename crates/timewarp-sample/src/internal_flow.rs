@@ -23,14 +23,17 @@
 //! f64 on the host) conditioned on the skeleton x̂ of the current torsions.
 //!
 //! **Crank–Nicolson base.** With the kernel's `rest_correlation` ρ > 0 the flow's positional
-//! latent is drawn around the current innovation, as the fitted proposal draws ε′:
+//! latent is drawn around the latent of the current state, as the fitted proposal draws ε′
+//! around ε (T_θ maps data to latent; only positional latents are shown):
 //! ```text
-//!   u′ = ρ ε + √(1 − ρ²) σ_p z,   log q(ε′) = log p_θ(ε′) − log N(u′; 0, σ_p²) + log N(u′; ρ ε, (1 − ρ²) σ_p²)
-//!   reverse: u = T_θ(ε; x̂, w),    log q(ε)  = log p_θ(ε)  − log N(u; 0, σ_p²)  + log N(u; ρ ε′, (1 − ρ²) σ_p²)
+//!   a  = T_θ(ε, v; x̂′, v),    u′ = ρ a + √(1 − ρ²) σ_p z,   (ε′, w) = T_θ⁻¹(u′, σ_v z_v; x̂′, v)
+//!   log q(ε′, w) = log p_θ(ε′, w | x̂′) − log N(u′; 0, σ_p²) + log N(u′; ρ a, (1 − ρ²) σ_p²)
 //! ```
-//! (sums over the block's slots). Both directions are exact densities of the move whatever T_θ
-//! is; with the couplings at the identity and σ_p = 1 it is the fitted proposal's
-//! Crank–Nicolson move exactly.
+//! and the reverse move the same from (ε′, w) on x̂ with anchor a′ = T_θ(ε′, w; x̂, w) and
+//! u = T_θ(ε, v; x̂, w). Both directions are exact densities whatever T_θ is; a flow that matches
+//! the block's conditional makes the move nearly reversible with respect to it (the fitted
+//! proposal's idea, in the flow's latent space); with the couplings at the identity and σ_p = 1
+//! it is the fitted proposal's Crank–Nicolson move exactly. It costs two more flow passes.
 
 use burn::tensor::backend::Backend;
 use timewarp_flow::host::{copies_of_molecule, to_host_f64, vectors_tensor};
@@ -178,28 +181,41 @@ impl<B: Backend> ProposalKernel for InternalFlowProposal<B> {
                 .map(|(k, i)| s.components[k * n * 3 + i] * scale * req.z_of(k)[offset + i])
                 .collect()
         };
-        // u′ = ρ ε + √(1 − ρ²) σ_p z in the block's slots (ρ = 0: σ_p z).
         let rho = kernel.fit.rest_correlation;
         let cn = (1.0 - rho * rho).sqrt();
-        let u_forward: Vec<f64> = masked_noise(0, cn * self.sigma.0)
-            .iter()
-            .zip(&s.eps_reverse)
-            .map(|(z, e)| z + rho * e)
-            .collect();
-        let z_p = vectors_tensor::<B>(u_forward.clone(), b, n, dev);
-        let z_v = vectors_tensor::<B>(masked_noise(3 * n, self.sigma.1), b, n, dev);
         let cond = FlowCondition {
             atom_types,
             mask,
             x_coords: vectors_tensor::<B>(s.skeleton_forward, b, n, dev),
             x_velocs: v.clone(),
         };
+        // The anchor: the positional latent of the current (ε, v) under the forward conditioning.
+        let eps_cur = vectors_tensor::<B>(s.eps_reverse, b, n, dev);
+        let v_cur = v * components.clone();
+        let anchor_forward = if rho != 0.0 {
+            let current = cond.with_targets(eps_cur.clone(), v_cur.clone());
+            to_host_f64(
+                self.flow
+                    .data_to_latent_masked(&current, components.clone())
+                    .z_coords,
+            )
+        } else {
+            vec![0.0; b * n * 3]
+        };
+        // u′ = ρ a + √(1 − ρ²) σ_p z in the block's slots (ρ = 0: σ_p z).
+        let u_forward: Vec<f64> = masked_noise(0, cn * self.sigma.0)
+            .iter()
+            .zip(&anchor_forward)
+            .map(|(z, a)| z + rho * a)
+            .collect();
+        let z_p = vectors_tensor::<B>(u_forward.clone(), b, n, dev);
+        let z_v = vectors_tensor::<B>(masked_noise(3 * n, self.sigma.1), b, n, dev);
         let sample = self
             .flow
             .sample_with_latents_masked(&cond, components.clone(), z_p, z_v);
         let mut log_p_forward = to_host_f64(sample.log_prob);
-        let eps_new = to_host_f64(sample.y_coords);
-        let w_flow = to_host_f64(sample.y_velocs);
+        let eps_new = to_host_f64(sample.y_coords.clone());
+        let w_flow = to_host_f64(sample.y_velocs.clone());
         let shift = |u: &[f64], anchor: &[f64], k: usize| {
             let r = k * n * 3..(k + 1) * n * 3;
             crank_nicolson_shift(
@@ -212,7 +228,7 @@ impl<B: Backend> ProposalKernel for InternalFlowProposal<B> {
         };
         if rho != 0.0 {
             for (k, lp) in log_p_forward.iter_mut().enumerate() {
-                *lp += shift(&u_forward, &s.eps_reverse, k);
+                *lp += shift(&u_forward, &anchor_forward, k);
             }
         }
         // The auxiliary variables: the flow's in the block's slots, unchanged elsewhere.
@@ -231,16 +247,22 @@ impl<B: Backend> ProposalKernel for InternalFlowProposal<B> {
                 x_velocs: w,
                 ..cond
             };
-            let reverse = back.with_targets(
-                vectors_tensor::<B>(s.eps_reverse.clone(), b, n, dev),
-                v * components.clone(),
-            );
-            let latent = self.flow.data_to_latent_masked(&reverse, components);
+            let reverse = back.with_targets(eps_cur, v_cur);
+            let latent = self
+                .flow
+                .data_to_latent_masked(&reverse, components.clone());
             let mut log_p = to_host_f64(latent.log_prob());
             if rho != 0.0 {
+                // The reverse move's anchor: the latent of (ε′, w′) under the reverse conditioning.
+                let proposed = back.with_targets(sample.y_coords, sample.y_velocs);
+                let anchor_reverse = to_host_f64(
+                    self.flow
+                        .data_to_latent_masked(&proposed, components)
+                        .z_coords,
+                );
                 let u = to_host_f64(latent.z_coords);
                 for (k, lp) in log_p.iter_mut().enumerate() {
-                    *lp += shift(&u, &eps_new, k);
+                    *lp += shift(&u, &anchor_reverse, k);
                 }
             }
             log_p
