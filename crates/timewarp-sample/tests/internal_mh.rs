@@ -89,6 +89,30 @@ fn fitted_kernel_samples_the_exact_marginals() {
 }
 
 #[test]
+fn the_crank_nicolson_move_samples_the_exact_marginals() {
+    let mut fitted = kernel();
+    fitted.fit.rest_correlation = 0.8;
+    let mut k = FittedProposal::new(fitted).unwrap();
+    let s = run(&mut k, 4000, 20, 29);
+    let c = chi2s(&s);
+    eprintln!(
+        "ρ = 0.8: acceptance {:.3}, chi2 bond {:.1} angle {:.1} torsion {:.1} (critical {:.1})",
+        s.acceptance,
+        c[0],
+        c[1],
+        c[2],
+        critical()
+    );
+    for (what, v) in ["bond", "angle", "torsion"].iter().zip(c) {
+        assert!(
+            v < critical(),
+            "{what}: chi-square {v:.1} ≥ {:.1}",
+            critical()
+        );
+    }
+}
+
+#[test]
 fn a_marginal_component_keeps_the_chain_exact() {
     // The rotor's histogram mixed (w = 0.4) with an independence component that favours cells
     // the Boltzmann distribution does not: MH must still give the exact marginals.

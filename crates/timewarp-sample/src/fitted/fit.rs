@@ -48,7 +48,11 @@ pub struct FitConfig {
     /// ρ ∈ [0, 1): the block's Gaussian innovation is proposed as ε′ = ρ ε + √(1 − ρ²) z from
     /// the current one (preconditioned Crank–Nicolson: reversible with respect to the fitted
     /// Gaussian, so a ρ > 0 keeps part of the current deviation from the conditional mean);
-    /// 0 draws the block's coordinates independently of their current values.
+    /// 0 draws the block's coordinates independently of their current values. The flow refining
+    /// the kernel makes the same move in its latent space. Measured (8 × 5 000 steps, alanine
+    /// dipeptide): ρ = 0 → acceptance 0.498, 7 442 β↔αR transitions; 0.9 → 0.554, 7 936; on the
+    /// pooled kernel of 40 dipeptides, five unseen ones: acceptance ×1.5–1.9 (0.5 → 0.8 → 0.9),
+    /// transitions ×1.3–1.9.
     #[serde(default)]
     pub rest_correlation: f64,
     /// Fit one kernel pooled over several peptides by residue type ([`super::pooled`]), which
@@ -63,6 +67,9 @@ pub struct FitConfig {
     /// the new (φ, ψ) is drawn from a φ/ψ marginal whatever the current cell — the residue's own
     /// MD marginal, or for a pooled kernel that of every training residue of every type — which
     /// proposes basins that the residue's lag-τ rows (short MD, one basin) rarely point to.
+    /// Measured with ρ = 0.9: alanine dipeptide 0 → 7 936 transitions, 0.3 → 8 387, 0.6 → 8 669
+    /// (acceptance 0.554–0.559); five unseen dipeptides, pooled kernel: 0.5 vs 0.3 more
+    /// transitions on four of five at equal acceptance.
     #[serde(default)]
     pub marginal_mix: f64,
 }
@@ -75,10 +82,10 @@ impl Default for FitConfig {
             rotor_bins: 36,
             uniform_mix: 0.01,
             max_gaussian_torsion_std: 0.6,
-            rest_correlation: 0.0,
+            rest_correlation: 0.9,
             pooled: false,
             split_side_chains: true,
-            marginal_mix: 0.0,
+            marginal_mix: 0.5,
         }
     }
 }

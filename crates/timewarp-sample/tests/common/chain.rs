@@ -140,7 +140,11 @@ pub fn kernel() -> FittedKernel {
             weights: mean.to_vec(),
             covariance,
         },
-        fit: FitConfig::default(),
+        // Independent innovations; tests set ρ where they test the Crank–Nicolson move.
+        fit: FitConfig {
+            rest_correlation: 0.0,
+            ..FitConfig::default()
+        },
     }
 }
 
