@@ -94,32 +94,16 @@ fn random_internal_flow_with_a_crank_nicolson_base_samples_the_exact_marginals()
     let mut k =
         InternalFlowProposal::new(flow(4, false), fitted, &chain(), Default::default()).unwrap();
     let s = run_chains(&mut k, 32, 250, 40, 37);
-    let c = chi2s(&s);
-    eprintln!("flow, ρ = 0.8: {} samples, acceptance {:.3}, chi2 bond {:.1} angle {:.1} torsion {:.1} (critical {:.1})", s.bond.len(), s.acceptance, c[0], c[1], c[2], critical());
     assert!(s.acceptance > 0.02, "acceptance {}", s.acceptance);
-    for (what, v) in ["bond", "angle", "torsion"].iter().zip(c) {
-        assert!(
-            v < critical(),
-            "{what}: chi-square {v:.1} ≥ {:.1}",
-            critical()
-        );
-    }
+    assert_exact_marginals("flow, ρ = 0.8", &s);
 }
 
 #[test]
 fn random_internal_flow_samples_the_exact_marginals() {
     let mut k = ic_kernel(3, false);
     let s = run_chains(&mut k, 32, 250, 40, 31);
-    let c = chi2s(&s);
-    eprintln!("flow: {} samples, acceptance {:.3}, chi2 bond {:.1} angle {:.1} torsion {:.1} (critical {:.1})", s.bond.len(), s.acceptance, c[0], c[1], c[2], critical());
     assert!(s.acceptance > 0.02, "acceptance {}", s.acceptance);
-    for (what, v) in ["bond", "angle", "torsion"].iter().zip(c) {
-        assert!(
-            v < critical(),
-            "{what}: chi-square {v:.1} ≥ {:.1}",
-            critical()
-        );
-    }
+    assert_exact_marginals("flow", &s);
 }
 
 /// With identity couplings the flow is its base: the same proposals and MH exponents as the

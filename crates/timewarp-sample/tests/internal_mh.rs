@@ -72,20 +72,12 @@ impl ProposalKernel for WithoutDensities {
 fn fitted_kernel_samples_the_exact_marginals() {
     let mut k = FittedProposal::new(kernel()).unwrap();
     let s = run(&mut k, 4000, 20, 21);
-    let c = chi2s(&s);
-    eprintln!("exact: {} samples, acceptance {:.3}, chi2 bond {:.1} angle {:.1} torsion {:.1} (critical {:.1})", s.bond.len(), s.acceptance, c[0], c[1], c[2], critical());
     assert!(
         s.acceptance > 0.1 && s.acceptance < 0.9,
         "acceptance {}",
         s.acceptance
     );
-    for (what, v) in ["bond", "angle", "torsion"].iter().zip(c) {
-        assert!(
-            v < critical(),
-            "{what}: chi-square {v:.1} ≥ {:.1}",
-            critical()
-        );
-    }
+    assert_exact_marginals("exact", &s);
 }
 
 #[test]
@@ -94,22 +86,7 @@ fn the_crank_nicolson_move_samples_the_exact_marginals() {
     fitted.fit.rest_correlation = 0.8;
     let mut k = FittedProposal::new(fitted).unwrap();
     let s = run(&mut k, 4000, 20, 29);
-    let c = chi2s(&s);
-    eprintln!(
-        "ρ = 0.8: acceptance {:.3}, chi2 bond {:.1} angle {:.1} torsion {:.1} (critical {:.1})",
-        s.acceptance,
-        c[0],
-        c[1],
-        c[2],
-        critical()
-    );
-    for (what, v) in ["bond", "angle", "torsion"].iter().zip(c) {
-        assert!(
-            v < critical(),
-            "{what}: chi-square {v:.1} ≥ {:.1}",
-            critical()
-        );
-    }
+    assert_exact_marginals("ρ = 0.8", &s);
 }
 
 #[test]
@@ -124,22 +101,7 @@ fn a_marginal_component_keeps_the_chain_exact() {
     *rotor = rotor.clone().with_marginal(0.4, &counts).unwrap();
     let mut k = FittedProposal::new(fitted).unwrap();
     let s = run(&mut k, 4000, 20, 23);
-    let c = chi2s(&s);
-    eprintln!(
-        "marginal mix: acceptance {:.3}, chi2 bond {:.1} angle {:.1} torsion {:.1} (critical {:.1})",
-        s.acceptance,
-        c[0],
-        c[1],
-        c[2],
-        critical()
-    );
-    for (what, v) in ["bond", "angle", "torsion"].iter().zip(c) {
-        assert!(
-            v < critical(),
-            "{what}: chi-square {v:.1} ≥ {:.1}",
-            critical()
-        );
-    }
+    assert_exact_marginals("marginal mix", &s);
 }
 
 #[test]

@@ -299,3 +299,25 @@ pub fn chi2s(s: &Samples) -> [f64; 3] {
 pub fn critical() -> f64 {
     chi_square_quantile(19, Z_999)
 }
+
+/// Asserts that the bond, angle and torsion histograms of `s` pass the χ² test against the exact
+/// marginals (and prints them under `label`).
+pub fn assert_exact_marginals(label: &str, s: &Samples) {
+    let c = chi2s(s);
+    eprintln!(
+        "{label}: {} samples, acceptance {:.3}, chi2 bond {:.1} angle {:.1} torsion {:.1} (critical {:.1})",
+        s.bond.len(),
+        s.acceptance,
+        c[0],
+        c[1],
+        c[2],
+        critical()
+    );
+    for (what, v) in ["bond", "angle", "torsion"].iter().zip(c) {
+        assert!(
+            v < critical(),
+            "{label}, {what}: chi-square {v:.1} ≥ {:.1}",
+            critical()
+        );
+    }
+}
