@@ -165,7 +165,28 @@ fn the_marginal_component_is_the_own_or_the_pooled_phi_psi_marginal() {
     assert!(single.iter().zip(&double).all(|(a, b)| *b == 2.0 * a));
     let (w, counts) = phi_psi_marginal(&pooled.instantiate(&top).unwrap()).unwrap();
     assert_eq!((w, counts), (0.3, double));
-    // Weight 0 (the default): no component.
+    // A group histogram off the kernel's grid, or with a bad marginal, is refused on load.
+    let mut off_grid = pooled.clone();
+    let h = off_grid
+        .groups
+        .get_mut("ALA/root")
+        .unwrap()
+        .backbone
+        .as_mut()
+        .unwrap();
+    h.bins = 18;
+    h.rows.truncate(18 * 18);
+    let e = off_grid.validate().unwrap_err();
+    assert!(e.contains("ALA/root") && e.contains("grid"), "{e}");
+    let mut bad_weight = own.clone();
+    let bb = bad_weight
+        .blocks
+        .iter_mut()
+        .find_map(|b| b.backbone.as_mut())
+        .unwrap();
+    bb.transitions.marginal.as_mut().unwrap().weight = 1.5;
+    assert!(bad_weight.validate().unwrap_err().contains("marginal"));
+    // Weight 0: no component.
     pooled.fit.marginal_mix = 0.0;
     assert!(pooled.backbone_marginal().is_none());
     assert!(phi_psi_marginal(&pooled.instantiate(&top).unwrap()).is_none());
