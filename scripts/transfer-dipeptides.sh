@@ -89,9 +89,10 @@ $TW train --config "$W/ft.toml" "${TRAIN_DATA[@]}" --out "$W/ft"
 # Ship: the best flow with its pooled kernel, the baseline, and the manifest.
 # The flow's kernel is the pooled baseline itself: one copy, the baseline folder links to it.
 mkdir -p "$MODEL/baseline"
-cp "$W/ft/best/config.json" "$W/ft/best/model.safetensors" "$W/ft/best/kernel.json" "$MODEL/"
-cmp "$W/baseline/kernel.json" "$MODEL/kernel.json"
-ln -sf ../kernel.json "$MODEL/baseline/kernel.json"
+rm -f "$MODEL/kernel.json" "$MODEL/baseline/kernel.json"  # the uncompressed layout of before
+cp "$W/ft/best/config.json" "$W/ft/best/model.safetensors" "$W/ft/best/kernel.json.gz" "$MODEL/"
+cmp "$W/baseline/kernel.json.gz" "$MODEL/kernel.json.gz"
+ln -sf ../kernel.json.gz "$MODEL/baseline/kernel.json.gz"
 QUOTED=$(echo "$TRAIN" | sed 's/\([A-Z]*\)/"\1"/g')
 HELD_QUOTED=$(printf '"%s",' "${HELD[@]}" | sed 's/,$//')
 cat > "$MODEL/manifest.json" <<JSON

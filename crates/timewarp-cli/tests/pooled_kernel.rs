@@ -84,9 +84,10 @@ fn a_pooled_kernel_samples_an_unseen_dipeptide_and_names_an_unseen_residue_type(
         "0.1",
     ]));
     assert!(fit.contains("2 peptides"), "{fit}");
+    // A pooled kernel is megabytes of numbers: written gzip-compressed.
+    assert!(!dir.join("pool/kernel.json").exists());
     let kernel: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("pool/kernel.json")).unwrap())
-            .unwrap();
+        timewarp_rundir::read_json(&dir.join("pool/kernel.json.gz")).unwrap();
     assert_eq!(kernel["format"], "timewarp-pooled-kernel");
     let mut peptides: Vec<&str> = kernel["peptides"]
         .as_array()
@@ -228,9 +229,8 @@ fn the_shipped_model_lists_its_training_peptides_and_samples_a_held_out_dipeptid
         "{held_out:?}"
     );
     // The flow's kernel and the baseline were fitted on exactly the manifest's peptides.
-    for kernel in ["kernel.json", "baseline/kernel.json"] {
-        let k: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(model.join(kernel)).unwrap()).unwrap();
+    for kernel in ["kernel.json.gz", "baseline/kernel.json.gz"] {
+        let k: serde_json::Value = timewarp_rundir::read_json(&model.join(kernel)).unwrap();
         assert_eq!(k["format"], "timewarp-pooled-kernel", "{kernel}");
         let mut fitted = names(&k["peptides"]);
         let mut listed = peptides.clone();

@@ -31,7 +31,7 @@ pub mod session;
 
 pub use atomic::{
     find_replaced_dir, read_json, replace_dir_atomic, write_atomic, write_atomic_with,
-    write_json_atomic, write_json_compact_atomic,
+    write_json_atomic, write_json_gz_atomic,
 };
 pub use control::RunControl;
 pub use error::RunDirError;

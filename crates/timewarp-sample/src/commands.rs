@@ -12,7 +12,7 @@ use timewarp_mol::{read_pdb, Topology};
 
 use crate::config::{ChainSettings, ExploreConfig, SampleConfig};
 use crate::equilibrate::equilibrate;
-use crate::fitted::{FittedProposal, KernelFile, KERNEL_JSON};
+use crate::fitted::{FittedProposal, KernelFile};
 use crate::flow_proposal::FlowProposal;
 use crate::internal_flow::InternalFlowProposal;
 use crate::kernel::ProposalKernel;
@@ -31,7 +31,7 @@ pub enum ProposalSource {
     /// A Timewarp flow: checkpoint folder, training run folder or official weights (see
     /// [`resolve_model`]).
     Flow { model: PathBuf },
-    /// A fitted internal-coordinate kernel (`timewarp fit`): its folder or `kernel.json`.
+    /// A fitted internal-coordinate kernel (`timewarp fit`): its folder or its kernel file.
     Fitted { kernel: PathBuf },
 }
 
@@ -199,12 +199,11 @@ pub fn flow_kernel<B: Backend>(
         Chart::Internal => {
             let ModelSource::Checkpoint(dir) = source else {
                 return Err(SampleError::Model(format!(
-                    "{}: an internal-chart model must be a checkpoint folder with {KERNEL_JSON}",
+                    "{}: an internal-chart model must be a checkpoint folder with its kernel file",
                     model.display()
                 )));
             };
-            let kernel = KernelFile::load(&dir.join(KERNEL_JSON))?
-                .for_molecule(topology, "the structure")?;
+            let kernel = KernelFile::load(&dir)?.for_molecule(topology, "the structure")?;
             Ok(Box::new(InternalFlowProposal::new(
                 flow, kernel, topology, device,
             )?))

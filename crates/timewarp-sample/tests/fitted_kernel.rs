@@ -106,7 +106,8 @@ fn md_frames() -> TrajArrays {
     TrajArrays::read_npz(&arrays_path(&fixture().0, "ala2")).unwrap()
 }
 
-/// The φ/ψ block of a fitted kernel: (its histogram's marginal weight, its counts by cell).
+/// The φ/ψ block of a fitted kernel: (its histogram's marginal weight, its probabilities by
+/// cell).
 fn phi_psi_marginal(k: &FittedKernel) -> Option<(f64, Vec<f64>)> {
     let h = &k
         .blocks
@@ -114,11 +115,20 @@ fn phi_psi_marginal(k: &FittedKernel) -> Option<(f64, Vec<f64>)> {
         .find_map(|b| b.backbone.as_ref())?
         .transitions;
     let m = h.marginal.as_ref()?;
-    let mut counts = vec![0.0; h.n_cells()];
-    for &(b, c) in &m.counts {
-        counts[b as usize] = c;
+    let mut p = vec![0.0; h.n_cells()];
+    for &(b, c) in &m.probabilities {
+        p[b as usize] = c;
     }
-    Some((m.weight, counts))
+    Some((m.weight, p))
+}
+
+/// `a` and `b` normalised to sum one are equal to rounding.
+fn assert_same_distribution(a: &[f64], b: &[f64]) {
+    let (sa, sb) = (a.iter().sum::<f64>(), b.iter().sum::<f64>());
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(b) {
+        assert!((x / sa - y / sb).abs() < 1e-14, "{x}/{sa} vs {y}/{sb}");
+    }
 }
 
 #[test]
@@ -136,6 +146,13 @@ fn the_marginal_component_is_the_own_or_the_pooled_phi_psi_marginal() {
             ..FitConfig::default()
         };
         run_fit(&cfg, std::slice::from_ref(md), &out, &RunControl::default()).unwrap();
+        // A pooled kernel is written gzip-compressed, a molecule's as plain JSON.
+        let name = if pooled {
+            "kernel.json.gz"
+        } else {
+            "kernel.json"
+        };
+        assert!(out.join(name).is_file(), "{name}");
         let file = KernelFile::load(&out).unwrap();
         let _ = std::fs::remove_dir_all(&out);
         file
@@ -144,7 +161,7 @@ fn the_marginal_component_is_the_own_or_the_pooled_phi_psi_marginal() {
     let own = fit(false, "marginal-own")
         .for_molecule(&top, "ala2")
         .unwrap();
-    let (w, counts) = phi_psi_marginal(&own).expect("a marginal component");
+    let (w, p) = phi_psi_marginal(&own).expect("a marginal component");
     assert_eq!(w, 0.3);
     let h = &own
         .blocks
@@ -152,7 +169,7 @@ fn the_marginal_component_is_the_own_or_the_pooled_phi_psi_marginal() {
         .find_map(|b| b.backbone.as_ref())
         .unwrap()
         .transitions;
-    assert_eq!(counts, h.cell_counts());
+    assert_same_distribution(&p, &h.cell_counts());
     // Pooled: the sum over every group's φ/ψ histogram. A copy of the ALA group under a second
     // name doubles it, and the instantiated kernel carries the sum.
     let KernelFile::Pooled(mut pooled) = fit(true, "marginal-pooled") else {
@@ -163,8 +180,9 @@ fn the_marginal_component_is_the_own_or_the_pooled_phi_psi_marginal() {
     pooled.groups.insert("ALA/after".into(), ala);
     let double = pooled.backbone_marginal().unwrap();
     assert!(single.iter().zip(&double).all(|(a, b)| *b == 2.0 * a));
-    let (w, counts) = phi_psi_marginal(&pooled.instantiate(&top).unwrap()).unwrap();
-    assert_eq!((w, counts), (0.3, double));
+    let (w, p) = phi_psi_marginal(&pooled.instantiate(&top).unwrap()).unwrap();
+    assert_eq!(w, 0.3);
+    assert_same_distribution(&p, &double);
     // A group histogram off the kernel's grid, or with a bad marginal, is refused on load.
     let mut off_grid = pooled.clone();
     let h = off_grid
@@ -301,6 +319,10 @@ fn bad_inputs_are_refused_with_clear_errors() {
         .unwrap_err()
         .to_string()
         .contains("kernel.json"));
+    // A folder with both a plain and a compressed kernel file: neither is silently chosen.
+    std::fs::copy(bad.join("kernel.json"), bad.join("kernel.json.gz")).unwrap();
+    let err = KernelFile::load(&bad).unwrap_err().to_string();
+    assert!(err.contains("both") && err.contains("badkernel"), "{err}");
     // Sampling another molecule with it.
     let mut cfg = SampleConfig::default();
     cfg.chain.steps = 5;

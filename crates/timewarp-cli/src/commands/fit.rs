@@ -14,7 +14,7 @@ pub struct Args {
     /// subfolders are read too).
     #[arg(long, required = true)]
     md: Vec<PathBuf>,
-    /// Output folder: kernel.json, config.toml, run.json.
+    /// Output folder: kernel.json (kernel.json.gz with --pooled), config.toml, run.json.
     #[arg(long)]
     out: PathBuf,
     /// Lag τ of the transition histograms, ps (a multiple of the MD frame spacing).

@@ -28,7 +28,7 @@ pub struct ChainArgs {
     /// Trained model: a `timewarp train` run folder, a checkpoint folder, or official weights.
     #[arg(long)]
     pub model: Option<PathBuf>,
-    /// Fitted internal-coordinate kernel: a `timewarp fit` output folder or its kernel.json.
+    /// Fitted internal-coordinate kernel: a `timewarp fit` output folder or its kernel file.
     #[arg(long)]
     pub kernel: Option<PathBuf>,
     /// Starting structure (PDB).

@@ -54,6 +54,25 @@ pub const KERNEL_FORMAT: &str = "timewarp-fitted-kernel";
 pub const KERNEL_VERSION: u32 = 1;
 /// File name of a kernel inside a kernel folder.
 pub const KERNEL_JSON: &str = "kernel.json";
+/// File name of a pooled kernel inside a kernel folder: gzip-compressed JSON, as it is megabytes
+/// of numbers (it lives in the repository under `models/dipeptides/`).
+pub const POOLED_KERNEL_FILE: &str = "kernel.json.gz";
+
+/// The kernel file inside the folder `dir`: `kernel.json` (one molecule's kernel) or
+/// `kernel.json.gz` (a pooled kernel). A folder with both is refused rather than one of them
+/// silently preferred.
+pub fn kernel_file_in(dir: &Path) -> Result<PathBuf, SampleError> {
+    let plain = dir.join(KERNEL_JSON);
+    let pooled = dir.join(POOLED_KERNEL_FILE);
+    match (plain.exists(), pooled.exists()) {
+        (true, true) => Err(SampleError::Kernel(format!(
+            "{}: holds both {KERNEL_JSON} and {POOLED_KERNEL_FILE}; remove the stale one",
+            dir.display()
+        ))),
+        (false, true) => Ok(pooled),
+        _ => Ok(plain),
+    }
+}
 
 /// The φ/ψ move of a block.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

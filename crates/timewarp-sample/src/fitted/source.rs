@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 use timewarp_mol::Topology;
 
 use super::pooled::{PooledKernel, POOLED_FORMAT, POOLED_VERSION};
-use super::{FittedKernel, KERNEL_FORMAT, KERNEL_JSON, KERNEL_VERSION};
+use super::{
+    kernel_file_in, FittedKernel, KERNEL_FORMAT, KERNEL_JSON, KERNEL_VERSION, POOLED_KERNEL_FILE,
+};
 use crate::SampleError;
 
-/// The contents of a `kernel.json`.
+/// The contents of a kernel file (`kernel.json`, or `kernel.json.gz` for a pooled kernel).
 #[derive(Debug, Clone, PartialEq)]
 pub enum KernelFile {
     /// Fitted to one molecule (`timewarp fit`).
@@ -19,10 +21,11 @@ pub enum KernelFile {
 }
 
 impl KernelFile {
-    /// Reads `path` (a `kernel.json`, or a folder holding one) and checks it.
+    /// Reads `path` (a kernel file, or a folder holding one: see [`kernel_file_in`]) and checks
+    /// it.
     pub fn load(path: &Path) -> Result<KernelFile, SampleError> {
         let file = if path.is_dir() {
-            path.join(KERNEL_JSON)
+            kernel_file_in(path)?
         } else {
             path.to_path_buf()
         };
@@ -66,7 +69,16 @@ impl KernelFile {
         }
     }
 
-    /// Writes `kernel.json` into the folder `dir` (atomically).
+    /// The name of this kernel's file inside a kernel folder.
+    pub fn file_name(&self) -> &'static str {
+        match self {
+            KernelFile::Molecule(_) => KERNEL_JSON,
+            KernelFile::Pooled(_) => POOLED_KERNEL_FILE,
+        }
+    }
+
+    /// Writes the kernel file into the folder `dir` (atomically): `kernel.json`, or
+    /// `kernel.json.gz` for a pooled kernel.
     pub fn save(&self, dir: &Path) -> Result<PathBuf, SampleError> {
         match self {
             KernelFile::Molecule(k) => k.save(dir),
@@ -76,12 +88,12 @@ impl KernelFile {
 }
 
 impl PooledKernel {
-    /// Writes the pooled kernel into the folder `dir` as `kernel.json` (atomically; compact, as
-    /// it is megabytes of numbers).
+    /// Writes the pooled kernel into the folder `dir` as `kernel.json.gz` (atomically; compact
+    /// and compressed, as it is megabytes of numbers).
     pub fn save(&self, dir: &Path) -> Result<PathBuf, SampleError> {
         std::fs::create_dir_all(dir).map_err(|e| SampleError::io(dir, e))?;
-        let path = dir.join(KERNEL_JSON);
-        timewarp_rundir::write_json_compact_atomic(&path, self)?;
+        let path = dir.join(POOLED_KERNEL_FILE);
+        timewarp_rundir::write_json_gz_atomic(&path, self)?;
         Ok(path)
     }
 }

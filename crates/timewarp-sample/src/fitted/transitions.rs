@@ -36,24 +36,61 @@ pub struct TransitionHistogram {
 }
 
 /// An independence component of a transition histogram: with probability `weight` the target
-/// cell is drawn from `counts` whatever the current cell.
+/// cell is drawn from `probabilities` whatever the current cell.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "MarginalMixFile")]
 pub struct MarginalMix {
     /// Its weight w ∈ [0, 1).
     pub weight: f64,
-    /// Sorted (cell, count) with positive counts: p(b) = count(b)/Σ count.
-    pub counts: Vec<(u32, f64)>,
+    /// Sorted (cell b, p(b)) with p(b) > 0, Σ p(b) = 1 (normalised once, when made or read, so
+    /// that no proposal sums it again).
+    pub probabilities: Vec<(u32, f64)>,
+}
+
+/// A [`MarginalMix`] as a file holds it: `probabilities` as written, or the unnormalised
+/// `counts` of kernels written before the normalisation, normalised on reading.
+#[derive(Deserialize)]
+struct MarginalMixFile {
+    weight: f64,
+    #[serde(default)]
+    probabilities: Option<Vec<(u32, f64)>>,
+    #[serde(default)]
+    counts: Option<Vec<(u32, f64)>>,
+}
+
+impl From<MarginalMixFile> for MarginalMix {
+    fn from(f: MarginalMixFile) -> Self {
+        match (f.probabilities, f.counts) {
+            (Some(probabilities), _) => MarginalMix {
+                weight: f.weight,
+                probabilities,
+            },
+            (None, counts) => MarginalMix::normalised(f.weight, counts.unwrap_or_default()),
+        }
+    }
 }
 
 impl MarginalMix {
-    fn total(&self) -> f64 {
-        self.counts.iter().map(|&(_, c)| c).sum()
+    /// The component with cell weights `cells` divided by their sum (left as they are when the
+    /// sum is not positive, for [`TransitionHistogram::validate`] to refuse).
+    fn normalised(weight: f64, mut cells: Vec<(u32, f64)>) -> Self {
+        let total: f64 = cells.iter().map(|&(_, c)| c).sum();
+        if total > 0.0 && total.is_finite() {
+            cells.iter_mut().for_each(|(_, c)| *c /= total);
+        }
+        MarginalMix {
+            weight,
+            probabilities: cells,
+        }
     }
 
     /// p(b).
     fn probability(&self, b: usize) -> f64 {
-        match self.counts.binary_search_by_key(&(b as u32), |&(k, _)| k) {
-            Ok(i) => self.counts[i].1 / self.total(),
+        match self
+            .probabilities
+            .binary_search_by_key(&(b as u32), |&(k, _)| k)
+        {
+            Ok(i) => self.probabilities[i].1,
             Err(_) => 0.0,
         }
     }
@@ -120,12 +157,14 @@ impl TransitionHistogram {
                 "the marginal's counts must be finite, non-negative and not all zero".into(),
             );
         }
-        self.marginal = (weight > 0.0).then(|| MarginalMix {
-            weight,
-            counts: (0..counts.len())
-                .filter(|&b| counts[b] > 0.0)
-                .map(|b| (b as u32, counts[b]))
-                .collect(),
+        self.marginal = (weight > 0.0).then(|| {
+            MarginalMix::normalised(
+                weight,
+                (0..counts.len())
+                    .filter(|&b| counts[b] > 0.0)
+                    .map(|b| (b as u32, counts[b]))
+                    .collect(),
+            )
         });
         Ok(self)
     }
@@ -207,8 +246,12 @@ impl TransitionHistogram {
             return Err("a row has unsorted, out-of-range or negative counts".into());
         }
         if let Some(mm) = &self.marginal {
-            if !(0.0..1.0).contains(&mm.weight) || !cells_ok(&mm.counts) || mm.total() <= 0.0 {
-                return Err("the marginal's weight or counts are invalid".into());
+            let total: f64 = mm.probabilities.iter().map(|&(_, p)| p).sum();
+            if !(0.0..1.0).contains(&mm.weight)
+                || !cells_ok(&mm.probabilities)
+                || (total - 1.0).abs() > 1e-9
+            {
+                return Err("the marginal's weight or probabilities are invalid".into());
             }
         }
         Ok(())
@@ -233,7 +276,7 @@ impl TransitionHistogram {
         let mut v = v;
         if let Some(mm) = &self.marginal {
             if v < mm.weight {
-                return pick(&mm.counts, mm.total(), v / mm.weight);
+                return pick(&mm.probabilities, 1.0, v / mm.weight);
             }
             v = (v - mm.weight) / (1.0 - mm.weight);
         }
@@ -329,10 +372,33 @@ mod tests {
         let own = plain.cell_counts();
         assert_eq!(own.iter().sum::<f64>(), 6.0);
         assert_eq!(own[a], 3.0);
-        // A serialised kernel keeps the component.
-        let back: TransitionHistogram =
-            serde_json::from_str(&serde_json::to_string(&mixed).unwrap()).unwrap();
+        // A serialised kernel keeps the component; one written with unnormalised `counts` (the
+        // layout before) reads back normalised.
+        let text = serde_json::to_string(&mixed).unwrap();
+        let back: TransitionHistogram = serde_json::from_str(&text).unwrap();
         assert_eq!(back, mixed);
+        let m = mixed.marginal.as_ref().unwrap();
+        let old = text.replace("probabilities", "counts").replace(
+            &serde_json::to_string(&m.probabilities).unwrap(),
+            &serde_json::to_string(
+                &m.probabilities
+                    .iter()
+                    .map(|&(b, p)| (b, 6.0 * p))
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap(),
+        );
+        assert!(old.contains("counts") && !old.contains("probabilities"));
+        let back: TransitionHistogram = serde_json::from_str(&old).unwrap();
+        let mb = back.marginal.as_ref().unwrap();
+        assert!(back.validate().is_ok());
+        for (x, y) in mb.probabilities.iter().zip(&m.probabilities) {
+            assert!(x.0 == y.0 && (x.1 - y.1).abs() < 1e-15);
+        }
+        // Probabilities that do not sum to one are refused.
+        let mut bad = mixed.clone();
+        bad.marginal.as_mut().unwrap().probabilities[0].1 += 0.1;
+        assert!(bad.validate().unwrap_err().contains("marginal"));
     }
 
     #[test]

@@ -30,7 +30,7 @@ use rand_chacha::ChaCha8Rng;
 use timewarp_flow::host::{float_tensor, vectors_tensor};
 use timewarp_flow::{atom_type_of, load_checkpoint, save_checkpoint, Chart, TimewarpFlow};
 use timewarp_sample::fitted::moves::ChartMoves;
-use timewarp_sample::fitted::{KernelFile, KERNEL_JSON};
+use timewarp_sample::fitted::KernelFile;
 
 use crate::checkpoint::{
     find_checkpoint, read_state, write_checkpoint_dir, write_state, TrainState, BEST_DIR, LAST_DIR,
@@ -264,7 +264,7 @@ fn save<B: AutodiffBackend>(
             detail: e.to_string(),
         })?;
         kernel.save(dir).map_err(|e| TrainError::Checkpoint {
-            path: dir.join(KERNEL_JSON),
+            path: dir.join(kernel.file_name()),
             detail: e.to_string(),
         })?;
         if let Some(o) = optim {
