@@ -175,6 +175,33 @@ fn the_marginal_component_is_the_own_or_the_pooled_phi_psi_marginal() {
     let KernelFile::Pooled(mut pooled) = fit(true, "marginal-pooled") else {
         panic!("a pooled kernel")
     };
+    // Rotor features: every rotor of the instantiated kernel conditions the Gaussian's mean, as
+    // in the molecule's own fit, with the group's weights copied to the molecule's rows.
+    let inst = pooled.instantiate(&top).unwrap();
+    let mut rotor_dofs: Vec<usize> = inst
+        .blocks
+        .iter()
+        .flat_map(|b| b.rotors.iter().map(|r| r.dof))
+        .collect();
+    rotor_dofs.sort_unstable();
+    let f = &inst.gaussian.features;
+    assert_eq!(
+        (f.rotors.clone(), f.rotor_harmonics),
+        (rotor_dofs.clone(), 3)
+    );
+    let mut own_rotors = own.gaussian.features.rotors.clone();
+    own_rotors.sort_unstable();
+    assert_eq!(own_rotors, rotor_dofs);
+    let rotor_rows = f.len() - (1 + 12 * f.backbone.len());
+    let d = inst.gaussian.dim();
+    let nonzero = inst.gaussian.weights[(f.len() - rotor_rows) * d..]
+        .iter()
+        .filter(|w| **w != 0.0)
+        .count();
+    assert!(
+        nonzero > d,
+        "{nonzero} non-zero rotor weights for {d} variables"
+    );
     let single = pooled.backbone_marginal().unwrap();
     let ala = pooled.groups["ALA/root"].clone();
     pooled.groups.insert("ALA/after".into(), ala);

@@ -28,6 +28,13 @@ pub struct Args {
     /// the MD (with --pooled: of every training residue), proposed whatever the current state.
     #[arg(long)]
     marginal_mix: Option<f64>,
+    /// Probability p ∈ (0, 1] with which each rotor moves along with a φ/ψ move (random scan;
+    /// the rotors of side-chain blocks always move).
+    #[arg(long)]
+    rotor_move_probability: Option<f64>,
+    /// Harmonics per rotor in the features of the Gaussian's mean (0: φ/ψ alone).
+    #[arg(long)]
+    rotor_harmonics: Option<usize>,
     /// One kernel pooled over the peptides of the MD (a data set of `timewarp md`) by residue
     /// type: it samples any peptide whose residue types were in the data, e.g.
     /// `timewarp sample --proposal fitted --kernel OUT --pdb other.pdb`.
@@ -48,6 +55,12 @@ pub fn main(args: Args, _quiet: bool) -> Result<()> {
     }
     if let Some(w) = args.marginal_mix {
         cfg.marginal_mix = w;
+    }
+    if let Some(p) = args.rotor_move_probability {
+        cfg.rotor_move_probability = p;
+    }
+    if let Some(h) = args.rotor_harmonics {
+        cfg.rotor_harmonics = h;
     }
     if args.pooled {
         cfg.pooled = true;

@@ -17,19 +17,38 @@ use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 use timewarp_mol::geometry::angle_difference;
 
-/// Harmonic features of the backbone torsions: f = (1, and per residue cos φ, sin φ, cos ψ,
-/// sin ψ, cos 2φ, sin 2φ, cos 2ψ, sin 2ψ, cos φ cos ψ, cos φ sin ψ, sin φ cos ψ, sin φ sin ψ).
+/// Harmonic features of the torsions that condition the Gaussian: f = (1; per residue cos φ,
+/// sin φ, cos ψ, sin ψ, cos 2φ, sin 2φ, cos 2ψ, sin 2ψ, cos φ cos ψ, cos φ sin ψ, sin φ cos ψ,
+/// sin φ sin ψ; per rotor χ its first `rotor_harmonics` harmonics cos kχ, sin kχ). The rotor
+/// terms let the coordinates that a rotor carries follow it: the hydrogens of a methyl whose
+/// surroundings differ by position, the ring atoms of proline whose pucker the ring's rotor
+/// selects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Features {
     /// (φ, ψ) coordinate indices per residue.
     pub backbone: Vec<(usize, usize)>,
+    /// Rotor coordinate indices (kernels made before rotor features hold none).
+    #[serde(default)]
+    pub rotors: Vec<usize>,
+    /// Harmonics per rotor.
+    #[serde(default)]
+    pub rotor_harmonics: usize,
 }
 
 impl Features {
     pub const PER_RESIDUE: usize = 12;
 
+    /// Backbone features only.
+    pub fn backbone(backbone: Vec<(usize, usize)>) -> Features {
+        Features {
+            backbone,
+            rotors: Vec::new(),
+            rotor_harmonics: 0,
+        }
+    }
+
     pub fn len(&self) -> usize {
-        1 + Self::PER_RESIDUE * self.backbone.len()
+        1 + Self::PER_RESIDUE * self.backbone.len() + 2 * self.rotor_harmonics * self.rotors.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -57,6 +76,15 @@ impl Features {
                 sp * cs,
                 sp * ss,
             ]);
+        }
+        let mut o = 1 + Self::PER_RESIDUE * self.backbone.len();
+        for &r in &self.rotors {
+            for k in 1..=self.rotor_harmonics {
+                let (s, c) = (k as f64 * q[r]).sin_cos();
+                out[o] = c;
+                out[o + 1] = s;
+                o += 2;
+            }
         }
     }
 }
@@ -315,7 +343,7 @@ mod tests {
         GaussianModel {
             dofs: vec![0, 1, 2],
             periodic: vec![false, false, true],
-            features: Features { backbone: vec![] },
+            features: Features::backbone(vec![]),
             weights: vec![0.15, 1.9, 3.0],
             covariance: vec![4e-4, 1e-4, 0.0, 1e-4, 9e-4, 2e-3, 0.0, 2e-3, 0.04],
         }
@@ -361,9 +389,7 @@ mod tests {
 
     #[test]
     fn fit_recovers_a_planted_linear_mean() {
-        let features = Features {
-            backbone: vec![(0, 1)],
-        };
+        let features = Features::backbone(vec![(0, 1)]);
         let mut qs = Vec::new();
         let mut s = 1u64;
         let mut uni = || {
@@ -407,5 +433,20 @@ mod tests {
             "{}",
             m.std(0)
         );
+    }
+
+    #[test]
+    fn rotor_features_are_the_rotors_harmonics_after_the_backbone_ones() {
+        let f = Features {
+            backbone: vec![(0, 1)],
+            rotors: vec![2],
+            rotor_harmonics: 2,
+        };
+        assert_eq!(f.len(), 1 + 12 + 4);
+        let mut out = vec![0.0; f.len()];
+        f.eval(&[0.3, -2.0, 0.7], &mut out);
+        let expected = [0.7f64.cos(), 0.7f64.sin(), 1.4f64.cos(), 1.4f64.sin()];
+        assert_eq!(out[13..], expected);
+        assert_eq!(Features::backbone(vec![(0, 1)]).len(), 13);
     }
 }

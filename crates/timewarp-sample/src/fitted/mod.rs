@@ -166,6 +166,7 @@ pub struct FittedKernel {
     pub blocks: Vec<Block>,
     pub gaussian: GaussianModel,
     /// The fitting settings.
+    #[serde(deserialize_with = "fit::fit_as_written")]
     pub fit: FitConfig,
 }
 

@@ -13,6 +13,8 @@ use crate::SampleError;
 
 /// Uniforms per move before the rotors': block choice, then the φ/ψ cell and position.
 const FIXED_UNIFORMS: usize = 4;
+/// Uniforms per rotor: its cell, its position in the cell, and whether it moves.
+const ROTOR_UNIFORMS: usize = 3;
 
 /// One planned move of one conformation.
 #[derive(Debug, Clone, Default)]
@@ -92,13 +94,14 @@ impl ChartMoves {
     /// Uniforms one move consumes.
     pub fn uniforms(&self) -> usize {
         FIXED_UNIFORMS
-            + 2 * self
-                .kernel
-                .blocks
-                .iter()
-                .map(|b| b.rotors.len())
-                .max()
-                .unwrap_or(0)
+            + ROTOR_UNIFORMS
+                * self
+                    .kernel
+                    .blocks
+                    .iter()
+                    .map(|b| b.rotors.len())
+                    .max()
+                    .unwrap_or(0)
     }
 
     pub fn conditional(&self, block: usize) -> &Conditional {
@@ -152,14 +155,23 @@ impl ChartMoves {
             log_f += bb.transitions.log_density(&from, &to);
             log_r += bb.transitions.log_density(&to, &from);
         }
+        // Random scan: in a block with a φ/ψ move each rotor moves with probability p, decided
+        // by a uniform of its own (independent of the state, so the move that leaves it where
+        // it is and the one that moves it are each exact; the reverse move makes the same
+        // choice).
+        let p_rotor = if block.backbone.is_some() {
+            self.kernel.fit.rotor_move_probability
+        } else {
+            1.0
+        };
         for (r, rot) in block.rotors.iter().enumerate() {
+            let ur = &u[FIXED_UNIFORMS + ROTOR_UNIFORMS * r..][..ROTOR_UNIFORMS];
+            if ur[2] >= p_rotor {
+                continue;
+            }
             let from = [mv.q[rot.dof]];
             let mut to = [0.0];
-            rot.transitions.sample(
-                &from,
-                &u[FIXED_UNIFORMS + 2 * r..FIXED_UNIFORMS + 2 * r + 2],
-                &mut to,
-            );
+            rot.transitions.sample(&from, &ur[..2], &mut to);
             mv.q_new[rot.dof] = to[0];
             log_f += rot.transitions.log_density(&from, &to);
             log_r += rot.transitions.log_density(&to, &from);

@@ -63,9 +63,13 @@ pub struct PooledGroup {
     pub rotors: BTreeMap<String, TransitionHistogram>,
     /// Keys of the Gaussian's variables, in its order.
     pub gaussian_keys: Vec<String>,
-    /// The Gaussian over (φ, ψ, variables…) of the residue it is conditioned on: variables at
-    /// indices 2… and features of (0, 1); without φ/ψ (a molecule with no backbone), variables at
-    /// 0… and no features.
+    /// Keys of the rotors whose harmonics are features of the Gaussian's mean, in feature order
+    /// (none in kernels made before rotor features).
+    #[serde(default)]
+    pub feature_rotor_keys: Vec<String>,
+    /// The Gaussian over (φ, ψ, feature rotors…, variables…) of the residue it is conditioned
+    /// on: φ/ψ at indices 0 and 1 when the residue has them (features of (0, 1)), then the
+    /// feature rotors (rotor features of their indices), then the variables.
     pub gaussian: GaussianModel,
 }
 
@@ -83,6 +87,7 @@ pub struct PooledKernel {
     pub sources: Vec<FitSource>,
     /// By group name, e.g. `ALA/root`.
     pub groups: BTreeMap<String, PooledGroup>,
+    #[serde(deserialize_with = "super::fit::fit_as_written")]
     pub fit: FitConfig,
 }
 
@@ -342,9 +347,17 @@ fn fit_group(
             gaussian_cols.push(j);
         }
     }
-    // The Gaussian over (φ, ψ of the conditioning residue, variables…).
+    // The Gaussian over (φ, ψ of the conditioning residue, feature rotors…, variables…).
     let conditioned = first.layout.residues[&members[0].1].1.is_some();
-    let off = if conditioned { 2 } else { 0 };
+    let feature_rotor_cols: Vec<usize> = if cfg.rotor_harmonics > 0 {
+        (0..keys.len())
+            .filter(|&j| rotors.contains_key(&keys[j]))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let rotor_off = if conditioned { 2 } else { 0 };
+    let off = rotor_off + feature_rotor_cols.len();
     let mut rows: Vec<Vec<f64>> = Vec::new();
     for (&(m, r), d) in members.iter().zip(&dofs) {
         let c = &charted[m];
@@ -354,12 +367,15 @@ fn fit_group(
             if let Some((p, s)) = f {
                 row.extend([q[p], q[s]]);
             }
+            row.extend(feature_rotor_cols.iter().map(|&j| q[d[j]]));
             row.extend(gaussian_cols.iter().map(|&j| q[d[j]]));
             rows.push(row);
         }
     }
     let features = Features {
         backbone: if conditioned { vec![(0, 1)] } else { vec![] },
+        rotors: (rotor_off..off).collect(),
+        rotor_harmonics: cfg.rotor_harmonics,
     };
     let periodic: Vec<bool> = gaussian_cols
         .iter()
@@ -391,6 +407,10 @@ fn fit_group(
         backbone,
         rotors,
         gaussian_keys: gaussian_cols.iter().map(|&j| keys[j].clone()).collect(),
+        feature_rotor_keys: feature_rotor_cols
+            .iter()
+            .map(|&j| keys[j].clone())
+            .collect(),
         gaussian,
     })
 }
@@ -406,8 +426,26 @@ impl PooledKernel {
                 || m.weights.len() != d * m.features.len()
                 || m.covariance.len() != d * d
                 || m.features.backbone.len() > 1
+                || m.features.rotors.len() != group.feature_rotor_keys.len()
             {
                 return Err(format!("group {g}: the Gaussian's arrays do not match"));
+            }
+            if let Some(k) = group
+                .feature_rotor_keys
+                .iter()
+                .find(|k| !group.rotors.contains_key(*k))
+            {
+                return Err(format!(
+                    "group {g}: the feature rotor `{k}` has no histogram"
+                ));
+            }
+            if !group.feature_rotor_keys.is_empty()
+                && m.features.rotor_harmonics != self.fit.rotor_harmonics
+            {
+                return Err(format!(
+                    "group {g}: {} rotor harmonics, the kernel's fit {}",
+                    m.features.rotor_harmonics, self.fit.rotor_harmonics
+                ));
             }
             if let Some(h) = &group.backbone {
                 if h.dims != 2 || h.bins != self.fit.bins {
@@ -518,8 +556,29 @@ impl PooledKernel {
             }
         }
         drop_empty(&mut blocks);
+        // Feature rotors: every rotor coordinate whose group conditions its Gaussian on it.
+        let feature_rotors: Vec<usize> = (0..zm.n_dofs())
+            .filter(|&i| {
+                self.groups[&layout.group[i]]
+                    .feature_rotor_keys
+                    .contains(&layout.key[i])
+            })
+            .collect();
+        let harmonics = self.fit.rotor_harmonics;
+        let feature_rotor_of = |residue: usize, key: &str| {
+            feature_rotors
+                .iter()
+                .position(|&i| layout.residue[i] == residue && layout.key[i] == key)
+                .expect("a group's feature rotor is a coordinate of its residue")
+        };
         let features = Features {
             backbone: backbone.iter().map(|b| (b.phi, b.psi)).collect(),
+            rotors: feature_rotors.clone(),
+            rotor_harmonics: if feature_rotors.is_empty() {
+                0
+            } else {
+                harmonics
+            },
         };
         let (p, d) = (features.len(), vars.len());
         let mut weights = vec![0.0; p * d];
@@ -536,6 +595,16 @@ impl PooledKernel {
                 for f in 0..Features::PER_RESIDUE {
                     weights[(1 + Features::PER_RESIDUE * r + f) * d + col] =
                         m.weights[(1 + f) * gd + j];
+                }
+            }
+            // The group's rotor features: per rotor and harmonic, cos then sin.
+            let group_off = 1 + Features::PER_RESIDUE * m.features.backbone.len();
+            let mol_off = 1 + Features::PER_RESIDUE * backbone.len();
+            for (k, key) in group.feature_rotor_keys.iter().enumerate() {
+                let pos = feature_rotor_of(layout.residue[i], key);
+                for f in 0..2 * harmonics {
+                    weights[(mol_off + 2 * harmonics * pos + f) * d + col] =
+                        m.weights[(group_off + 2 * harmonics * k + f) * gd + j];
                 }
             }
             for (row, &(i2, _, j2)) in vars.iter().enumerate() {

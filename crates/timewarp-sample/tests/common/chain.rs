@@ -136,7 +136,7 @@ pub fn kernel() -> FittedKernel {
         gaussian: GaussianModel {
             dofs: gauss_dofs,
             periodic: vec![false; 5],
-            features: Features { backbone: vec![] },
+            features: Features::backbone(vec![]),
             weights: mean.to_vec(),
             covariance,
         },
