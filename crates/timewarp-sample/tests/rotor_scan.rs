@@ -122,7 +122,7 @@ fn kernel(rotor_move_probability: f64, rotor_harmonics: usize) -> FittedKernel {
     assert_eq!((bonds.len(), angles.len(), torsions.len()), (5, 4, 3));
     let pair_angle = |i: usize, shift: f64| {
         let a = -3.1 + 6.2 * ((i * 37) % 4000) as f64 / 4000.0;
-        let b = if i % 3 == 0 {
+        let b = if i.is_multiple_of(3) {
             1.0 + 0.3 * ((i % 11) as f64 - 5.0) / 5.0
         } else {
             a + shift
