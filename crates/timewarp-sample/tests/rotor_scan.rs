@@ -10,19 +10,17 @@
 
 mod common;
 
-use common::{chi_square, chi_square_quantile, kt, TEMPERATURE, Z_999};
+use common::chain::{hand_made_kernel, plain_sampler};
+use common::{chi_square, chi_square_quantile, kt, Z_999};
 use std::f64::consts::PI;
 use timewarp_mol::geometry::wrap_angle;
 use timewarp_mol::internal::{Dof, ZMatrix};
 use timewarp_mol::{Atom, Element, Residue, Topology};
 use timewarp_sample::fitted::{
     BackboneMove, Block, Features, FitConfig, FittedKernel, FittedProposal, GaussianModel,
-    MoleculeIdentity, RotorMove, TransitionHistogram, KERNEL_FORMAT, KERNEL_VERSION,
+    RotorMove, TransitionHistogram,
 };
-use timewarp_sample::mh::beta;
-use timewarp_sample::{
-    AcceptanceRule, BatchEnergy, ChiralityGuard, ProposalKernel, Sampler, VelocityRefresh,
-};
+use timewarp_sample::{BatchEnergy, ProposalKernel};
 
 const N: usize = 6;
 const B0: f64 = 0.15;
@@ -174,40 +172,32 @@ fn kernel(rotor_move_probability: f64, rotor_harmonics: usize) -> FittedKernel {
         let s = if j < 5 { 1.2 * SIGMA_B } else { 1.2 * SIGMA_A };
         covariance[j * g + j] = s * s;
     }
-    FittedKernel {
-        format: KERNEL_FORMAT.into(),
-        version: KERNEL_VERSION,
-        molecule: MoleculeIdentity::of(&top),
-        zmatrix: zm,
-        tau_ps: 1.0,
-        md_temperature_k: None,
-        sources: vec![],
-        blocks: vec![Block {
-            label: "chain".into(),
-            backbone: Some(BackboneMove {
-                phi: torsions[0],
-                psi: torsions[1],
-                transitions: backbone,
-            }),
-            rotors: vec![RotorMove {
-                dof: torsions[2],
-                transitions: rotor,
-            }],
-            gaussian: (0..g).collect(),
+    let block = Block {
+        label: "chain".into(),
+        backbone: Some(BackboneMove {
+            phi: torsions[0],
+            psi: torsions[1],
+            transitions: backbone,
+        }),
+        rotors: vec![RotorMove {
+            dof: torsions[2],
+            transitions: rotor,
         }],
-        gaussian: GaussianModel {
-            dofs: gauss_dofs,
-            periodic: vec![false; g],
-            features,
-            weights: mean,
-            covariance,
-        },
-        fit: FitConfig {
-            rest_correlation: 0.5,
-            rotor_move_probability,
-            ..FitConfig::default()
-        },
-    }
+        gaussian: (0..g).collect(),
+    };
+    let gaussian = GaussianModel {
+        dofs: gauss_dofs,
+        periodic: vec![false; g],
+        features,
+        weights: mean,
+        covariance,
+    };
+    let fit = FitConfig {
+        rest_correlation: 0.5,
+        rotor_move_probability,
+        ..FitConfig::default()
+    };
+    hand_made_kernel(&top, zm, block, gaussian, fit)
 }
 
 /// Torsion samples of 8 chains (after burn-in, every `thin`-th step) and the acceptance.
@@ -224,23 +214,7 @@ fn run(kernel: &mut dyn ProposalKernel, samples_per_chain: u64, thin: u64) -> ([
     torsions.iter().for_each(|&j| q0[j] = 1.0);
     let mut start = vec![[0.0; 3]; N];
     energy.zm.to_cartesian(&q0, &Default::default(), &mut start);
-    let rule = AcceptanceRule::Metropolis {
-        proposals: 1,
-        adaptive: false,
-        target_at_least_one: 0.9,
-        smoothing: 0.01,
-        velocity_refresh: VelocityRefresh::PerProposal,
-    };
-    let mut sampler = Sampler::new(
-        &start,
-        energy.energy(&start),
-        8,
-        37,
-        rule,
-        beta(TEMPERATURE),
-        ChiralityGuard::disabled(),
-    )
-    .unwrap();
+    let mut sampler = plain_sampler(&start, energy.energy(&start), 8, 37);
     let burn_in = 100;
     let mut t: [Vec<f64>; 3] = Default::default();
     let mut q = vec![0.0; energy.zm.n_dofs()];

@@ -116,35 +116,49 @@ pub fn kernel() -> FittedKernel {
     }
     covariance[1] = 0.3 * std[0] * std[1];
     covariance[5] = covariance[1];
+    let block = Block {
+        label: "chain".into(),
+        backbone: None,
+        rotors: vec![RotorMove {
+            dof: 5,
+            transitions,
+        }],
+        gaussian: (0..5).collect(),
+    };
+    let gaussian = GaussianModel {
+        dofs: gauss_dofs,
+        periodic: vec![false; 5],
+        features: Features::backbone(vec![]),
+        weights: mean.to_vec(),
+        covariance,
+    };
+    // Independent innovations; tests set ρ where they test the Crank–Nicolson move.
+    let fit = FitConfig {
+        rest_correlation: 0.0,
+        ..FitConfig::default()
+    };
+    hand_made_kernel(&top, zm, block, gaussian, fit)
+}
+
+/// A kernel of the molecule `top` made by hand (no MD behind it): one block.
+pub fn hand_made_kernel(
+    top: &Topology,
+    zmatrix: ZMatrix,
+    block: Block,
+    gaussian: GaussianModel,
+    fit: FitConfig,
+) -> FittedKernel {
     FittedKernel {
         format: KERNEL_FORMAT.into(),
         version: KERNEL_VERSION,
-        molecule: MoleculeIdentity::of(&top),
-        zmatrix: zm,
+        molecule: MoleculeIdentity::of(top),
+        zmatrix,
         tau_ps: 1.0,
         md_temperature_k: None,
         sources: vec![],
-        blocks: vec![Block {
-            label: "chain".into(),
-            backbone: None,
-            rotors: vec![RotorMove {
-                dof: 5,
-                transitions,
-            }],
-            gaussian: (0..5).collect(),
-        }],
-        gaussian: GaussianModel {
-            dofs: gauss_dofs,
-            periodic: vec![false; 5],
-            features: Features::backbone(vec![]),
-            weights: mean.to_vec(),
-            covariance,
-        },
-        // Independent innovations; tests set ρ where they test the Crank–Nicolson move.
-        fit: FitConfig {
-            rest_correlation: 0.0,
-            ..FitConfig::default()
-        },
+        blocks: vec![block],
+        gaussian,
+        fit,
     }
 }
 
@@ -177,23 +191,7 @@ pub fn run_chains(
     // Start: every coordinate at its reference value, t = 1, in the lab frame.
     let mut start = vec![[0.0; 3]; 4];
     zm.to_cartesian(&[B0, B0, A0, B0, A0, 1.0], &Default::default(), &mut start);
-    let rule = AcceptanceRule::Metropolis {
-        proposals: 1,
-        adaptive: false,
-        target_at_least_one: 0.9,
-        smoothing: 0.01,
-        velocity_refresh: VelocityRefresh::PerProposal,
-    };
-    let mut sampler = Sampler::new(
-        &start,
-        ChainEnergy::energy(&start),
-        chains,
-        seed,
-        rule,
-        beta(TEMPERATURE),
-        ChiralityGuard::disabled(),
-    )
-    .unwrap();
+    let mut sampler = plain_sampler(&start, ChainEnergy::energy(&start), chains, seed);
     let mut s = Samples {
         bond: vec![],
         angle: vec![],
@@ -218,6 +216,28 @@ pub fn run_chains(
     {}
     s.acceptance = sampler.total_stats().acceptance_rate();
     s
+}
+
+/// Plain Metropolis–Hastings (one proposal per step) of `chains` chains from `start` (energy
+/// `energy`), no chirality guard, at [`TEMPERATURE`].
+pub fn plain_sampler(start: &[[f64; 3]], energy: f64, chains: usize, seed: u64) -> Sampler {
+    let rule = AcceptanceRule::Metropolis {
+        proposals: 1,
+        adaptive: false,
+        target_at_least_one: 0.9,
+        smoothing: 0.01,
+        velocity_refresh: VelocityRefresh::PerProposal,
+    };
+    Sampler::new(
+        start,
+        energy,
+        chains,
+        seed,
+        rule,
+        beta(TEMPERATURE),
+        ChiralityGuard::disabled(),
+    )
+    .unwrap()
 }
 
 /// Bin probabilities of the density ∝ `f` on [lo, hi] (Simpson's rule per bin).

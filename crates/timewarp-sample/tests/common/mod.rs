@@ -68,14 +68,34 @@ pub fn histogram(samples: &[f64], lo: f64, hi: f64, bins: usize) -> Vec<f64> {
     h
 }
 
-/// Pearson's chi-square statistic of observed counts against expected probabilities.
+/// Fewest expected counts per pooled bin of [`chi_square`] (Cochran's rule).
+pub const MIN_EXPECTED: f64 = 5.0;
+
+/// Pearson's chi-square statistic of observed counts against expected probabilities, adjacent
+/// bins pooled until each holds at least [`MIN_EXPECTED`] expected counts: a tail bin expecting
+/// 0.05 counts adds 20 for a single sample, which makes the statistic heavy-tailed rather than
+/// χ²-distributed. Pooling lowers the degrees of freedom, so comparing with the unpooled
+/// critical value is conservative.
 pub fn chi_square(observed: &[f64], p: &[f64]) -> f64 {
     let n: f64 = observed.iter().sum();
-    observed
-        .iter()
-        .zip(p)
-        .map(|(o, p)| (o - n * p).powi(2) / (n * p))
-        .sum()
+    let mut pooled: Vec<(f64, f64)> = Vec::new();
+    let (mut o_acc, mut e_acc) = (0.0, 0.0);
+    for (o, p) in observed.iter().zip(p) {
+        o_acc += o;
+        e_acc += n * p;
+        if e_acc >= MIN_EXPECTED {
+            pooled.push((o_acc, e_acc));
+            (o_acc, e_acc) = (0.0, 0.0);
+        }
+    }
+    match pooled.last_mut() {
+        Some(last) => {
+            last.0 += o_acc;
+            last.1 += e_acc;
+        }
+        None => pooled.push((o_acc, e_acc)),
+    }
+    pooled.iter().map(|(o, e)| (o - e).powi(2) / e).sum()
 }
 
 /// Upper α-quantile of the chi-square distribution with `dof` degrees of freedom
