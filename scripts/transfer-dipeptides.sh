@@ -105,7 +105,7 @@ cat > "$MODEL/manifest.json" <<JSON
           "temperature_k": 310, "friction_per_ps": 0.3, "forcefield": "amber14-obc1",
           "seed": 1 },
   "fit": { "pooled": true, "lag_ps": 50, "split_side_chains": true, "rest_correlation": 0.9,
-           "marginal_mix": 0.7 },
+           "marginal_mix": 0.7, "rotor_move_probability": 0.3, "rotor_harmonics": 3 },
   "train": { "nll": "nll.toml", "acceptance": "ft.toml" },
   "reproduce": "bash scripts/transfer-dipeptides.sh"
 }
