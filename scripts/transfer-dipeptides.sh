@@ -11,8 +11,9 @@
 #    acceptance was 0.14–0.16 for every τ from 0.5 to 50 ps, and large τ makes large moves;
 #    Crank–Nicolson ρ = 0.9 (the default) and the all-residue φ/ψ marginal mixed into every φ/ψ
 #    move with weight 0.7: on the five held-out peptides, 40 training peptides, 4 × 20 000
-#    steps, w = 0.7 made more β↔αR transitions than 0.5 on four of five at equal acceptance)
-#    → models/dipeptides/baseline.
+#    steps, w = 0.7 made more β↔αR transitions than 0.5 on four of five at equal acceptance;
+#    the Gaussian's mean follows the rotors, `rotor_harmonics` 3, the default: without it
+#    PV's proline ring almost never changed pucker) → models/dipeptides/baseline.
 # 3. The internal-chart flow (`ic`) refining it, trained on all 60 peptides: likelihood, then the
 #    acceptance objective → models/dipeptides (the flow, the pooled kernel, manifest.json).
 # 4. Five held-out dipeptides, none in the training set (charged DS, aromatic FA, proline PV,
