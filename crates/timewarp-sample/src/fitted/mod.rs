@@ -61,7 +61,7 @@ pub const POOLED_KERNEL_FILE: &str = "kernel.json.gz";
 /// The kernel file inside the folder `dir`: `kernel.json` (one molecule's kernel) or
 /// `kernel.json.gz` (a pooled kernel). A folder with both is refused rather than one of them
 /// silently preferred.
-pub fn kernel_file_in(dir: &Path) -> Result<PathBuf, SampleError> {
+fn kernel_file_in(dir: &Path) -> Result<PathBuf, SampleError> {
     let plain = dir.join(KERNEL_JSON);
     let pooled = dir.join(POOLED_KERNEL_FILE);
     match (plain.exists(), pooled.exists()) {
@@ -71,6 +71,15 @@ pub fn kernel_file_in(dir: &Path) -> Result<PathBuf, SampleError> {
         ))),
         (false, true) => Ok(pooled),
         _ => Ok(plain),
+    }
+}
+
+/// `path` itself when it names a file, else the kernel file of the folder ([`kernel_file_in`]).
+pub fn kernel_path(path: &Path) -> Result<PathBuf, SampleError> {
+    if path.is_dir() {
+        kernel_file_in(path)
+    } else {
+        Ok(path.to_path_buf())
     }
 }
 
@@ -173,11 +182,7 @@ pub struct FittedKernel {
 impl FittedKernel {
     /// Reads a kernel from `path` (a `kernel.json`, or a folder holding one).
     pub fn load(path: &Path) -> Result<FittedKernel, SampleError> {
-        let file = if path.is_dir() {
-            path.join(KERNEL_JSON)
-        } else {
-            path.to_path_buf()
-        };
+        let file = kernel_path(path)?;
         let kernel: FittedKernel = timewarp_rundir::read_json(&file)?;
         if kernel.format != KERNEL_FORMAT || kernel.version != KERNEL_VERSION {
             return Err(SampleError::Kernel(format!(

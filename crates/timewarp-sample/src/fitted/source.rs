@@ -7,7 +7,7 @@ use timewarp_mol::Topology;
 
 use super::pooled::{PooledKernel, POOLED_FORMAT, POOLED_VERSION};
 use super::{
-    kernel_file_in, FittedKernel, KERNEL_FORMAT, KERNEL_JSON, KERNEL_VERSION, POOLED_KERNEL_FILE,
+    kernel_path, FittedKernel, KERNEL_FORMAT, KERNEL_JSON, KERNEL_VERSION, POOLED_KERNEL_FILE,
 };
 use crate::SampleError;
 
@@ -21,14 +21,10 @@ pub enum KernelFile {
 }
 
 impl KernelFile {
-    /// Reads `path` (a kernel file, or a folder holding one: see [`kernel_file_in`]) and checks
+    /// Reads `path` (a kernel file, or a folder holding one: see [`kernel_path`]) and checks
     /// it.
     pub fn load(path: &Path) -> Result<KernelFile, SampleError> {
-        let file = if path.is_dir() {
-            kernel_file_in(path)?
-        } else {
-            path.to_path_buf()
-        };
+        let file = kernel_path(path)?;
         let value: serde_json::Value = timewarp_rundir::read_json(&file)?;
         let format = value.get("format").and_then(|f| f.as_str()).unwrap_or("");
         let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
