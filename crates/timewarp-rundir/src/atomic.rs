@@ -75,8 +75,9 @@ pub fn write_json_atomic<T: Serialize + ?Sized>(path: &Path, value: &T) -> Resul
 }
 
 /// [`write_json_atomic`] without indentation and gzip-compressed (deterministically: no name
-/// or time in the header), for files that are megabytes of numbers — a pooled kernel is 15×
-/// smaller so. [`read_json`] reads it back by its magic bytes.
+/// or time in the header), for files that are megabytes of numbers — the shipped pooled kernel
+/// is 3.9× smaller so (5.4 MB of compact JSON → 1.4 MB). [`read_json`] reads it back by its
+/// magic bytes.
 pub fn write_json_gz_atomic<T: Serialize + ?Sized>(
     path: &Path,
     value: &T,
