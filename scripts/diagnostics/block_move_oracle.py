@@ -1,6 +1,6 @@
 """The fitted kernel's block move, recomputed independently with OpenMM, and what rejects it.
 
-Usage: python block_move_oracle.py RUN_DIR [N] [SEED] [all|val]
+Usage: python block_move_oracle.py RUN_DIR [N] [SEED] [all|val] [laplace=A,B,...]
 
 RUN_DIR: a finished `timewarp run` folder (its kernel/ and md/ are used; a per-molecule kernel,
 not a pooled one). Frames: from all of the MD (`all`, the default) or from the last 20 % of every
@@ -16,6 +16,14 @@ for the fitted kernel ("fitted kernel 0.634" on the bundled run), from code that
 with timewarp's. Then Var(log w' − log w) is split by force term (covariance of each term's
 −βΔU with the total: the terms sum to the variance) and by nonbonded atom pair (Coulomb +
 Lennard-Jones, 1-4 exceptions scaled as in the force field): what the Gaussian misses.
+
+With `laplace=A,B,...` (atom indices, 0-based): an upper bound on what seeing the draw's geometry
+buys for the coordinates that place those atoms (their bond, angle and torsion among the
+Gaussian variables, set S2). A two-stage move — the other Gaussian variables from the kernel's
+Gaussian marginal, then S2 from a Laplace fit of the Boltzmann conditional at the geometry stage
+one produced (Newton from the Gaussian's conditional mean, finite-difference Hessian of
+βU − log J; exact MH, with the reverse Laplace density at the frame's stage-one values) — against
+the same stage one with S2 from the Gaussian conditional, paired. One block (alanine dipeptide).
 """
 import glob, gzip, json, math, os, sys
 import numpy as np
@@ -25,6 +33,7 @@ RUN = sys.argv[1]
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
 rng = np.random.default_rng(int(sys.argv[3]) if len(sys.argv) > 3 else 0)
 FRAMES = sys.argv[4] if len(sys.argv) > 4 else "all"
+LAPLACE = [int(a) for a in sys.argv[5].split("=")[1].split(",")] if len(sys.argv) > 5 else None
 NOREF = 2**64 - 1
 KT = 0.0083144626 * 310.0  # kJ/mol; the bundled MD's temperature
 
@@ -161,6 +170,84 @@ check = [abs(energies(xs[k]).sum() - us[k]) for k in (0, len(xs) // 2, len(xs) -
 print(f"{RUN}: {len(xs)} MD frames ({FRAMES}); OpenMM vs stored energies: max |ΔU| {max(check):.1e} kJ/mol")
 x0 = xs[0]
 assert np.abs(to_x(to_q(x0), x0) - x0).max() < 1e-9, "the NeRF does not invert the chart"
+
+def laplace_bound(atoms):
+    """Paired acceptances of the two-stage move with S2 from the Laplace fit and from the Gaussian."""
+    if len(BLOCKS) != 1:
+        sys.exit("laplace= needs a kernel of one block")
+    s2 = [j for j, dof in enumerate(GD) if DOFS[dof]["atom"] in atoms]
+    s1 = [j for j in range(len(GD)) if j not in s2]
+    l11 = np.linalg.cholesky(SIGMA[np.ix_(s1, s1)])
+    k21 = SIGMA[np.ix_(s2, s1)] @ np.linalg.inv(SIGMA[np.ix_(s1, s1)])
+    l22 = np.linalg.cholesky(SIGMA[np.ix_(s2, s2)] - k21 @ SIGMA[np.ix_(s1, s2)])
+    print("stage-two variables:", [(DOFS[GD[j]]["kind"], DOFS[GD[j]]["atom"]) for j in s2])
+
+    def reduced(q, x0):  # βU − log J
+        return energies(to_x(q, x0)).sum() / KT - log_jacobian(q)
+
+    def fit(q, x0, m, h=1e-3):
+        """Laplace fit of exp(−βU + log J) over S2 at the other coordinates of q: (mean, Cholesky)."""
+        k = len(s2)
+
+        def f(v):
+            qq = q.copy()
+            qq[GD[s2]] = v
+            return reduced(qq, x0)
+        y = m.copy()
+        for _ in range(3):
+            f0, g, hess = f(y), np.zeros(k), np.zeros((k, k))
+            for a in range(k):
+                ea = np.eye(k)[a] * h
+                fp, fm = f(y + ea), f(y - ea)
+                g[a], hess[a, a] = (fp - fm) / (2 * h), (fp - 2 * f0 + fm) / h**2
+                for b in range(a):
+                    eb = np.eye(k)[b] * h
+                    hess[a, b] = hess[b, a] = (f(y + ea + eb) - f(y + ea - eb) - f(y - ea + eb)
+                                               + f(y - ea - eb)) / (4 * h * h)
+            if np.linalg.eigvalsh(hess).min() <= 0:
+                return m, l22
+            step = -np.linalg.solve(hess, g)
+            y = y + step
+            if np.abs(step).max() < 1e-6:
+                break
+        return y, np.linalg.cholesky(np.linalg.inv(hess))
+
+    def log_n(v, m, l, idx):  # log N(v; m, l lᵀ) up to the constant
+        r = np.linalg.solve(l, diff(v, m, PER[idx]))
+        return -0.5 * r @ r - np.log(np.diag(l)).sum()
+
+    pairs = []
+    for k in rng.choice(len(xs), N, replace=False):
+        x = xs[k]
+        q = to_q(x)
+        mu = features(q) @ W
+        g = q[GD]
+        q1 = q.copy()
+        z1 = rng.standard_normal(len(s1))
+        q1[GD[s1]] = wrap(mu[s1] + l11 @ z1) * PER[s1] + (mu[s1] + l11 @ z1) * ~PER[s1]
+        lq1 = log_n(q1[GD[s1]], mu[s1], l11, s1) - log_n(g[s1], mu[s1], l11, s1)
+        m_new = mu[s2] + k21 @ diff(q1[GD[s1]], mu[s1], PER[s1])
+        m_old = mu[s2] + k21 @ diff(g[s1], mu[s1], PER[s1])
+        f_old = reduced(q, x)
+        acc = []
+        for fitted in (True, False):
+            (mn, ln), (mo, lo) = ((fit(q1, x, m_new), fit(q, x, m_old)) if fitted
+                                  else ((m_new, l22), (m_old, l22)))
+            qn = q1.copy()
+            qn[GD[s2]] = mn + ln @ rng.standard_normal(len(s2))
+            lq = lq1 + log_n(qn[GD[s2]], mn, ln, s2) - log_n(g[s2], mo, lo, s2)
+            acc.append(min(1.0, math.exp(min(0.0, -(reduced(qn, x) - f_old) - lq))))
+        pairs.append(acc)
+    a = np.array(pairs)
+    d = a[:, 0] - a[:, 1]
+    print(f"two-stage block move, {N} paired moves: acceptance with the Laplace stage two "
+          f"{a[:, 0].mean():.3f}, with the Gaussian {a[:, 1].mean():.3f}; difference "
+          f"{d.mean():+.3f} ± {d.std() / math.sqrt(N):.3f}")
+
+
+if LAPLACE is not None:
+    laplace_bound(LAPLACE)
+    sys.exit(0)
 
 rows = []
 for k in rng.choice(len(xs), N, replace=False):
