@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use timewarp_ff::{ForceField, SystemOptions};
 use timewarp_md::{run_md, MdConfig, SpacingKind};
 use timewarp_rundir::RunControl;
-use timewarp_sample::fitted::gaussian::Features;
 use timewarp_sample::fitted::{run_fit, FitConfig, FittedKernel};
 use timewarp_train::{CpuBackend, LossKind, TrainConfig, TrainSummary};
 
@@ -104,7 +103,8 @@ fn nll_training_recovers_the_phi_psi_dependence_the_kernel_lost() {
     // constant) of the features × variables weights.
     let mut k = FittedKernel::load(&intact).unwrap();
     let g = k.gaussian.dofs.len();
-    let backbone_rows = 1..1 + Features::PER_RESIDUE * k.gaussian.features.backbone.len();
+    let f = &k.gaussian.features;
+    let backbone_rows = f.backbone_feature(0)..f.rotor_feature(0);
     assert!(!backbone_rows.is_empty());
     let mut removed = 0.0f64;
     for row in backbone_rows {

@@ -48,7 +48,18 @@ impl Features {
     }
 
     pub fn len(&self) -> usize {
-        1 + Self::PER_RESIDUE * self.backbone.len() + 2 * self.rotor_harmonics * self.rotors.len()
+        self.rotor_feature(self.rotors.len())
+    }
+
+    /// Index of the first feature (cos φ) of residue `r`; its `PER_RESIDUE` follow.
+    pub fn backbone_feature(&self, r: usize) -> usize {
+        1 + Self::PER_RESIDUE * r
+    }
+
+    /// Index of the first feature (cos χ) of rotor `k` (its position in `rotors`); its
+    /// `2 · rotor_harmonics` follow, cos kχ then sin kχ for k = 1, 2, …
+    pub fn rotor_feature(&self, k: usize) -> usize {
+        self.backbone_feature(self.backbone.len()) + 2 * self.rotor_harmonics * k
     }
 
     pub fn is_empty(&self) -> bool {
@@ -61,7 +72,7 @@ impl Features {
         for (r, &(p, s)) in self.backbone.iter().enumerate() {
             let (sp, cp) = q[p].sin_cos();
             let (ss, cs) = q[s].sin_cos();
-            let o = &mut out[1 + Self::PER_RESIDUE * r..1 + Self::PER_RESIDUE * (r + 1)];
+            let o = &mut out[self.backbone_feature(r)..self.backbone_feature(r + 1)];
             o.copy_from_slice(&[
                 cp,
                 sp,
@@ -77,7 +88,7 @@ impl Features {
                 sp * ss,
             ]);
         }
-        let mut o = 1 + Self::PER_RESIDUE * self.backbone.len();
+        let mut o = self.rotor_feature(0);
         for &r in &self.rotors {
             for k in 1..=self.rotor_harmonics {
                 let (s, c) = (k as f64 * q[r]).sin_cos();

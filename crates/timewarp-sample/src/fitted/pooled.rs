@@ -592,19 +592,17 @@ impl PooledKernel {
                     .iter()
                     .position(|b| b.phi == phi)
                     .expect("a conditioning φ is a backbone φ");
+                let (to, from) = (features.backbone_feature(r), m.features.backbone_feature(0));
                 for f in 0..Features::PER_RESIDUE {
-                    weights[(1 + Features::PER_RESIDUE * r + f) * d + col] =
-                        m.weights[(1 + f) * gd + j];
+                    weights[(to + f) * d + col] = m.weights[(from + f) * gd + j];
                 }
             }
-            // The group's rotor features: per rotor and harmonic, cos then sin.
-            let group_off = 1 + Features::PER_RESIDUE * m.features.backbone.len();
-            let mol_off = 1 + Features::PER_RESIDUE * backbone.len();
+            // The group's rotor features, mapped to the molecule's rotors.
             for (k, key) in group.feature_rotor_keys.iter().enumerate() {
-                let pos = feature_rotor_of(layout.residue[i], key);
+                let to = features.rotor_feature(feature_rotor_of(layout.residue[i], key));
+                let from = m.features.rotor_feature(k);
                 for f in 0..2 * harmonics {
-                    weights[(mol_off + 2 * harmonics * pos + f) * d + col] =
-                        m.weights[(group_off + 2 * harmonics * k + f) * gd + j];
+                    weights[(to + f) * d + col] = m.weights[(from + f) * gd + j];
                 }
             }
             for (row, &(i2, _, j2)) in vars.iter().enumerate() {
